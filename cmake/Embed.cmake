@@ -1,0 +1,21 @@
+# ecsd_embed(OUTPUT <file.cpp> SYMBOL <name> FILES <files...>)
+# Writes a C++ source defining `const ecsd::EmbeddedFile <name>[]` and
+# `<name>Count` from the files' contents, so the binary carries its schema and
+# API contract with it. Re-runs configure when any embedded file changes.
+function(ecsd_embed)
+  cmake_parse_arguments(E "" "OUTPUT;SYMBOL" "FILES" ${ARGN})
+  set(body "#include \"common/embedded_file.h\"\n\nnamespace ecsd {\n\n")
+  string(APPEND body "extern const EmbeddedFile ${E_SYMBOL}[];\n")
+  string(APPEND body "extern const std::size_t ${E_SYMBOL}Count;\n\n")
+  string(APPEND body "const EmbeddedFile ${E_SYMBOL}[] = {\n")
+  set(count 0)
+  foreach(file IN LISTS E_FILES)
+    get_filename_component(name "${file}" NAME)
+    file(READ "${file}" content)
+    string(APPEND body "    {\"${name}\", R\"ecsd_embed(${content})ecsd_embed\"},\n")
+    math(EXPR count "${count} + 1")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
+  endforeach()
+  string(APPEND body "};\nconst std::size_t ${E_SYMBOL}Count = ${count};\n\n}  // namespace ecsd\n")
+  file(CONFIGURE OUTPUT "${E_OUTPUT}" CONTENT "${body}" @ONLY)
+endfunction()

@@ -1,0 +1,42 @@
+#include "common/logging.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace ecsd::logging {
+
+bool configure(std::string_view level) {
+  auto logger = spdlog::stderr_logger_mt("ecsd");
+  logger->set_pattern("t=%Y-%m-%dT%H:%M:%S.%e%z lvl=%l %v");
+  spdlog::set_default_logger(logger);
+  const auto parsed = spdlog::level::from_str(std::string(level));
+  // from_str answers "off" for anything it does not know.
+  const bool known = parsed != spdlog::level::off || level == "off";
+  spdlog::set_level(known ? parsed : spdlog::level::info);
+  spdlog::flush_on(spdlog::level::warn);
+  return known;
+}
+
+std::string quote(std::string_view value) {
+  bool bare = !value.empty();
+  for (char c : value) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+      bare = false;
+      break;
+    }
+  }
+  if (bare) return std::string(value);
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace ecsd::logging

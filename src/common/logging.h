@@ -1,0 +1,18 @@
+// Logs as logfmt-like lines: `t=2026-11-24T13:00:00+0000 lvl=info msg="..." key=value`.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ecsd::logging {
+
+// Sets up the default spdlog logger on stderr with the logfmt pattern.
+// level: trace, debug, info, warn, error, critical or off. Returns false for
+// an unknown level (and keeps info).
+bool configure(std::string_view level);
+
+// A value as logfmt wants it: bare when it has no space, quote, '=' or control
+// character, otherwise double-quoted with \" and \\ escaped.
+std::string quote(std::string_view value);
+
+}  // namespace ecsd::logging

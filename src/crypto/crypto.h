@@ -1,0 +1,26 @@
+// Small, safe wrappers over OpenSSL: hashing, HMAC, hex and secure randomness.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ecsd::crypto {
+
+// Raw 32-byte SHA-256 digest of data.
+std::string sha256(std::string_view data);
+// Raw 32-byte HMAC-SHA256 of data under key.
+std::string hmacSha256(std::string_view key, std::string_view data);
+// Lowercase hex of arbitrary bytes.
+std::string hex(std::string_view bytes);
+// Equality that takes the same time wherever the inputs differ.
+bool constantTimeEquals(std::string_view a, std::string_view b);
+// n bytes from the operating system's CSPRNG. Aborts if none is available,
+// as nothing secure can be done without it.
+std::string randomBytes(std::size_t n);
+// n characters drawn uniformly from alphabet with a CSPRNG.
+std::string randomString(std::size_t n, std::string_view alphabet);
+// A random (version 4) UUID in its canonical 8-4-4-4-12 form.
+std::string uuid4();
+
+}  // namespace ecsd::crypto

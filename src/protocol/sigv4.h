@@ -1,0 +1,44 @@
+// AWS Signature Version 4 (AWS4-HMAC-SHA256) verification of a request's
+// Authorization header, as an AWS service performs it.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "ecsd/result.h"
+#include "protocol/http_message.h"
+#include "security/key_ring.h"
+
+namespace ecsd::protocol::sigv4 {
+
+struct Policy {
+  std::string region;                       // the region ecsd serves, e.g. "us-east-1"
+  std::string service = "ecs";              // signing name
+  std::chrono::seconds maxClockSkew{15 * 60};  // AWS's window, either direction
+};
+
+// Verifies the request and returns the key it was signed with.
+// Errors, as AWS gives them (all HTTP 403):
+//   no Authorization header                  -> MissingAuthenticationTokenException
+//   malformed header / missing X-Amz-Date    -> IncompleteSignatureException
+//   unknown access key id                    -> UnrecognizedClientException
+//   wrong scope (region, service, terminator)-> InvalidSignatureException
+//   date outside the skew window             -> InvalidSignatureException ("Signature expired: ...")
+//   signature mismatch                       -> InvalidSignatureException
+// The signature comparison is constant-time.
+Result<const security::AccessKey*> verify(const HttpRequest& request,
+                                          const security::KeyRing& keys, const Policy& policy,
+                                          std::chrono::system_clock::time_point now);
+
+// Building blocks, exposed for tests against AWS's published examples.
+// signedHeaders: lowercase names joined by ';' as in the Authorization header.
+std::string canonicalRequest(const HttpRequest& request, std::string_view signedHeaders,
+                             std::string_view payloadHashHex);
+std::string stringToSign(std::string_view amzDate, std::string_view scope,
+                         std::string_view canonicalRequest);
+// Raw signing key: HMAC chain over date (YYYYMMDD), region, service, "aws4_request".
+std::string signingKey(std::string_view secret, std::string_view date, std::string_view region,
+                       std::string_view service);
+
+}  // namespace ecsd::protocol::sigv4

@@ -1,0 +1,28 @@
+// The TLS material ecsd serves with: a local CA and a server certificate it
+// signs, generated on first start and reused after.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ecsd/result.h"
+
+namespace ecsd::security {
+
+struct TlsFiles {
+  std::filesystem::path caCertificate;      // DIR/ca.pem: what clients trust (AWS_CA_BUNDLE)
+  std::filesystem::path certificate;        // DIR/server.pem: server cert (+ CA cert chain)
+  std::filesystem::path privateKey;         // DIR/server-key.pem, mode 0600
+  bool generated = false;                   // true when this call created anything
+};
+
+// Makes sure DIR holds a CA (ca.pem, ca-key.pem) and a server certificate
+// signed by it whose subjectAltNames cover localhost, 127.0.0.1, ::1 and every
+// extra name (an IP literal becomes an IP SAN, anything else a DNS SAN).
+// Existing files are reused; a server certificate that does not cover the
+// names, or expires within 30 days, is re-issued from the same CA.
+Result<TlsFiles> ensureTlsMaterial(const std::filesystem::path& dataDir,
+                                   const std::vector<std::string>& extraNames);
+
+}  // namespace ecsd::security

@@ -1,0 +1,71 @@
+// The HTTP/1.1 server: TLS and plain listeners over one Asio thread pool.
+// Beast and Asio stay behind this header; callers see plain values only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ecsd/result.h"
+#include "protocol/http_message.h"
+
+namespace ecsd::server {
+
+using Handler = std::function<protocol::HttpResponse(const protocol::HttpRequest&)>;
+// Builds the response for a failure the server detects before any handler
+// runs (body or header too large, malformed HTTP). The protocol layer owns the
+// error encoding, so the server asks it rather than writing JSON itself.
+using ErrorResponder =
+    std::function<protocol::HttpResponse(int httpStatus, std::string_view type,
+                                         std::string_view message)>;
+
+struct Limits {
+  std::size_t maxBodyBytes = 2 * 1024 * 1024;
+  std::size_t maxHeaderBytes = 16 * 1024;
+  std::chrono::seconds idleTimeout{60};    // keep-alive connection with no request
+  std::chrono::seconds requestTimeout{30};  // to receive one whole request
+  std::chrono::seconds drainTimeout{10};    // SIGTERM: wait this long for in-flight requests
+};
+
+struct TlsCertificate {
+  std::filesystem::path certificateChain;
+  std::filesystem::path privateKey;
+};
+
+struct Endpoint {
+  std::string address;
+  std::uint16_t port = 0;
+  bool tls = true;
+  std::string url() const;  // "https://127.0.0.1:8443"
+};
+
+class HttpServer {
+ public:
+  HttpServer(Handler handler, ErrorResponder errorResponder, Limits limits, int threads);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting ("host:port", port 0 = any free port). With a
+  // certificate the listener speaks TLS (1.2+), otherwise plain HTTP. Returns
+  // the endpoint actually bound. Call before run().
+  Result<Endpoint> listen(const std::string& hostPort, std::optional<TlsCertificate> tls);
+
+  // Serves on `threads` threads until stop() or SIGTERM/SIGINT, then drains:
+  // stops accepting, lets in-flight requests finish (up to drainTimeout), and
+  // returns.
+  void run();
+  // Thread-safe; starts the same drain as SIGTERM.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ecsd::server

@@ -30,9 +30,7 @@ inline Error unsupportedFeature(std::string m) {
 inline Error limitExceeded(std::string m) { return make("LimitExceededException", std::move(m)); }
 
 // AWS protocol errors (any AWS JSON service answers these).
-inline Error serialization(std::string m) {
-  return make("SerializationException", std::move(m));
-}
+inline Error serialization(std::string m) { return make("SerializationException", std::move(m)); }
 inline Error unknownOperation(std::string m) {
   return make("UnknownOperationException", std::move(m));
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,9 @@ bool constantTimeEquals(std::string_view a, std::string_view b);
 std::string randomBytes(std::size_t n);
 // n characters drawn uniformly from alphabet with a CSPRNG.
 std::string randomString(std::size_t n, std::string_view alphabet);
+// Standard base64 with padding, and its inverse (nullopt on malformed input).
+std::string base64Encode(std::string_view bytes);
+std::optional<std::string> base64Decode(std::string_view text);
 // A random (version 4) UUID in its canonical 8-4-4-4-12 form.
 std::string uuid4();
 

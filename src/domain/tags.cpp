@@ -1,0 +1,80 @@
+#include <algorithm>
+#include <set>
+
+#include "ecsd/domain/tag.h"
+#include "ecsd/errors.h"
+
+namespace ecsd {
+
+namespace {
+bool hasReservedPrefix(const std::string& key) {
+  if (key.size() < 4) return false;
+  std::string prefix = key.substr(0, 4);
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(), ::tolower);
+  return prefix == "aws:";
+}
+}  // namespace
+
+Status validateTags(const Tags& tags) {
+  if (tags.size() > 50) {
+    return errors::invalidParameter("Too many tags: a resource can have at most 50 tags.");
+  }
+  std::set<std::string> keys;
+  for (const auto& tag : tags) {
+    if (tag.key.empty() || tag.key.size() > 128) {
+      return errors::invalidParameter("Tag keys must be between 1 and 128 characters.");
+    }
+    if (tag.value.size() > 256) {
+      return errors::invalidParameter("Tag values must be at most 256 characters.");
+    }
+    if (hasReservedPrefix(tag.key)) {
+      return errors::invalidParameter("Tag keys may not begin with the reserved prefix 'aws:'.");
+    }
+    if (!keys.insert(tag.key).second) {
+      return errors::invalidParameter("Duplicate tag key: " + tag.key);
+    }
+  }
+  return {};
+}
+
+Tags mergeTags(Tags existing, const Tags& added) {
+  for (const auto& tag : added) {
+    auto it = std::find_if(existing.begin(), existing.end(),
+                           [&](const Tag& t) { return t.key == tag.key; });
+    if (it == existing.end()) {
+      existing.push_back(tag);
+    } else {
+      it->value = tag.value;
+    }
+  }
+  return existing;
+}
+
+Tags removeTagKeys(Tags existing, const std::vector<std::string>& keys) {
+  std::erase_if(existing, [&](const Tag& t) {
+    return std::find(keys.begin(), keys.end(), t.key) != keys.end();
+  });
+  return existing;
+}
+
+nlohmann::json tagsToJson(const Tags& tags) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& tag : tags) out.push_back({{"key", tag.key}, {"value", tag.value}});
+  return out;
+}
+
+Result<Tags> tagsFromJson(const nlohmann::json& json) {
+  if (!json.is_array()) return errors::serialization("tags must be a list");
+  Tags tags;
+  for (const auto& item : json) {
+    const auto key = item.is_object() ? item.find("key") : item.end();
+    if (!item.is_object() || key == item.end() || !key->is_string() ||
+        (item.contains("value") && !item["value"].is_string())) {
+      return errors::serialization("Each tag must be a structure with a string key and value");
+    }
+    tags.push_back({key->get<std::string>(), item.value("value", "")});
+  }
+  return tags;
+}
+
+}  // namespace ecsd

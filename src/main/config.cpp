@@ -1,0 +1,157 @@
+#include "main/config.h"
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <thread>
+
+#include "ecsd/errors.h"
+
+namespace ecsd {
+
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description describeOptions() {
+  po::options_description options(
+      "Usage: ecsd [flags]\n\n"
+      "An Amazon ECS compatible control plane. Every flag can also be set by an\n"
+      "environment variable: --data-dir is ECSD_DATA_DIR, and so on.\n\nFlags");
+  options.add_options()("help,h", "print this help and exit")("version",
+                                                              "print the version and exit")(
+      "data-dir", po::value<std::string>()->default_value("data"),
+      "where the database, TLS material, credentials and endpoint file live")(
+      "listen", po::value<std::string>()->default_value("127.0.0.1:8443"),
+      "HTTPS address as host:port (port 0 picks a free port; the URL is written to "
+      "DATA_DIR/endpoint once serving)")(
+      "http-listen", po::value<std::string>(),
+      "also serve plain HTTP on host:port (for local use; requests are still signed)")(
+      "region", po::value<std::string>()->default_value("us-east-1"),
+      "the region ecsd serves: in ARNs and in the SigV4 credential scope")(
+      "account-id", po::value<std::string>()->default_value("000000000000"),
+      "the 12-digit account id in ARNs")(
+      "tls-cert", po::value<std::string>(),
+      "PEM certificate chain to serve instead of the generated one (needs --tls-key)")(
+      "tls-key", po::value<std::string>(), "PEM private key for --tls-cert")(
+      "tls-name", po::value<std::vector<std::string>>()->composing(),
+      "extra DNS name or IP for the generated certificate (repeatable; comma-separated in "
+      "ECSD_TLS_NAME)")("access-key-id", po::value<std::string>(),
+                        "an access key id to accept besides the generated admin key (needs "
+                        "--secret-access-key)")("secret-access-key", po::value<std::string>(),
+                                                "the secret of --access-key-id")(
+      "log-level", po::value<std::string>()->default_value("info"),
+      "trace, debug, info, warn, error, critical or off")(
+      "threads", po::value<int>()->default_value(0), "server threads (0: one per core)")(
+      "durability", po::value<std::string>()->default_value("full"),
+      "full: a write is on disk before it is acknowledged (survives power loss); normal: "
+      "survives a crash of ecsd but maybe not of the machine")(
+      "max-body-bytes", po::value<std::size_t>()->default_value(2 * 1024 * 1024),
+      "largest request body accepted")(
+      "max-header-bytes", po::value<std::size_t>()->default_value(16 * 1024),
+      "largest request header block accepted")("idle-timeout", po::value<int>()->default_value(60),
+                                               "seconds a keep-alive connection may sit idle")(
+      "request-timeout", po::value<int>()->default_value(30),
+      "seconds to receive one whole request");
+  return options;
+}
+
+// ECSD_DATA_DIR -> data-dir, for the flags that exist; everything else in
+// the environment is ignored.
+std::string environmentName(const po::options_description& options, const std::string& variable) {
+  if (!variable.starts_with("ECSD_")) return {};
+  std::string name = variable.substr(5);
+  for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  return options.find_nothrow(name, false) ? name : std::string();
+}
+
+std::vector<std::string> splitNames(const std::vector<std::string>& values) {
+  std::vector<std::string> names;
+  for (const auto& value : values) {
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      const auto comma = value.find(',', start);
+      const auto name = value.substr(start, comma - start);
+      if (!name.empty()) names.push_back(name);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return names;
+}
+
+template <class T>
+std::optional<T> optional(const po::variables_map& vm, const char* name) {
+  return vm.count(name) ? std::optional<T>(vm[name].as<T>()) : std::nullopt;
+}
+
+Result<Config> toConfig(const po::variables_map& vm) {
+  Config c;
+  c.dataDir = vm["data-dir"].as<std::string>();
+  c.listen = vm["listen"].as<std::string>();
+  c.httpListen = optional<std::string>(vm, "http-listen");
+  c.region = vm["region"].as<std::string>();
+  c.accountId = vm["account-id"].as<std::string>();
+  c.tlsCertificate = optional<std::string>(vm, "tls-cert");
+  c.tlsPrivateKey = optional<std::string>(vm, "tls-key");
+  if (vm.count("tls-name")) c.tlsNames = splitNames(vm["tls-name"].as<std::vector<std::string>>());
+  c.accessKeyId = optional<std::string>(vm, "access-key-id");
+  c.secretAccessKey = optional<std::string>(vm, "secret-access-key");
+  c.logLevel = vm["log-level"].as<std::string>();
+  c.threads = vm["threads"].as<int>();
+  if (c.threads <= 0)
+    c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const std::string durability = vm["durability"].as<std::string>();
+  if (durability != "full" && durability != "normal") {
+    return errors::client("--durability must be full or normal");
+  }
+  c.durability = durability == "full" ? Durability::Full : Durability::Normal;
+  c.limits.maxBodyBytes = vm["max-body-bytes"].as<std::size_t>();
+  c.limits.maxHeaderBytes = vm["max-header-bytes"].as<std::size_t>();
+  c.limits.idleTimeout = std::chrono::seconds(vm["idle-timeout"].as<int>());
+  c.limits.requestTimeout = std::chrono::seconds(vm["request-timeout"].as<int>());
+  if (c.tlsCertificate.has_value() != c.tlsPrivateKey.has_value()) {
+    return errors::client("--tls-cert and --tls-key go together");
+  }
+  if (c.accessKeyId.has_value() != c.secretAccessKey.has_value()) {
+    return errors::client("--access-key-id and --secret-access-key go together");
+  }
+  if (c.accountId.size() != 12 ||
+      c.accountId.find_first_not_of("0123456789") != std::string::npos) {
+    return errors::client("--account-id must be 12 digits");
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<ParsedArguments> parseArguments(int argc, char** argv) {
+  const auto options = describeOptions();
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    po::store(po::parse_environment(
+                  options,
+                  [&](const std::string& variable) { return environmentName(options, variable); }),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return errors::client(std::string(e.what()) + " (see ecsd --help)");
+  }
+  ParsedArguments parsed;
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    parsed.exitNow = true;
+    return parsed;
+  }
+  if (vm.count("version")) {
+    std::cout << "ecsd " << ECSD_VERSION << "\n";
+    parsed.exitNow = true;
+    return parsed;
+  }
+  auto config = toConfig(vm);
+  if (!config) return config.error();
+  parsed.config = std::move(*config);
+  return parsed;
+}
+
+}  // namespace ecsd

@@ -1,0 +1,142 @@
+// ecsd: an Amazon ECS compatible control plane.
+//
+// Start-up: settings -> data directory -> store and state -> TLS material and
+// keys -> listeners -> DATA_DIR/endpoint -> serve until SIGTERM, then drain.
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "common/files.h"
+#include "common/logging.h"
+#include "crypto/crypto.h"
+#include "ecsd/errors.h"
+#include "main/config.h"
+#include "operations/router.h"
+#include "protocol/api_endpoint.h"
+#include "protocol/json_protocol.h"
+#include "security/admin_credentials.h"
+#include "security/tls_material.h"
+#include "server/http_server.h"
+
+namespace ecsd {
+namespace {
+
+namespace fs = std::filesystem;
+
+int fail(const Error& error) {
+  spdlog::critical("msg=\"cannot start\" error={}", logging::quote(error.message));
+  std::cerr << "ecsd: " << error.message << "\n";
+  return 1;
+}
+
+Status makeDataDir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return files::ioFailure("cannot create", dir, ec.value());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  return {};
+}
+
+// The certificate to serve: the user's own, or one ecsd generates.
+Result<server::TlsCertificate> tlsCertificate(const Config& config, bool& generated,
+                                              fs::path& caBundle) {
+  if (config.tlsCertificate)
+    return server::TlsCertificate{*config.tlsCertificate, *config.tlsPrivateKey};
+  auto material = security::ensureTlsMaterial(config.dataDir, config.tlsNames);
+  if (!material) return material.error();
+  generated = generated || material->generated;
+  caBundle = fs::absolute(material->caCertificate);
+  return server::TlsCertificate{material->certificate, material->privateKey};
+}
+
+void printWelcome(const Config& config, const server::Endpoint& endpoint, const fs::path& caBundle,
+                  const fs::path& credentials, bool firstStart) {
+  std::cout << "ecsd is serving " << endpoint.url() << " (region " << config.region << ", account "
+            << config.accountId << ")\n";
+  if (firstStart) {
+    std::cout << "First start: created the database, a local CA, a server certificate and "
+                 "admin credentials in "
+              << fs::absolute(config.dataDir).string() << "\n";
+  }
+  std::cout << "Use it with the AWS CLI:\n\n";
+  if (!caBundle.empty()) std::cout << "  export AWS_CA_BUNDLE=" << caBundle.string() << "\n";
+  std::cout << "  export AWS_SHARED_CREDENTIALS_FILE=" << fs::absolute(credentials).string() << "\n"
+            << "  export AWS_PROFILE=ecsd AWS_DEFAULT_REGION=" << config.region << "\n"
+            << "  aws ecs --endpoint-url " << endpoint.url() << " list-clusters\n\n"
+            << std::flush;
+}
+
+int serve(const Config& config) {
+  if (auto made = makeDataDir(config.dataDir); !made) return fail(made.error());
+  const fs::path database = config.dataDir / "ecsd.db";
+  const bool firstStart = !fs::exists(database);
+  auto store = openSqliteStore(database.string(), config.durability);
+  if (!store) return fail(store.error());
+  auto state = State::load(**store);
+  if (!state) return fail(state.error());
+
+  auto admin = security::ensureAdminCredentials(config.dataDir);
+  if (!admin) return fail(admin.error());
+  security::KeyRing keys;
+  keys.add(admin->key);
+  if (config.accessKeyId) keys.add({*config.accessKeyId, *config.secretAccessKey, "operator"});
+
+  bool generated = admin->generated;
+  fs::path caBundle;
+  auto certificate = tlsCertificate(config, generated, caBundle);
+  if (!certificate) return fail(certificate.error());
+
+  const ArnFactory arns(config.region, config.accountId);
+  const SystemClock clock;
+  const operations::Router router = operations::makeRouter({**state, arns, clock});
+  const protocol::ApiEndpoint api(
+      keys, {config.region}, clock,
+      [&](const protocol::Call& call, const protocol::CallContext& context) {
+        return router.dispatch(call, context);
+      });
+
+  server::HttpServer server(
+      [&](const protocol::HttpRequest& request) { return api.handle(request); },
+      [](int status, std::string_view type, std::string_view message) {
+        return protocol::errorResponse(
+            errors::make(std::string(type), std::string(message), status), crypto::uuid4());
+      },
+      config.limits, config.threads);
+  auto endpoint = server.listen(config.listen, *certificate);
+  if (!endpoint) return fail(endpoint.error());
+  if (config.httpListen) {
+    auto plain = server.listen(*config.httpListen, std::nullopt);
+    if (!plain) return fail(plain.error());
+    spdlog::warn("msg=\"plain HTTP listener: for local use only\" url={}", plain->url());
+  }
+  if (auto written =
+          files::writeFileAtomically(config.dataDir / "endpoint", endpoint->url() + "\n", 0644);
+      !written) {
+    return fail(written.error());
+  }
+  spdlog::info("msg=started url={} data_dir={} threads={} durability={}", endpoint->url(),
+               logging::quote(config.dataDir.string()), config.threads,
+               config.durability == Durability::Full ? "full" : "normal");
+  printWelcome(config, *endpoint, caBundle, admin->file, firstStart || generated);
+  server.run();
+  spdlog::info("msg=stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace ecsd
+
+int main(int argc, char** argv) {
+  auto parsed = ecsd::parseArguments(argc, argv);
+  if (!parsed) {
+    std::cerr << "ecsd: " << parsed.error().message << "\n";
+    return 2;
+  }
+  if (parsed->exitNow) return 0;
+  if (!ecsd::logging::configure(parsed->config.logLevel)) {
+    std::cerr << "ecsd: unknown log level '" << parsed->config.logLevel << "'\n";
+    return 2;
+  }
+  return ecsd::serve(parsed->config);
+}

@@ -1,0 +1,44 @@
+#include "operations/pagination.h"
+
+#include <algorithm>
+
+#include "crypto/crypto.h"
+#include "ecsd/errors.h"
+
+namespace ecsd::operations {
+
+namespace {
+constexpr std::string_view kTokenPrefix = "ecsd1:";
+}
+
+Page paginate(const std::vector<Listed>& items, const protocol::RequestReader& input,
+              bool descending) {
+  const int maxResults = input.optInt("maxResults", 1, 100).value_or(100);
+  auto begin = items.begin();
+  if (auto token = input.optString("nextToken")) {
+    const auto decoded = crypto::base64Decode(*token);
+    if (!decoded || !decoded->starts_with(kTokenPrefix)) {
+      throw protocol::ApiError(errors::invalidParameter("Invalid nextToken."));
+    }
+    const std::string last = decoded->substr(kTokenPrefix.size());
+    begin = std::partition_point(items.begin(), items.end(), [&](const Listed& item) {
+      return descending ? item.key >= last : item.key <= last;
+    });
+  }
+  Page page;
+  auto it = begin;
+  for (; it != items.end() && page.values.size() < static_cast<std::size_t>(maxResults); ++it) {
+    page.values.push_back(it->value);
+  }
+  if (it != items.end()) {
+    page.nextToken = crypto::base64Encode(std::string(kTokenPrefix) + std::prev(it)->key);
+  }
+  return page;
+}
+
+void addPage(nlohmann::json& output, const char* valuesMember, Page page) {
+  output[valuesMember] = std::move(page.values);
+  if (page.nextToken) output["nextToken"] = *page.nextToken;
+}
+
+}  // namespace ecsd::operations

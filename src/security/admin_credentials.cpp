@@ -13,6 +13,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "common/files.h"
 #include "crypto/crypto.h"
 #include "ecsd/errors.h"
 
@@ -20,6 +21,9 @@ namespace ecsd::security {
 namespace {
 
 namespace fs = std::filesystem;
+using files::ioFailure;
+using files::readFile;
+using files::writeFileAtomically;
 
 constexpr std::string_view kProfile = "ecsd";
 constexpr std::string_view kPrincipal = "admin";
@@ -29,52 +33,6 @@ constexpr std::string_view kSecretAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+";
 constexpr mode_t kPrivateMode = 0600;
 
-Error ioFailure(const std::string& what, const fs::path& path, int error) {
-  return errors::server(what + " " + path.string() + ": " + std::generic_category().message(error));
-}
-
-Result<std::string> readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ioFailure("cannot open", path, errno);
-  std::string content{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return ioFailure("cannot read", path, errno);
-  return content;
-}
-
-// Writes all of content, sets the exact mode (whatever the umask) and flushes
-// to disk. Returns the errno of the first failure, or 0.
-int writeAndClose(int fd, std::string_view content, mode_t mode) {
-  int error = ::fchmod(fd, mode) == 0 ? 0 : errno;
-  while (error == 0 && !content.empty()) {
-    const ssize_t n = ::write(fd, content.data(), content.size());
-    if (n < 0 && errno != EINTR) error = errno;
-    if (n > 0) content.remove_prefix(static_cast<std::size_t>(n));
-  }
-  if (error == 0 && ::fsync(fd) != 0) error = errno;
-  if (::close(fd) != 0 && error == 0) error = errno;
-  return error;
-}
-
-// Temp file + rename, so readers (and a restart after a crash) see either the
-// old file or the complete new one, never half a secret.
-Status writeFileAtomically(const fs::path& path, std::string_view content, mode_t mode) {
-  const std::string temp = path.string() + ".tmp-" + crypto::hex(crypto::randomBytes(6));
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return ioFailure("cannot create", temp, errno);
-  int error = writeAndClose(fd, content, mode);
-  if (error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) error = errno;
-  if (error != 0) {
-    ::unlink(temp.c_str());
-    return ioFailure("cannot write", path, error);
-  }
-  // Persist the rename itself; best effort, the data is already safe.
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  if (const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dirFd >= 0) {
-    ::fsync(dirFd);
-    ::close(dirFd);
-  }
-  return {};
-}
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");

@@ -1,0 +1,182 @@
+// The SQLite store: WAL journal, numbered migrations, one transaction per commit.
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <mutex>
+
+#include "common/embedded_file.h"
+#include "ecsd/errors.h"
+#include "ecsd/store/store.h"
+#include "store/sqlite.h"
+
+namespace ecsd {
+
+namespace {
+
+using nlohmann::json;
+using store::Database;
+
+int migrationVersion(std::string_view fileName) {
+  int version = 0;
+  std::from_chars(fileName.data(), fileName.data() + fileName.size(), version);
+  return version;
+}
+
+Result<std::int64_t> userVersion(Database& db) {
+  auto stmt = db.prepare("PRAGMA user_version");
+  if (!stmt) return stmt.error();
+  auto row = stmt->step();
+  if (!row) return row.error();
+  return stmt->integer(0);
+}
+
+// Applies each schema/NNN_*.sql newer than the database, each in its own
+// transaction together with the version bump, so a crash never leaves half a
+// migration.
+Status migrate(Database& db) {
+  auto current = userVersion(db);
+  if (!current) return current.error();
+  for (const auto& file : schemaFiles()) {
+    const int version = migrationVersion(file.name);
+    if (version <= *current) continue;
+    const std::string script = "BEGIN IMMEDIATE;\n" + std::string(file.content) +
+                               "\nPRAGMA user_version = " + std::to_string(version) + ";\nCOMMIT;";
+    if (auto st = db.exec(script); !st) {
+      (void)db.exec("ROLLBACK");
+      return errors::server("migration " + std::string(file.name) +
+                            " failed: " + st.error().message);
+    }
+    spdlog::info("msg=\"schema migrated\" version={} file={}", version, file.name);
+  }
+  return {};
+}
+
+json clusterDocument(const Cluster& c) {
+  json settings = json::array();
+  for (const auto& s : c.settings) settings.push_back({{"name", s.name}, {"value", s.value}});
+  return {{"settings", settings},
+          {"configuration", c.configuration},
+          {"serviceConnectDefaults", c.serviceConnectDefaults},
+          {"tags", tagsToJson(c.tags)}};
+}
+
+Cluster clusterFromRow(const store::Statement& row) {
+  Cluster c;
+  c.name = row.text(0);
+  c.arn = row.text(1);
+  c.status = row.text(2);
+  const json doc = json::parse(row.text(3));
+  for (const auto& s : doc["settings"]) c.settings.push_back({s["name"], s["value"]});
+  c.configuration = doc["configuration"];
+  c.serviceConnectDefaults = doc["serviceConnectDefaults"];
+  c.tags = *tagsFromJson(doc["tags"]);  // written by clusterDocument, so well-formed
+  return c;
+}
+
+TaskDefinition taskDefinitionFromRow(const store::Statement& row) {
+  TaskDefinition t;
+  t.family = row.text(0);
+  t.revision = static_cast<int>(row.integer(1));
+  t.arn = row.text(2);
+  t.status = row.text(3);
+  t.registeredAt = row.real(4).value_or(0);
+  t.deregisteredAt = row.real(5);
+  t.deleteRequestedAt = row.real(6);
+  t.registeredBy = row.text(7);
+  t.body = json::parse(row.text(8));
+  t.tags = *tagsFromJson(json::parse(row.text(9)));
+  return t;
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(Database db) : db_(std::move(db)) {}
+
+  Result<StoredState> load() override {
+    std::lock_guard lock(mutex_);
+    StoredState state;
+    try {
+      auto clusters = db_.prepare("SELECT name, arn, status, document FROM clusters");
+      if (!clusters) return clusters.error();
+      for (auto row = clusters->step(); row && *row; row = clusters->step()) {
+        state.clusters.push_back(clusterFromRow(*clusters));
+      }
+      auto defs = db_.prepare(
+          "SELECT family, revision, arn, status, registered_at, deregistered_at, "
+          "delete_requested_at, registered_by, body, tags FROM task_definitions ORDER BY family, "
+          "revision");
+      if (!defs) return defs.error();
+      for (auto row = defs->step(); row && *row; row = defs->step()) {
+        state.taskDefinitions.push_back(taskDefinitionFromRow(*defs));
+      }
+    } catch (const json::exception& e) {
+      return errors::server(std::string("stored document is corrupt: ") + e.what());
+    }
+    return state;
+  }
+
+  Status commit(const ChangeSet& changes) override {
+    if (changes.empty()) return {};
+    std::lock_guard lock(mutex_);
+    if (auto st = db_.exec("BEGIN IMMEDIATE"); !st) return st;
+    Status written = write(changes);
+    if (written) written = db_.exec("COMMIT");
+    if (!written) {
+      (void)db_.exec("ROLLBACK");
+      spdlog::error("msg=\"commit failed\" error={}", written.error().message);
+    }
+    return written;
+  }
+
+ private:
+  Status write(const ChangeSet& changes) {
+    auto clusters = db_.prepare(
+        "INSERT INTO clusters (name, arn, status, document) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (name) DO UPDATE SET arn = ?2, status = ?3, document = ?4");
+    if (!clusters) return clusters.error();
+    for (const auto& c : changes.clusters) {
+      clusters->bind(1, c.name).bind(2, c.arn).bind(3, c.status).bind(4, clusterDocument(c).dump());
+      if (auto st = clusters->run(); !st) return st;
+    }
+    auto defs = db_.prepare(
+        "INSERT INTO task_definitions (family, revision, arn, status, registered_at, "
+        "deregistered_at, delete_requested_at, registered_by, body, tags) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "ON CONFLICT (family, revision) DO UPDATE SET status = ?4, deregistered_at = ?6, "
+        "delete_requested_at = ?7, body = ?9, tags = ?10");
+    if (!defs) return defs.error();
+    for (const auto& t : changes.taskDefinitions) {
+      defs->bind(1, t.family)
+          .bind(2, static_cast<std::int64_t>(t.revision))
+          .bind(3, t.arn)
+          .bind(4, t.status)
+          .bind(5, t.registeredAt)
+          .bind(6, t.deregisteredAt)
+          .bind(7, t.deleteRequestedAt)
+          .bind(8, t.registeredBy)
+          .bind(9, t.body.dump())
+          .bind(10, tagsToJson(t.tags).dump());
+      if (auto st = defs->run(); !st) return st;
+    }
+    return {};
+  }
+
+  std::mutex mutex_;
+  Database db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path, Durability durability) {
+  auto db = Database::open(path);
+  if (!db) return db.error();
+  const std::string pragmas =
+      std::string("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; ") +
+      (durability == Durability::Full ? "PRAGMA synchronous = FULL;"
+                                      : "PRAGMA synchronous = NORMAL;");
+  if (auto st = db->exec(pragmas); !st) return st.error();
+  if (auto st = migrate(*db); !st) return st.error();
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db)));
+}
+
+}  // namespace ecsd

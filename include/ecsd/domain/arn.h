@@ -1,0 +1,54 @@
+// Amazon Resource Names as ECS forms them, and the references calls accept
+// (a name, "family:revision", or a full ARN).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ecsd/result.h"
+
+namespace ecsd {
+
+class ArnFactory {
+ public:
+  ArnFactory(std::string region, std::string accountId);
+
+  const std::string& region() const { return region_; }
+  const std::string& accountId() const { return accountId_; }
+
+  std::string cluster(std::string_view name) const;
+  std::string taskDefinition(std::string_view family, int revision) const;
+  // The principal that signed a request, as registeredBy shows it.
+  std::string user(std::string_view userName) const;
+
+ private:
+  std::string region_;
+  std::string accountId_;
+  std::string prefix_;  // "arn:aws:ecs:REGION:ACCOUNT:"
+};
+
+// The parts of "arn:PARTITION:ecs:REGION:ACCOUNT:TYPE/ID".
+struct EcsArn {
+  std::string region;
+  std::string accountId;
+  std::string resourceType;  // "cluster", "task-definition", ...
+  std::string resourceId;    // after the first '/'
+};
+std::optional<EcsArn> parseEcsArn(std::string_view arn);
+
+// "demo" or "arn:aws:ecs:...:cluster/demo" -> "demo". An ARN of another
+// resource type is an InvalidParameterException.
+Result<std::string> clusterNameFromReference(std::string_view reference);
+
+struct TaskDefinitionReference {
+  std::string family;
+  std::optional<int> revision;  // absent: "the latest ACTIVE revision"
+};
+// "web", "web:3" or "arn:aws:ecs:...:task-definition/web:3".
+Result<TaskDefinitionReference> parseTaskDefinitionReference(std::string_view reference);
+
+// Family names: 1..255 of letters, digits, '-' and '_'. Cluster names share the rule.
+bool isValidName(std::string_view name);
+
+}  // namespace ecsd

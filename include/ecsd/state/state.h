@@ -1,0 +1,122 @@
+// The in-memory index of everything stored, and the one path writes take:
+// change a draft -> commit it durably -> make it visible. Readers see only
+// committed state and never wait for the disk.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "ecsd/domain/cluster.h"
+#include "ecsd/domain/task_definition.h"
+#include "ecsd/result.h"
+#include "ecsd/store/store.h"
+
+namespace ecsd {
+
+// What a cluster holds, as DescribeClusters counts it.
+struct ClusterCounts {
+  int registeredContainerInstances = 0;
+  int runningTasks = 0;
+  int pendingTasks = 0;
+  int activeServices = 0;
+  bool empty() const {
+    return registeredContainerInstances == 0 && runningTasks == 0 && pendingTasks == 0 &&
+           activeServices == 0;
+  }
+};
+
+// Point lookups, the same over committed state and over a write's draft.
+class StateView {
+ public:
+  virtual ~StateView() = default;
+  virtual const Cluster* cluster(std::string_view name) const = 0;
+  virtual const TaskDefinition* taskDefinition(std::string_view family, int revision) const = 0;
+  // The highest ACTIVE revision of family, or nullptr.
+  virtual const TaskDefinition* latestActive(std::string_view family) const = 0;
+  // Container instances, tasks and services are not modelled yet (they come
+  // with the scheduler), so every cluster counts zero of each for now.
+  virtual ClusterCounts counts(std::string_view /*cluster*/) const { return {}; }
+};
+
+// "family" resolves to the latest ACTIVE revision, "family:rev" to that
+// revision in any status. nullptr when there is none.
+const TaskDefinition* resolveTaskDefinition(const StateView& view, std::string_view family,
+                                            std::optional<int> revision);
+
+using Family = std::map<int, TaskDefinition>;  // by revision
+
+// Committed state.
+struct Data final : StateView {
+  std::map<std::string, Cluster, std::less<>> clusters;  // by name, ACTIVE and INACTIVE
+  std::map<std::string, Family, std::less<>> families;   // by family name
+
+  const Cluster* cluster(std::string_view name) const override;
+  const TaskDefinition* taskDefinition(std::string_view family, int revision) const override;
+  const TaskDefinition* latestActive(std::string_view family) const override;
+};
+
+// One write's view: committed state with its own changes laid over it.
+class Draft final : public StateView {
+ public:
+  explicit Draft(const Data& base) : base_(base) {}
+
+  const Cluster* cluster(std::string_view name) const override;
+  const TaskDefinition* taskDefinition(std::string_view family, int revision) const override;
+  const TaskDefinition* latestActive(std::string_view family) const override;
+  // One past the highest revision the family ever had (revisions are never reused).
+  int nextRevision(std::string_view family) const;
+
+  void put(Cluster cluster);
+  void put(TaskDefinition definition);
+  ChangeSet changes() const;
+
+ private:
+  const Data& base_;
+  std::map<std::string, Cluster, std::less<>> clusters_;
+  std::map<std::pair<std::string, int>, TaskDefinition> definitions_;
+};
+
+class State {
+ public:
+  // Loads everything the store holds.
+  static Result<std::unique_ptr<State>> load(Store& store);
+
+  // Runs f(const Data&) under a shared lock and returns what it returns.
+  template <class F>
+  auto read(F&& f) const {
+    std::shared_lock lock(mutex_);
+    return f(static_cast<const Data&>(data_));
+  }
+
+  // Runs change(Draft&) -> Result<T>. When it succeeds, its changes are
+  // committed to the store and only then applied to memory; when it or the
+  // commit fails, nothing changes. Writes run one at a time.
+  template <class F>
+  auto write(F&& change) -> decltype(change(std::declval<Draft&>())) {
+    std::lock_guard writer(writer_);
+    Draft draft(data_);  // reading data_ unlocked is safe: only writers change it
+    auto result = change(draft);
+    if (!result.ok()) return result;
+    ChangeSet changes = draft.changes();
+    if (auto committed = store_.commit(changes); !committed) return committed.error();
+    apply(std::move(changes));
+    return result;
+  }
+
+ private:
+  explicit State(Store& store) : store_(store) {}
+  void apply(ChangeSet changes);
+
+  Store& store_;
+  Data data_;
+  mutable std::shared_mutex mutex_;  // guards data_ against readers while applying
+  std::mutex writer_;                // one writer at a time
+};
+
+}  // namespace ecsd

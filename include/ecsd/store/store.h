@@ -1,0 +1,44 @@
+// Durable state. The store is the only part of ecsd that knows SQLite; the
+// rest sees whole domain values going in and coming out.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "ecsd/domain/cluster.h"
+#include "ecsd/domain/task_definition.h"
+#include "ecsd/result.h"
+
+namespace ecsd {
+
+// Everything one write changed. Committed atomically: all of it or none.
+struct ChangeSet {
+  std::vector<Cluster> clusters;                // inserted or replaced, by name
+  std::vector<TaskDefinition> taskDefinitions;  // inserted or replaced, by family and revision
+
+  bool empty() const { return clusters.empty() && taskDefinitions.empty(); }
+};
+
+struct StoredState {
+  std::vector<Cluster> clusters;
+  std::vector<TaskDefinition> taskDefinitions;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Everything stored, to rebuild memory at start.
+  virtual Result<StoredState> load() = 0;
+  // Durable once it returns ok: the caller acknowledges the write only then.
+  virtual Status commit(const ChangeSet& changes) = 0;
+};
+
+// How hard a commit waits for the disk. Full survives power loss; normal
+// survives a crash of ecsd (kill -9) but not of the machine.
+enum class Durability { Full, Normal };
+
+// Opens (creating if needed) the SQLite database at path in WAL mode and
+// applies the numbered migrations of schema/ that it does not have yet.
+Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path, Durability durability);
+
+}  // namespace ecsd

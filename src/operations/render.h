@@ -1,0 +1,24 @@
+// Domain values in the JSON shapes ECS answers with.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "ecsd/domain/cluster.h"
+#include "ecsd/domain/task_definition.h"
+#include "ecsd/state/state.h"
+
+namespace ecsd::operations {
+
+// DescribeClusters' include values: ATTACHMENTS, CONFIGURATIONS, SETTINGS, STATISTICS, TAGS.
+using ClusterIncludes = std::set<std::string>;
+// What Create/Update/Delete answer with: the whole cluster.
+const ClusterIncludes& allClusterFields();
+
+nlohmann::json renderCluster(const Cluster& cluster, const ClusterCounts& counts,
+                             const ClusterIncludes& include);
+nlohmann::json renderTaskDefinition(const TaskDefinition& definition);
+nlohmann::json failure(const std::string& arn, const std::string& reason);
+
+}  // namespace ecsd::operations

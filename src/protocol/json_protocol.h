@@ -1,0 +1,30 @@
+// AWS JSON 1.1, as the AWS CLI and SDKs speak it to ECS: POST /, the
+// operation in X-Amz-Target, a JSON object as the body; errors as
+// {"__type", "message"} with the error's HTTP status. This is the one place
+// that encodes errors.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "ecsd/result.h"
+#include "protocol/http_message.h"
+
+namespace ecsd::protocol {
+
+inline constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
+
+struct Call {
+  std::string operation;  // "CreateCluster"
+  nlohmann::json input;   // always an object
+};
+
+// Errors: UnknownOperationException for a missing or foreign target,
+// SerializationException for a body that is not a JSON object.
+Result<Call> parseCall(const HttpRequest& request);
+
+HttpResponse successResponse(const nlohmann::json& output, std::string_view requestId);
+HttpResponse errorResponse(const Error& error, std::string_view requestId);
+
+}  // namespace ecsd::protocol

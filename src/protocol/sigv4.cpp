@@ -1,0 +1,411 @@
+#include "protocol/sigv4.h"
+
+#include <algorithm>
+#include <boost/algorithm/string/predicate.hpp>
+#include <cstdio>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "crypto/crypto.h"
+#include "ecsd/errors.h"
+
+namespace ecsd::protocol::sigv4 {
+namespace {
+
+using std::chrono::sys_seconds;
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+constexpr std::string_view kTerminator = "aws4_request";
+constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+constexpr std::string_view kMismatch =
+    "The request signature we calculated does not match the signature you provided. Check your "
+    "AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+// The parts of "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...".
+struct Authorization {
+  std::string_view credential;
+  std::string_view signedHeaders;
+  std::string_view signature;
+};
+
+// Credential=<keyId>/<date>/<region>/<service>/<terminator>; text is all but the key id.
+struct Scope {
+  std::string_view keyId, date, region, service, terminator, text;
+};
+
+struct SignedRequest {
+  Authorization auth;
+  Scope scope;
+  std::string_view amzDate;
+  sys_seconds signedAt;
+};
+
+template <class... Parts>
+std::string concat(const Parts&... parts) {
+  std::string out;
+  (out.append(std::string_view(parts)), ...);
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    std::size_t end = text.find(separator, start);
+    parts.push_back(text.substr(start, end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+bool isUnreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+// RFC 3986 percent-encoding of everything but the unreserved set (and '/' in paths).
+std::string uriEncode(std::string_view text, bool keepSlash) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (isUnreserved(c) || (keepSlash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kDigits[c >> 4], kDigits[c & 0xf]};
+    }
+  }
+  return out;
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes %XX escapes; a malformed escape stays literal rather than failing.
+std::string uriDecode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool escape = text[i] == '%' && i + 2 < text.size();
+    int high = escape ? hexValue(text[i + 1]) : -1;
+    int low = escape ? hexValue(text[i + 2]) : -1;
+    if (high < 0 || low < 0) {
+      out.push_back(text[i]);
+      continue;
+    }
+    out.push_back(static_cast<char>(high * 16 + low));
+    i += 2;
+  }
+  return out;
+}
+
+// The path as received is encoded again, per segment, after removing empty and
+// dot segments: what botocore signs for every service but S3.
+std::string canonicalUri(std::string_view path) {
+  std::vector<std::string_view> kept;
+  for (std::string_view segment : split(path, '/')) {
+    if (segment.empty() || segment == ".") continue;
+    if (segment != "..") {
+      kept.push_back(segment);
+    } else if (!kept.empty()) {
+      kept.pop_back();
+    }
+  }
+  std::string out = path.starts_with('/') ? "/" : "";
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (i > 0) out += '/';
+    out += uriEncode(kept[i], false);
+  }
+  if (path.ends_with('/') && !kept.empty()) out += '/';
+  return out.empty() ? "/" : out;
+}
+
+// Decoding first makes the result independent of how the client escaped the query.
+std::string canonicalQuery(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (std::string_view part : split(query, '&')) {
+    if (part.empty()) continue;
+    std::size_t equals = part.find('=');
+    std::string_view value = equals == std::string_view::npos ? "" : part.substr(equals + 1);
+    params.emplace_back(uriEncode(uriDecode(part.substr(0, equals)), false),
+                        uriEncode(uriDecode(value), false));
+  }
+  std::sort(params.begin(), params.end());
+  std::string out;
+  for (const auto& [name, value] : params) {
+    out += concat(out.empty() ? "" : "&", name, "=", value);
+  }
+  return out;
+}
+
+// Trims the value and collapses each inner run of whitespace to one space.
+std::string trimAll(std::string_view value) {
+  std::string out;
+  bool pendingSpace = false;
+  for (char c : value) {
+    if (isSpace(c)) {
+      pendingSpace = !out.empty();
+      continue;
+    }
+    if (pendingSpace) out.push_back(' ');
+    pendingSpace = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// One "name:value\n" line per signed header; repeated headers join with ','.
+std::string canonicalHeaders(const HttpRequest& request, std::string_view signedHeaders) {
+  std::string out;
+  for (std::string_view name : split(signedHeaders, ';')) {
+    out += concat(lowercase(name), ":");
+    bool first = true;
+    for (const auto& [key, value] : request.headers) {
+      if (!boost::algorithm::iequals(key, name)) continue;
+      out += concat(first ? "" : ",", trimAll(value));
+      first = false;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::string formatAmzDate(sys_seconds time) {
+  auto day = std::chrono::floor<std::chrono::days>(time);
+  std::chrono::year_month_day date{day};
+  std::chrono::hh_mm_ss clock{time - day};
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                static_cast<int>(clock.seconds().count()));
+  return buffer;
+}
+
+// Digits at text[pos, pos + length) as a number, or -1 if any is not a digit.
+int digits(std::string_view text, std::size_t pos, std::size_t length) {
+  int value = 0;
+  for (char c : text.substr(pos, length)) {
+    if (c < '0' || c > '9') return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// X-Amz-Date's basic ISO 8601 form, YYYYMMDD'T'HHMMSS'Z'.
+std::optional<sys_seconds> parseAmzDate(std::string_view text) {
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
+  int fields[] = {digits(text, 0, 4), digits(text, 4, 2),  digits(text, 6, 2),
+                  digits(text, 9, 2), digits(text, 11, 2), digits(text, 13, 2)};
+  if (std::ranges::any_of(fields, [](int f) { return f < 0; })) return std::nullopt;
+  auto [year, month, day, hour, minute, second] = fields;
+  std::chrono::year_month_day date{std::chrono::year{year},
+                                   std::chrono::month{static_cast<unsigned>(month)},
+                                   std::chrono::day{static_cast<unsigned>(day)}};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  return std::chrono::sys_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
+         std::chrono::seconds{second};
+}
+
+// SDKs differ in the spaces and commas between parameters; none occur inside a value.
+std::vector<std::string_view> authorizationTokens(std::string_view header) {
+  std::vector<std::string_view> tokens;
+  for (std::size_t pos = 0; pos < header.size();) {
+    std::size_t end = header.find_first_of(" \t,", pos);
+    if (end == std::string_view::npos) end = header.size();
+    if (end > pos) tokens.push_back(header.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return tokens;
+}
+
+Result<Authorization> parseAuthorization(std::string_view header) {
+  std::vector<std::string_view> tokens = authorizationTokens(header);
+  if (tokens.empty() || tokens.front() != kAlgorithm) {
+    return errors::incompleteSignature(concat("Authorization header requires '", kAlgorithm,
+                                              "' as its algorithm. Authorization=", header));
+  }
+  Authorization auth;
+  for (std::string_view token : tokens) {
+    std::size_t equals = token.find('=');
+    if (equals == std::string_view::npos) continue;
+    std::string_view key = token.substr(0, equals), value = token.substr(equals + 1);
+    if (key == "Credential") auth.credential = value;
+    if (key == "SignedHeaders") auth.signedHeaders = value;
+    if (key == "Signature") auth.signature = value;
+  }
+  std::string missing;
+  for (auto [name, value] :
+       {std::pair{"Credential", auth.credential}, std::pair{"Signature", auth.signature},
+        std::pair{"SignedHeaders", auth.signedHeaders}}) {
+    if (value.empty()) missing += concat("Authorization header requires '", name, "' parameter. ");
+  }
+  if (missing.empty()) return auth;
+  return errors::incompleteSignature(concat(missing, "Authorization=", header));
+}
+
+Result<Scope> parseCredential(std::string_view credential) {
+  std::vector<std::string_view> parts = split(credential, '/');
+  if (parts.size() != 5) {
+    return errors::incompleteSignature(
+        concat("Credential must have exactly 5 slash-delimited elements, e.g. "
+               "keyid/date/region/service/term, got '",
+               credential, "'"));
+  }
+  return Scope{parts[0], parts[1], parts[2],
+               parts[3], parts[4], credential.substr(parts[0].size() + 1)};
+}
+
+// Everything the request says about its signature, checked only for form.
+Result<SignedRequest> parseSignedRequest(const HttpRequest& request) {
+  std::string_view header = request.header("Authorization");
+  if (header.empty()) return errors::missingAuthenticationToken();
+  auto auth = parseAuthorization(header);
+  if (!auth) return auth.error();
+  std::string_view amzDate = request.header("X-Amz-Date");
+  auto signedAt = parseAmzDate(amzDate);
+  if (!signedAt) {
+    return errors::incompleteSignature(
+        "Authorization header requires existence of a valid 'X-Amz-Date' header "
+        "(YYYYMMDD'T'HHMMSS'Z').");
+  }
+  auto scope = parseCredential(auth->credential);
+  if (!scope) return scope.error();
+  return SignedRequest{*auth, *scope, amzDate, *signedAt};
+}
+
+Status checkScope(const Scope& scope, std::string_view amzDate, const Policy& policy) {
+  std::string_view day = amzDate.substr(0, 8);
+  if (scope.date != day) {
+    return errors::invalidSignature(
+        concat("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+               "from HTTP: '",
+               scope.date, "' != '", day, "', from '", amzDate, "'."));
+  }
+  if (scope.region != policy.region) {
+    return errors::invalidSignature("Credential should be scoped to a valid region.");
+  }
+  if (scope.service != policy.service) {
+    return errors::invalidSignature(
+        concat("Credential should be scoped to correct service: '", policy.service, "'."));
+  }
+  if (scope.terminator != kTerminator) {
+    return errors::invalidSignature(concat("Credential should be scoped with a valid terminator: '",
+                                           kTerminator, "', not '", scope.terminator, "'."));
+  }
+  return {};
+}
+
+Status checkHostSigned(std::string_view signedHeaders) {
+  for (std::string_view name : split(signedHeaders, ';')) {
+    if (boost::algorithm::iequals(name, "host") || name == ":authority") return {};
+  }
+  return errors::invalidSignature(
+      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+}
+
+Status checkClockSkew(sys_seconds signedAt, sys_seconds now, std::chrono::seconds skew) {
+  std::string minutes = std::to_string(skew.count() / 60);
+  if (signedAt < now - skew) {
+    return errors::invalidSignature(concat("Signature expired: ", formatAmzDate(signedAt),
+                                           " is now earlier than ", formatAmzDate(now - skew), " (",
+                                           formatAmzDate(now), " - ", minutes, " min.)"));
+  }
+  if (signedAt > now + skew) {
+    return errors::invalidSignature(concat("Signature not yet current: ", formatAmzDate(signedAt),
+                                           " is still later than ", formatAmzDate(now + skew), " (",
+                                           formatAmzDate(now), " + ", minutes, " min.)"));
+  }
+  return {};
+}
+
+// The body's hash, or the client's declared one when it declares one that holds.
+Result<std::string> payloadHash(const HttpRequest& request) {
+  std::string actual = crypto::hex(crypto::sha256(request.body));
+  std::string_view declared = request.header("X-Amz-Content-Sha256");
+  if (declared.empty()) return actual;
+  if (declared != kUnsignedPayload && declared != actual) {
+    return errors::invalidSignature(
+        "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  }
+  return std::string(declared);
+}
+
+Status checkSignature(const HttpRequest& request, const SignedRequest& signedRequest,
+                      const security::AccessKey& key) {
+  auto payload = payloadHash(request);
+  if (!payload) return payload.error();
+  const Scope& scope = signedRequest.scope;
+  std::string toSign =
+      stringToSign(signedRequest.amzDate, scope.text,
+                   canonicalRequest(request, signedRequest.auth.signedHeaders, *payload));
+  std::string signingKeyBytes =
+      signingKey(key.secretAccessKey, scope.date, scope.region, scope.service);
+  std::string expected = crypto::hex(crypto::hmacSha256(signingKeyBytes, toSign));
+  if (!crypto::constantTimeEquals(expected, signedRequest.auth.signature)) {
+    return errors::invalidSignature(std::string(kMismatch));
+  }
+  return {};
+}
+
+Status checkPolicy(const SignedRequest& signedRequest, const Policy& policy, sys_seconds now) {
+  if (auto s = checkScope(signedRequest.scope, signedRequest.amzDate, policy); !s) return s;
+  if (auto s = checkHostSigned(signedRequest.auth.signedHeaders); !s) return s;
+  return checkClockSkew(signedRequest.signedAt, now, policy.maxClockSkew);
+}
+
+}  // namespace
+
+Result<const security::AccessKey*> verify(const HttpRequest& request, const security::KeyRing& keys,
+                                          const Policy& policy,
+                                          std::chrono::system_clock::time_point now) {
+  auto signedRequest = parseSignedRequest(request);
+  if (!signedRequest) return signedRequest.error();
+  auto inPolicy =
+      checkPolicy(*signedRequest, policy, std::chrono::floor<std::chrono::seconds>(now));
+  if (!inPolicy) return inPolicy.error();
+  const security::AccessKey* key = keys.find(signedRequest->scope.keyId);
+  if (key == nullptr) return errors::unrecognizedClient();
+  if (auto signature = checkSignature(request, *signedRequest, *key); !signature) {
+    return signature.error();
+  }
+  return key;
+}
+
+std::string canonicalRequest(const HttpRequest& request, std::string_view signedHeaders,
+                             std::string_view payloadHashHex) {
+  std::string_view target = request.target;
+  std::size_t question = target.find('?');
+  std::string_view path = target.substr(0, question);
+  std::string_view query = question == std::string_view::npos ? "" : target.substr(question + 1);
+  return concat(request.method, "\n", canonicalUri(path), "\n", canonicalQuery(query), "\n",
+                canonicalHeaders(request, signedHeaders), "\n", signedHeaders, "\n",
+                payloadHashHex);
+}
+
+std::string stringToSign(std::string_view amzDate, std::string_view scope,
+                         std::string_view canonicalRequest) {
+  return concat(kAlgorithm, "\n", amzDate, "\n", scope, "\n",
+                crypto::hex(crypto::sha256(canonicalRequest)));
+}
+
+std::string signingKey(std::string_view secret, std::string_view date, std::string_view region,
+                       std::string_view service) {
+  std::string key = crypto::hmacSha256(concat("AWS4", secret), date);
+  for (std::string_view part : {region, service, kTerminator}) key = crypto::hmacSha256(key, part);
+  return key;
+}
+
+}  // namespace ecsd::protocol::sigv4

@@ -1,0 +1,50 @@
+"""api/ecs-operations.json is the contract: it lists exactly the operations of
+the AWS CLI's own ECS model, docs/api-coverage.md says the same, and a live
+ecsd answers each one as the contract says."""
+
+import importlib.util
+import json
+import unittest
+
+from harness import MODEL, ROOT, EcsdTestCase
+
+CONTRACT = json.loads((ROOT / "api" / "ecs-operations.json").read_text())
+OPERATIONS = CONTRACT["operations"]
+
+
+def generated_coverage():
+    spec = importlib.util.spec_from_file_location("api_coverage",
+                                                  ROOT / "scripts" / "api-coverage.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.render(CONTRACT)
+
+
+class ApiContractTest(EcsdTestCase):
+    def test_contract_lists_exactly_the_models_operations(self):
+        self.assertEqual(sorted(OPERATIONS), sorted(MODEL["operations"]))
+        self.assertEqual(CONTRACT["targetPrefix"], MODEL["metadata"]["targetPrefix"])
+        for name, operation in OPERATIONS.items():
+            self.assertIn(operation["status"], ("implemented", "planned", "not-implemented"),
+                          name)
+
+    def test_docs_say_the_same(self):
+        written = (ROOT / "docs" / "api-coverage.md").read_text()
+        self.assertEqual(written, generated_coverage(),
+                         "docs/api-coverage.md is stale: run scripts/api-coverage.py")
+
+    def test_live_server_answers_as_the_contract_says(self):
+        for name, operation in sorted(OPERATIONS.items()):
+            status, body, _ = self.ecsd.raw(name, {})
+            error = body.get("__type") if isinstance(body, dict) else None
+            if operation["status"] == "implemented":
+                self.assertNotIn(error, ("UnsupportedFeatureException",
+                                         "UnknownOperationException"), name)
+                self.assertLess(status, 500, f"{name}: {body}")
+            else:
+                self.assertEqual((status, error), (400, "UnsupportedFeatureException"), name)
+                self.assertIn(name, body["message"])
+
+
+if __name__ == "__main__":
+    unittest.main()

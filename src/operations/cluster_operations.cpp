@@ -57,7 +57,7 @@ const Cluster& activeCluster(const StateView& view, const std::string& name) {
 }
 
 json clusterOutput(const StateView& view, const Cluster& cluster) {
-  return {{"cluster", renderCluster(cluster, view.counts(cluster.name), allClusterFields())}};
+  return {{"cluster", renderCluster(cluster, view.counts(cluster.name), writeResponseFields())}};
 }
 
 json createCluster(const Services& s, const CallContext&, const RequestReader& in) {

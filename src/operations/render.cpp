@@ -10,6 +10,11 @@ const ClusterIncludes& allClusterFields() {
   return all;
 }
 
+const ClusterIncludes& writeResponseFields() {
+  static const ClusterIncludes fields = {"CONFIGURATIONS", "SETTINGS", "TAGS"};
+  return fields;
+}
+
 namespace {
 json statistics(const ClusterCounts& counts) {
   // ECS reports these by launch type; everything here runs on EC2-style hosts.

@@ -13,8 +13,10 @@ namespace ecsd::operations {
 
 // DescribeClusters' include values: ATTACHMENTS, CONFIGURATIONS, SETTINGS, STATISTICS, TAGS.
 using ClusterIncludes = std::set<std::string>;
-// What Create/Update/Delete answer with: the whole cluster.
+// Every include value DescribeClusters accepts.
 const ClusterIncludes& allClusterFields();
+// What CreateCluster, UpdateCluster(Settings) and DeleteCluster answer with.
+const ClusterIncludes& writeResponseFields();
 
 nlohmann::json renderCluster(const Cluster& cluster, const ClusterCounts& counts,
                              const ClusterIncludes& include);

@@ -1,0 +1,715 @@
+// The only translation unit that knows Beast and Asio. Modeled on Beast's
+// advanced_server_flex example: one listener per endpoint, each connection on
+// its own strand, lifetimes held by shared_from_this, and the plain and TLS
+// sessions sharing all HTTP logic through a CRTP base.
+#include "server/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <charconv>
+#include <csignal>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/logging.h"
+#include "ecsd/errors.h"
+
+namespace ecsd::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+using BeastRequest = http::request<http::string_body>;
+using BeastResponse = http::response<http::string_body>;
+
+constexpr std::size_t kReadChunk = 8 * 1024;
+// After an error response we read and discard what the client still sends,
+// so closing does not reset the connection before it has read the answer.
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+constexpr std::size_t kMaxLingerBytes = 4 * 1024 * 1024;
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(5);
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string endpointText(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+bool isHttpError(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::end_of_stream).category();
+}
+
+// A connection as the drain logic sees it, whatever its stream type.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  virtual ~Connection() = default;
+  // Thread-safe: closes the connection if it sits idle between requests;
+  // otherwise the response in progress goes out with `Connection: close`.
+  virtual void drain() = 0;
+};
+
+// What every connection shares: the callbacks, the limits, the drain flag and
+// the registry of live connections the drain walks.
+class ServerContext {
+ public:
+  ServerContext(Handler handler, ErrorResponder errorResponder, Limits limits)
+      : handler(std::move(handler)),
+        errorResponder(std::move(errorResponder)),
+        limits(std::move(limits)) {}
+
+  const Handler handler;
+  const ErrorResponder errorResponder;
+  const Limits limits;
+  std::atomic<bool> draining{false};
+
+  void add(const std::shared_ptr<Connection>& connection) {
+    std::lock_guard lock(mutex_);
+    connections_.emplace(connection.get(), connection);
+  }
+
+  void remove(const Connection* connection) {
+    std::function<void()> drained;
+    {
+      std::lock_guard lock(mutex_);
+      connections_.erase(connection);
+      if (draining && connections_.empty()) drained = onDrained_;
+    }
+    if (drained) drained();
+  }
+
+  std::vector<std::shared_ptr<Connection>> live() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<Connection>> out;
+    for (const auto& [key, weak] : connections_) {
+      if (auto connection = weak.lock()) out.push_back(std::move(connection));
+    }
+    return out;
+  }
+
+  bool empty() {
+    std::lock_guard lock(mutex_);
+    return connections_.empty();
+  }
+
+  // Called (from any thread) when the last connection goes while draining.
+  void setOnDrained(std::function<void()> callback) {
+    std::lock_guard lock(mutex_);
+    onDrained_ = std::move(callback);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<const Connection*, std::weak_ptr<Connection>> connections_;
+  std::function<void()> onDrained_;
+};
+
+protocol::HttpRequest toHttpRequest(BeastRequest&& request, const std::string& remote) {
+  protocol::HttpRequest out;
+  out.method = std::string(request.method_string());
+  out.target = std::string(request.target());
+  for (const auto& field : request) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.body = std::move(request.body());
+  out.remote = remote;
+  return out;
+}
+
+// The server owns framing and connection management, so the handler's
+// hop-by-hop headers are dropped rather than trusted.
+bool serverOwnedHeader(std::string_view name) {
+  return boost::algorithm::iequals(name, "Content-Length") ||
+         boost::algorithm::iequals(name, "Transfer-Encoding") ||
+         boost::algorithm::iequals(name, "Connection");
+}
+
+BeastResponse toBeastResponse(protocol::HttpResponse&& response, unsigned version, bool keepAlive) {
+  BeastResponse out;
+  out.version(version);
+  if (response.status < 200 || response.status > 599) {
+    spdlog::error("msg=\"handler answered an invalid HTTP status\" status={}", response.status);
+    response.status = 500;
+  }
+  out.result(static_cast<unsigned>(response.status));
+  for (auto& [name, value] : response.headers) {
+    if (!serverOwnedHeader(name)) out.insert(name, value);
+  }
+  if (out.find(http::field::server) == out.end()) out.set(http::field::server, "ecsd");
+  // Beast refuses a body on these; an empty one is what HTTP requires anyway.
+  if (out.result() == http::status::no_content || out.result() == http::status::not_modified) {
+    response.body.clear();
+  }
+  out.body() = std::move(response.body);
+  out.keep_alive(keepAlive);
+  out.prepare_payload();
+  return out;
+}
+
+// All HTTP/1.1 behavior of a connection. Derived supplies stream(),
+// onStart(), shutdown() (graceful end) and halfClose() (stop sending, keep
+// reading).
+template <class Derived>
+class HttpSession : public Connection {
+ public:
+  // Registers the connection and begins serving on its strand.
+  void start() {
+    ctx_->add(shared_from_this());
+    spdlog::debug("msg=\"connection opened\" remote={} tls={}", remote_, Derived::kTls);
+    asio::dispatch(stream().get_executor(), beast::bind_front_handler(&Derived::onStart, self()));
+  }
+
+  void drain() override {
+    asio::post(stream().get_executor(), [self = self()] {
+      if (self->awaitingRequest_) self->lowest().cancel();
+    });
+  }
+
+ protected:
+  HttpSession(std::shared_ptr<ServerContext> ctx, std::string remote)
+      : ctx_(std::move(ctx)), remote_(std::move(remote)) {}
+
+  ~HttpSession() override {
+    ctx_->remove(this);
+    spdlog::debug("msg=\"connection closed\" remote={}", remote_);
+  }
+
+  std::shared_ptr<ServerContext> ctx_;
+
+  std::shared_ptr<Derived> self() { return std::static_pointer_cast<Derived>(shared_from_this()); }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream()); }
+
+  void logFailure(std::string_view what, const beast::error_code& ec) {
+    spdlog::debug("msg=\"connection {} failed\" remote={} error={}", what, remote_,
+                  logging::quote(ec.message()));
+  }
+
+  // Waits for the next request: idleTimeout until its first byte arrives,
+  // requestTimeout from there until it is read whole.
+  void readRequest() {
+    if (ctx_->draining && buffer_.size() == 0) {
+      derived().shutdown();
+      return;
+    }
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(ctx_->limits.maxHeaderBytes));
+    parser_->body_limit(ctx_->limits.maxBodyBytes);
+    if (buffer_.size() > 0) {  // a pipelined request is already here
+      readHeader();
+      return;
+    }
+    awaitingRequest_ = true;
+    lowest().expires_after(ctx_->limits.idleTimeout);
+    stream().async_read_some(buffer_.prepare(kReadChunk),
+                             beast::bind_front_handler(&HttpSession::onFirstBytes, self()));
+  }
+
+ private:
+  enum class After { kReadNext, kClose, kLinger };
+
+  Derived& derived() { return static_cast<Derived&>(*this); }
+  auto& stream() { return derived().stream(); }
+
+  void onFirstBytes(beast::error_code ec, std::size_t bytes) {
+    awaitingRequest_ = false;
+    buffer_.commit(bytes);
+    if (ec) return onReadError(ec);
+    readHeader();
+  }
+
+  void readHeader() {
+    lowest().expires_after(ctx_->limits.requestTimeout);
+    http::async_read_header(stream(), buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::onHeader, self()));
+  }
+
+  void onHeader(beast::error_code ec, std::size_t) {
+    if (ec) return onReadError(ec);
+    if (!expectsContinue()) return readBody();
+    asio::async_write(stream(), asio::buffer(kContinue.data(), kContinue.size()),
+                      beast::bind_front_handler(&HttpSession::onContinueWritten, self()));
+  }
+
+  bool expectsContinue() {
+    const auto& header = parser_->get();
+    return !parser_->is_done() && header.version() >= 11 &&
+           boost::algorithm::iequals(header[http::field::expect], "100-continue");
+  }
+
+  void onContinueWritten(beast::error_code ec, std::size_t) {
+    if (ec) return logFailure("write", ec);
+    readBody();
+  }
+
+  void readBody() {
+    if (parser_->is_done()) return handleRequest();
+    http::async_read(stream(), buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::onBody, self()));
+  }
+
+  void onBody(beast::error_code ec, std::size_t) {
+    if (ec) return onReadError(ec);
+    handleRequest();
+  }
+
+  // Returning without a new operation lets the last reference go, which
+  // closes the socket.
+  void onReadError(const beast::error_code& ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof) return derived().shutdown();
+    if (ec == ssl::error::stream_truncated) {
+      // The peer closed TCP without a TLS close_notify. Clients routinely do
+      // that instead of a clean TLS shutdown, and HTTP's own framing tells a
+      // cut-short request apart, so this is just a quiet close.
+      return;
+    }
+    if (ec == http::error::body_limit) return rejectBody();
+    if (ec == http::error::header_limit) {
+      return respondError(431, "RequestHeaderFieldsTooLarge",
+                          "Request header exceeds the limit of " +
+                              std::to_string(ctx_->limits.maxHeaderBytes) + " bytes");
+    }
+    if (isHttpError(ec) && ec != http::error::partial_message) {
+      return respondError(400, "BadRequest", "Malformed HTTP request: " + ec.message());
+    }
+    if (ec != asio::error::operation_aborted) logFailure("read", ec);
+  }
+
+  void rejectBody() {
+    const std::string limit = std::to_string(ctx_->limits.maxBodyBytes) + " bytes";
+    // The parser stops before calling its header done, so read the field
+    // itself rather than parser_->content_length().
+    const auto declared = parser_->get()[http::field::content_length];
+    std::uint64_t length = 0;
+    const bool known =
+        std::from_chars(declared.data(), declared.data() + declared.size(), length).ec ==
+        std::errc();
+    respondError(
+        413, "RequestEntityTooLargeException",
+        known ? "Request body of " + std::to_string(length) + " bytes exceeds the limit of " + limit
+              : "Request body exceeds the limit of " + limit);
+  }
+
+  void handleRequest() {
+    BeastRequest request = parser_->release();
+    // Seam for agent sessions: an `Upgrade: websocket` request will be handed
+    // to a WebSocket session built from this stream here. Until that exists it
+    // is answered like any other request.
+    if (isWebSocketUpgrade(request) && handOffUpgrade(request)) return;
+    const unsigned version = request.version();
+    const After after = request.keep_alive() ? After::kReadNext : After::kClose;
+    respond(invokeHandler(toHttpRequest(std::move(request), remote_)), version, after);
+  }
+
+  static bool isWebSocketUpgrade(const BeastRequest& request) {
+    return boost::algorithm::iequals(request[http::field::upgrade], "websocket");
+  }
+
+  bool handOffUpgrade(BeastRequest&) { return false; }
+
+  protocol::HttpResponse invokeHandler(const protocol::HttpRequest& request) {
+    try {
+      return ctx_->handler(request);
+    } catch (const std::exception& e) {
+      spdlog::error("msg=\"handler threw\" remote={} method={} target={} error={}", remote_,
+                    logging::quote(request.method), logging::quote(request.target),
+                    logging::quote(e.what()));
+    } catch (...) {
+      spdlog::error("msg=\"handler threw a non-exception\" remote={} method={} target={}", remote_,
+                    logging::quote(request.method), logging::quote(request.target));
+    }
+    return errorResponse(500, "ServerException", "Internal error");
+  }
+
+  protocol::HttpResponse errorResponse(int status, std::string_view type,
+                                       std::string_view message) {
+    try {
+      return ctx_->errorResponder(status, type, message);
+    } catch (const std::exception& e) {
+      spdlog::error("msg=\"error responder threw\" error={}", logging::quote(e.what()));
+      return protocol::HttpResponse{status, {{"Content-Type", "text/plain"}}, std::string(message)};
+    }
+  }
+
+  // Answers a request the server rejected itself, then closes.
+  void respondError(int status, std::string_view type, const std::string& message) {
+    spdlog::debug("msg=\"request rejected\" remote={} status={} reason={}", remote_, status,
+                  logging::quote(message));
+    respond(errorResponse(status, type, message), 11, After::kLinger);
+  }
+
+  void respond(protocol::HttpResponse&& response, unsigned version, After after) {
+    if (after == After::kReadNext && ctx_->draining) after = After::kClose;
+    response_.emplace(toBeastResponse(std::move(response), version, after == After::kReadNext));
+    lowest().expires_after(ctx_->limits.requestTimeout);
+    http::async_write(stream(), *response_,
+                      beast::bind_front_handler(&HttpSession::onWritten, self(), after));
+  }
+
+  void onWritten(After after, beast::error_code ec, std::size_t) {
+    response_.reset();
+    if (ec) return logFailure("write", ec);
+    switch (after) {
+      case After::kReadNext:
+        return readRequest();
+      case After::kClose:
+        return derived().shutdown();
+      case After::kLinger:
+        return linger();
+    }
+  }
+
+  void linger() {
+    derived().halfClose();
+    lowest().expires_after(kLingerTimeout);
+    readAndDiscard();
+  }
+
+  void readAndDiscard() {
+    stream().async_read_some(buffer_.prepare(kReadChunk),
+                             beast::bind_front_handler(&HttpSession::onDiscarded, self()));
+  }
+
+  void onDiscarded(beast::error_code ec, std::size_t bytes) {
+    lingered_ += bytes;
+    // EOF, timeout or a reset all end the linger the same way: by closing.
+    if (ec || lingered_ > kMaxLingerBytes) return;
+    readAndDiscard();
+  }
+
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<BeastResponse> response_;
+  bool awaitingRequest_ = false;  // idle between requests: drain may close it
+  std::size_t lingered_ = 0;
+};
+
+class PlainSession final : public HttpSession<PlainSession> {
+ public:
+  static constexpr bool kTls = false;
+
+  PlainSession(tcp::socket&& socket, std::string remote, std::shared_ptr<ServerContext> ctx)
+      : HttpSession(std::move(ctx), std::move(remote)), stream_(std::move(socket)) {}
+
+  beast::tcp_stream& stream() { return stream_; }
+  void onStart() { readRequest(); }
+  void shutdown() { halfClose(); }
+  void halfClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+ private:
+  beast::tcp_stream stream_;
+};
+
+class TlsSession final : public HttpSession<TlsSession> {
+ public:
+  static constexpr bool kTls = true;
+
+  TlsSession(tcp::socket&& socket, std::string remote, std::shared_ptr<ServerContext> ctx,
+             std::shared_ptr<ssl::context> tls)
+      : HttpSession(std::move(ctx), std::move(remote)),
+        tls_(std::move(tls)),
+        stream_(std::move(socket), *tls_) {}
+
+  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+
+  void onStart() {
+    lowest().expires_after(ctx_->limits.requestTimeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            beast::bind_front_handler(&TlsSession::onHandshake, self()));
+  }
+
+  void shutdown() {
+    lowest().expires_after(kTlsShutdownTimeout);
+    stream_.async_shutdown(beast::bind_front_handler(&TlsSession::onShutdown, self()));
+  }
+
+  // TLS cannot half-close TCP without the peer seeing a truncated stream;
+  // the response is length-framed, so the linger just reads.
+  void halfClose() {}
+
+ private:
+  void onHandshake(beast::error_code ec) {
+    if (ec) return logFailure("handshake", ec);
+    readRequest();
+  }
+
+  void onShutdown(beast::error_code) {
+    // Errors are expected and ignored: most clients close TCP without
+    // answering our close_notify (stream_truncated), and we are done anyway.
+  }
+
+  std::shared_ptr<ssl::context> tls_;  // before stream_: the stream uses it
+  beast::ssl_stream<beast::tcp_stream> stream_;
+};
+
+// Accepts connections on one endpoint, each onto its own strand.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& ioc, tcp::acceptor&& acceptor, std::shared_ptr<ServerContext> ctx,
+           std::shared_ptr<ssl::context> tls)
+      : ioc_(ioc),
+        acceptor_(std::move(acceptor)),
+        retryTimer_(acceptor_.get_executor()),
+        ctx_(std::move(ctx)),
+        tls_(std::move(tls)) {}
+
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
+  }
+
+  // Thread-safe.
+  void close() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+      self->retryTimer_.cancel();
+    });
+  }
+
+ private:
+  void onAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || ctx_->draining) return;
+    if (ec) {
+      // Out of descriptors and the like: back off instead of spinning.
+      spdlog::warn("msg=\"accept failed\" error={}", logging::quote(ec.message()));
+      retryTimer_.expires_after(kAcceptRetryDelay);
+      retryTimer_.async_wait([self = shared_from_this()](beast::error_code waitEc) {
+        if (!waitEc) self->accept();
+      });
+      return;
+    }
+    beast::error_code endpointEc;
+    const auto peer = socket.remote_endpoint(endpointEc);
+    std::string remote = endpointEc ? "unknown" : endpointText(peer);
+    if (tls_) {
+      std::make_shared<TlsSession>(std::move(socket), std::move(remote), ctx_, tls_)->start();
+    } else {
+      std::make_shared<PlainSession>(std::move(socket), std::move(remote), ctx_)->start();
+    }
+    accept();
+  }
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retryTimer_;
+  std::shared_ptr<ServerContext> ctx_;
+  std::shared_ptr<ssl::context> tls_;
+};
+
+Result<std::pair<std::string, std::string>> splitHostPort(const std::string& hostPort) {
+  const auto invalid = [&] {
+    return errors::server("invalid listen address \"" + hostPort +
+                          "\": want host:port or [ipv6]:port");
+  };
+  std::string host;
+  std::string port;
+  if (hostPort.starts_with('[')) {
+    const auto close = hostPort.find(']');
+    if (close == std::string::npos || hostPort.substr(close + 1, 1) != ":") return invalid();
+    host = hostPort.substr(1, close - 1);
+    port = hostPort.substr(close + 2);
+  } else {
+    const auto colon = hostPort.rfind(':');
+    if (colon == std::string::npos) return invalid();
+    host = hostPort.substr(0, colon);
+    port = hostPort.substr(colon + 1);
+    if (host.find(':') != std::string::npos) return invalid();  // IPv6 needs brackets
+  }
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+    return invalid();
+  }
+  return std::pair{host.empty() ? std::string("0.0.0.0") : host, port};
+}
+
+Result<std::shared_ptr<ssl::context>> makeTlsContext(const TlsCertificate& certificate) {
+  auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
+  tls->set_options(ssl::context::default_workarounds | ssl::context::single_dh_use);
+  beast::error_code ec;
+  tls->use_certificate_chain_file(certificate.certificateChain.string(), ec);
+  if (ec) {
+    return errors::server("cannot load TLS certificate chain " +
+                          certificate.certificateChain.string() + ": " + ec.message());
+  }
+  tls->use_private_key_file(certificate.privateKey.string(), ssl::context::pem, ec);
+  if (ec || SSL_CTX_check_private_key(tls->native_handle()) != 1) {
+    return errors::server("cannot load TLS private key " + certificate.privateKey.string() +
+                          (ec ? ": " + ec.message() : ": it does not match the certificate"));
+  }
+  return tls;
+}
+
+beast::error_code bindAcceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
+  beast::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+  }
+  return ec;
+}
+
+}  // namespace
+
+std::string Endpoint::url() const {
+  const bool v6 = address.find(':') != std::string::npos;
+  return std::string(tls ? "https://" : "http://") + (v6 ? "[" + address + "]" : address) + ":" +
+         std::to_string(port);
+}
+
+struct HttpServer::Impl {
+  Impl(Handler handler, ErrorResponder errorResponder, Limits limits, int threads)
+      : threads(std::max(threads, 1)),
+        ioc(this->threads),
+        ctx(std::make_shared<ServerContext>(std::move(handler), std::move(errorResponder),
+                                            std::move(limits))),
+        control(asio::make_strand(ioc)),
+        drainTimer(control) {}
+
+  ~Impl() { ctx->setOnDrained(nullptr); }
+
+  Result<Endpoint> listen(const std::string& hostPort, std::optional<TlsCertificate> certificate);
+  void run();
+  void runOnThisThread();
+  void beginDrain();
+
+  const int threads;
+  // Destroyed after everything below, which uses its services.
+  asio::io_context ioc;
+  std::shared_ptr<ServerContext> ctx;
+  // Serializes the server-wide controls: signals, the drain and its timer.
+  asio::strand<asio::io_context::executor_type> control;
+  asio::steady_timer drainTimer;
+  std::optional<asio::signal_set> signals;
+  std::vector<std::shared_ptr<Listener>> listeners;
+};
+
+Result<Endpoint> HttpServer::Impl::listen(const std::string& hostPort,
+                                          std::optional<TlsCertificate> certificate) {
+  auto split = splitHostPort(hostPort);
+  if (!split) return split.error();
+  std::shared_ptr<ssl::context> tls;
+  if (certificate) {
+    auto made = makeTlsContext(*certificate);
+    if (!made) return made.error();
+    tls = std::move(*made);
+  }
+  tcp::resolver resolver(ioc);
+  beast::error_code ec;
+  const auto results = resolver.resolve(
+      split->first, split->second, tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  for (const auto& entry : results) {
+    tcp::acceptor acceptor(asio::make_strand(ioc));
+    ec = bindAcceptor(acceptor, entry.endpoint());
+    if (ec) continue;
+    const auto local = acceptor.local_endpoint();
+    auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, tls);
+    listener->accept();
+    listeners.push_back(std::move(listener));
+    Endpoint bound{local.address().to_string(), local.port(), tls != nullptr};
+    spdlog::info("msg=\"listening\" url={}", bound.url());
+    return bound;
+  }
+  return errors::server("cannot listen on " + hostPort + ": " +
+                        (ec ? ec.message() : "no address found"));
+}
+
+void HttpServer::Impl::run() {
+  ctx->setOnDrained([this] { asio::post(control, [this] { drainTimer.cancel(); }); });
+  signals.emplace(control, SIGINT, SIGTERM);
+  signals->async_wait([this](beast::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("msg=\"signal received, draining\" signal={}", signal);
+    beginDrain();
+  });
+  std::vector<std::thread> workers;
+  for (int i = 1; i < threads; ++i) workers.emplace_back([this] { runOnThisThread(); });
+  runOnThisThread();
+  for (auto& worker : workers) worker.join();
+  // Connections left after a drain timeout die with the io_context; they
+  // must not call back into a drain that is over.
+  ctx->setOnDrained(nullptr);
+}
+
+void HttpServer::Impl::runOnThisThread() {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      // Handlers are guarded; this is a bug elsewhere. Keep serving.
+      spdlog::error("msg=\"uncaught exception in server thread\" error={}",
+                    logging::quote(e.what()));
+    }
+  }
+}
+
+// Runs on `control`. The io_context returns from run() once the acceptors,
+// the signal wait, the connections and the drain timer are all gone.
+void HttpServer::Impl::beginDrain() {
+  if (ctx->draining.exchange(true)) return;
+  spdlog::debug("msg=\"draining\"");
+  if (signals) signals->cancel();
+  for (const auto& listener : listeners) listener->close();
+  for (const auto& connection : ctx->live()) connection->drain();
+  drainTimer.expires_after(ctx->limits.drainTimeout);
+  // On timeout the io_context stops; a handler still running finishes first
+  // (handlers are synchronous), and its connection closes with the server.
+  drainTimer.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    spdlog::warn("msg=\"drain timed out, stopping with requests in flight\"");
+    ioc.stop();
+  });
+  // The last connection may have gone before the timer was armed.
+  if (ctx->empty()) drainTimer.cancel();
+}
+
+HttpServer::HttpServer(Handler handler, ErrorResponder errorResponder, Limits limits, int threads)
+    : impl_(std::make_unique<Impl>(std::move(handler), std::move(errorResponder), std::move(limits),
+                                   threads)) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<Endpoint> HttpServer::listen(const std::string& hostPort,
+                                    std::optional<TlsCertificate> tls) {
+  return impl_->listen(hostPort, std::move(tls));
+}
+
+void HttpServer::run() { impl_->run(); }
+
+void HttpServer::stop() {
+  asio::post(impl_->control, [impl = impl_.get()] { impl->beginDrain(); });
+}
+
+}  // namespace ecsd::server

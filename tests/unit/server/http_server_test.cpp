@@ -1,0 +1,326 @@
+#include "server/http_server.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+
+namespace ecsd::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+using protocol::HttpRequest;
+using protocol::HttpResponse;
+
+HttpResponse errorResponder(int status, std::string_view type, std::string_view message) {
+  return HttpResponse{
+      status, {{"Content-Type", "text/plain"}}, std::string(type) + ": " + std::string(message)};
+}
+
+// A server on 127.0.0.1:0 running on a background thread for one test.
+class RunningServer {
+ public:
+  RunningServer(Handler handler, Limits limits = {}, std::optional<TlsCertificate> tls = {})
+      : server_(std::move(handler), errorResponder, limits, 2) {
+    auto bound = server_.listen("127.0.0.1:0", std::move(tls));
+    if (!bound) throw std::runtime_error(bound.error().message);
+    endpoint = *bound;
+    running_ = std::async(std::launch::async, [this] { server_.run(); });
+  }
+  ~RunningServer() { stopAndWait(); }
+
+  // True when run() returned within a generous bound.
+  bool stopAndWait() {
+    server_.stop();
+    return running_.wait_for(15s) == std::future_status::ready;
+  }
+
+  Endpoint endpoint;
+
+ private:
+  HttpServer server_;
+  std::future<void> running_;
+};
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// A blocking client over Beast's async operations, so that every step has a
+// timeout and a broken server fails the test instead of hanging it.
+class Client {
+ public:
+  explicit Client(const Endpoint& endpoint, const std::filesystem::path& trustedCert = {})
+      : tlsContext_(makeContext(trustedCert)), stream_(ioc_, tlsContext_), tls_(endpoint.tls) {
+    const tcp::endpoint target(asio::ip::make_address(endpoint.address), endpoint.port);
+    connectError = io([&](auto&, auto done) { lowest().async_connect(target, done); });
+    if (!connectError && tls_) {
+      connectError =
+          io([&](auto&, auto done) { stream_.async_handshake(ssl::stream_base::client, done); });
+    }
+  }
+
+  beast::error_code sendRaw(const std::string& data) {
+    return io([&](auto& s, auto done) { asio::async_write(s, asio::buffer(data), done); });
+  }
+
+  beast::error_code write(Request& request) {
+    request.prepare_payload();
+    return io([&](auto& s, auto done) { http::async_write(s, request, done); });
+  }
+
+  beast::error_code read(Response& response) {
+    response = {};
+    return io([&](auto& s, auto done) { http::async_read(s, buffer_, response, done); });
+  }
+
+  Response roundTrip(Request request) {
+    Response response;
+    EXPECT_FALSE(write(request));
+    EXPECT_FALSE(read(response));
+    return response;
+  }
+
+  beast::error_code shutdownTls() {
+    return io([&](auto&, auto done) { stream_.async_shutdown(done); });
+  }
+
+  beast::error_code connectError;
+
+ private:
+  static ssl::context makeContext(const std::filesystem::path& trustedCert) {
+    ssl::context context(ssl::context::tls_client);
+    if (!trustedCert.empty()) {
+      context.load_verify_file(trustedCert.string());
+      context.set_verify_mode(ssl::verify_peer);
+    }
+    return context;
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // Starts one operation on the plain or TLS stream and runs it to completion.
+  template <class Start>
+  beast::error_code io(Start start) {
+    beast::error_code result = asio::error::would_block;
+    auto done = [&result](beast::error_code ec, auto&&...) { result = ec; };
+    lowest().expires_after(10s);
+    if (tls_) {
+      start(stream_, done);
+    } else {
+      start(lowest(), done);
+    }
+    ioc_.restart();
+    ioc_.run();
+    return result;
+  }
+
+  asio::io_context ioc_;
+  ssl::context tlsContext_;
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+  bool tls_;
+};
+
+Request post(std::string target, std::string body = {}) {
+  Request request{http::verb::post, target, 11};
+  request.set(http::field::host, "localhost");
+  request.body() = std::move(body);
+  return request;
+}
+
+HttpResponse ok(std::string body) { return HttpResponse{200, {}, std::move(body)}; }
+
+TEST(HttpServerTest, RoundTripsRequestsOnOneKeepAliveConnection) {
+  std::mutex mutex;
+  std::vector<HttpRequest> seen;
+  RunningServer server([&](const HttpRequest& request) {
+    std::lock_guard lock(mutex);
+    seen.push_back(request);
+    return HttpResponse{201,
+                        {{"X-Method", request.method},
+                         {"X-Target", request.target},
+                         {"X-Echo", std::string(request.header("x-test"))}},
+                        "echo:" + request.body};
+  });
+  EXPECT_TRUE(server.endpoint.url().starts_with("http://127.0.0.1:"));
+  Client client(server.endpoint);
+  ASSERT_FALSE(client.connectError);
+
+  Request first = post("/path?q=1", "{\"a\":1}");
+  first.set("X-Test", "hello");
+  const Response one = client.roundTrip(first);
+  EXPECT_EQ(one.result_int(), 201);
+  EXPECT_EQ(one["X-Method"], "POST");
+  EXPECT_EQ(one["X-Target"], "/path?q=1");
+  EXPECT_EQ(one["X-Echo"], "hello");
+  EXPECT_EQ(one[http::field::server], "ecsd");
+  EXPECT_EQ(one.body(), "echo:{\"a\":1}");
+  EXPECT_TRUE(one.keep_alive());
+
+  const Response two = client.roundTrip(post("/second", "2"));
+  EXPECT_EQ(two.body(), "echo:2");
+
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(seen.size(), 2u);
+  const auto& headers = seen[0].headers;
+  EXPECT_NE(std::find(headers.begin(), headers.end(),
+                      std::pair<std::string, std::string>{"X-Test", "hello"}),
+            headers.end());
+  EXPECT_TRUE(seen[0].remote.starts_with("127.0.0.1:"));
+  EXPECT_EQ(seen[0].remote, seen[1].remote);  // same connection
+}
+
+TEST(HttpServerTest, RejectsOversizedAndMalformedRequestsThenCloses) {
+  Limits limits;
+  limits.maxBodyBytes = 1024;
+  limits.maxHeaderBytes = 1024;
+  RunningServer server([](const HttpRequest&) { return ok("unexpected"); }, limits);
+
+  Client big(server.endpoint);
+  ASSERT_FALSE(big.connectError);
+  const Response tooLarge = big.roundTrip(post("/", std::string(2000, 'x')));
+  EXPECT_EQ(tooLarge.result_int(), 413);
+  EXPECT_EQ(tooLarge.body(),
+            "RequestEntityTooLargeException: Request body of 2000 bytes exceeds the limit of "
+            "1024 bytes");
+  EXPECT_FALSE(tooLarge.keep_alive());
+  Response after;
+  EXPECT_EQ(big.read(after), http::error::end_of_stream);
+
+  Client header(server.endpoint);
+  Request longHeader = post("/");
+  longHeader.set("X-Long", std::string(2000, 'h'));
+  EXPECT_EQ(header.roundTrip(longHeader).result_int(), 431);
+
+  Client garbage(server.endpoint);
+  ASSERT_FALSE(garbage.sendRaw("NOT AN HTTP REQUEST\r\n\r\n"));
+  Response malformed;
+  ASSERT_FALSE(garbage.read(malformed));
+  EXPECT_EQ(malformed.result_int(), 400);
+  EXPECT_TRUE(malformed.body().starts_with("BadRequest: ")) << malformed.body();
+}
+
+TEST(HttpServerTest, ThrowingHandlerAnswers500AndServerKeepsServing) {
+  RunningServer server([](const HttpRequest& request) -> HttpResponse {
+    if (request.target == "/boom") throw std::runtime_error("kaboom");
+    return ok("fine");
+  });
+  Client client(server.endpoint);
+  const Response failed = client.roundTrip(post("/boom"));
+  EXPECT_EQ(failed.result_int(), 500);
+  EXPECT_EQ(failed.body(), "ServerException: Internal error");
+  EXPECT_EQ(client.roundTrip(post("/ok")).body(), "fine");
+}
+
+TEST(HttpServerTest, IdleTimeoutClosesConnection) {
+  Limits limits;
+  limits.idleTimeout = 1s;
+  RunningServer server([](const HttpRequest&) { return ok("hi"); }, limits);
+  Client client(server.endpoint);
+  EXPECT_EQ(client.roundTrip(post("/")).body(), "hi");
+  const auto start = std::chrono::steady_clock::now();
+  Response none;
+  EXPECT_EQ(client.read(none), http::error::end_of_stream);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms);
+}
+
+TEST(HttpServerTest, StopDrainsInFlightRequestsAndClosesIdleConnections) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  RunningServer server([&](const HttpRequest& request) {
+    if (request.target == "/slow") {
+      entered.set_value();
+      released.wait();
+    }
+    return ok(request.target);
+  });
+  Client idle(server.endpoint);
+  EXPECT_EQ(idle.roundTrip(post("/fast")).body(), "/fast");
+
+  Client busy(server.endpoint);
+  Request slow = post("/slow");
+  ASSERT_FALSE(busy.write(slow));
+  ASSERT_EQ(entered.get_future().wait_for(10s), std::future_status::ready);
+
+  std::future<bool> stopped = std::async(std::launch::async, [&] { return server.stopAndWait(); });
+  Response none;
+  EXPECT_EQ(idle.read(none), http::error::end_of_stream);  // closed while /slow still runs
+  release.set_value();
+
+  Response answer;
+  ASSERT_FALSE(busy.read(answer));
+  EXPECT_EQ(answer.body(), "/slow");
+  EXPECT_FALSE(answer.keep_alive());
+  EXPECT_TRUE(stopped.get());
+  EXPECT_TRUE(Client(server.endpoint).connectError);  // no longer accepting
+}
+
+// A throwaway self-signed certificate for 127.0.0.1, removed afterwards.
+class TempCertificate {
+ public:
+  TempCertificate() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ecsd-http-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir_ = pattern;
+    const std::string command =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+        "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout " +
+        (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() + " >/dev/null 2>&1";
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("openssl req failed");
+  }
+  ~TempCertificate() { std::filesystem::remove_all(dir_); }
+
+  TlsCertificate files() const { return {dir_ / "cert.pem", dir_ / "key.pem"}; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+TEST(HttpServerTest, ServesTlsWithTheConfiguredCertificate) {
+  TempCertificate certificate;
+  RunningServer server([](const HttpRequest& request) { return ok("tls:" + request.body); }, {},
+                       certificate.files());
+  EXPECT_TRUE(server.endpoint.url().starts_with("https://127.0.0.1:"));
+  Client client(server.endpoint, certificate.files().certificateChain);
+  ASSERT_FALSE(client.connectError) << client.connectError.message();
+  EXPECT_EQ(client.roundTrip(post("/", "x")).body(), "tls:x");
+  EXPECT_EQ(client.roundTrip(post("/", "y")).body(), "tls:y");
+  EXPECT_FALSE(client.shutdownTls());
+}
+
+TEST(HttpServerTest, ListenReportsErrorsAndFormatsEndpoints) {
+  HttpServer server([](const HttpRequest&) { return ok(""); }, errorResponder, {}, 1);
+  const auto v4 = server.listen("127.0.0.1:0", std::nullopt);
+  ASSERT_TRUE(v4.ok());
+  const auto taken = server.listen("127.0.0.1:" + std::to_string(v4->port), std::nullopt);
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().type, "ServerException");
+
+  const auto v6 = server.listen("[::1]:0", std::nullopt);
+  ASSERT_TRUE(v6.ok()) << v6.error().message;
+  EXPECT_EQ(v6->address, "::1");
+  EXPECT_EQ(v6->url(), "http://[::1]:" + std::to_string(v6->port));
+
+  EXPECT_FALSE(server.listen("no-port", std::nullopt).ok());
+  EXPECT_FALSE(server.listen("127.0.0.1:0", TlsCertificate{"/nonexistent.pem", "/x.pem"}).ok());
+  EXPECT_EQ((Endpoint{"127.0.0.1", 8443, true}.url()), "https://127.0.0.1:8443");
+}
+
+}  // namespace
+}  // namespace ecsd::server

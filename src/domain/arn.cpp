@@ -23,6 +23,30 @@ std::string ArnFactory::user(std::string_view userName) const {
   return "arn:aws:iam::" + accountId_ + ":user/" + std::string(userName);
 }
 
+bool ArnFactory::isLocal(const EcsArn& arn) const {
+  return arn.region == region_ && arn.accountId == accountId_;
+}
+
+Result<std::string> ArnFactory::clusterName(std::string_view reference) const {
+  if (reference.starts_with("arn:")) {
+    const auto arn = parseEcsArn(reference);
+    if (arn && !isLocal(*arn)) return errors::clusterNotFound();
+  }
+  return clusterNameFromReference(reference);
+}
+
+Result<TaskDefinitionReference> ArnFactory::taskDefinitionReference(
+    std::string_view reference) const {
+  if (reference.starts_with("arn:")) {
+    const auto arn = parseEcsArn(reference);
+    if (arn && !isLocal(*arn)) {
+      return errors::client("The task definition " + std::string(reference) +
+                            " belongs to another region or account.");
+    }
+  }
+  return parseTaskDefinitionReference(reference);
+}
+
 std::optional<EcsArn> parseEcsArn(std::string_view arn) {
   // arn:partition:service:region:account:resource
   std::string_view parts[5];

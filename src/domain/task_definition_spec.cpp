@@ -395,6 +395,7 @@ Result<json> normalizeTaskDefinition(const json& request) {
   if (!picked) return picked.error();
   json body = std::move(*picked);
   const std::string family = body.value("family", "");
+  if (family.empty()) return errors::client("Family can not be blank.");
   if (!isValidName(family)) {
     return errors::client(
         "Family must be 1 to 255 letters (uppercase and lowercase), numbers, hyphens and "

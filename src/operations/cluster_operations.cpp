@@ -109,7 +109,7 @@ json describeClusters(const Services& s, const CallContext&, const RequestReader
   return s.state.read([&](const Data& data) {
     json output = {{"clusters", json::array()}, {"failures", json::array()}};
     for (const auto& reference : references) {
-      const auto name = clusterNameFromReference(reference);
+      const auto name = s.arns.clusterName(reference);
       const Cluster* cluster = name ? data.cluster(*name) : nullptr;
       if (cluster) {
         output["clusters"].push_back(renderCluster(*cluster, data.counts(cluster->name), include));
@@ -137,7 +137,7 @@ json listClusters(const Services& s, const CallContext&, const RequestReader& in
 }
 
 json deleteCluster(const Services& s, const CallContext&, const RequestReader& in) {
-  const std::string name = orThrow(clusterNameFromReference(in.requiredString("cluster")));
+  const std::string name = orThrow(s.arns.clusterName(in.requiredString("cluster")));
   return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
     Cluster cluster = activeCluster(draft, name);
     const ClusterCounts counts = draft.counts(name);
@@ -162,7 +162,7 @@ json deleteCluster(const Services& s, const CallContext&, const RequestReader& i
 
 // UpdateCluster and UpdateClusterSettings: change what the input names.
 json updateCluster(const Services& s, const CallContext&, const RequestReader& in) {
-  const std::string name = orThrow(clusterNameFromReference(in.requiredString("cluster")));
+  const std::string name = orThrow(s.arns.clusterName(in.requiredString("cluster")));
   const auto settings = readSettings(in);
   const json configuration = in.optObject("configuration");
   const json serviceConnectDefaults = in.optObject("serviceConnectDefaults");

@@ -24,7 +24,7 @@ TaggedResource parseResource(const Services& s, const std::string& arnText) {
   if (!arn) {
     throw ApiError(errors::invalidParameter("The ARN is not a valid ECS resource ARN: " + arnText));
   }
-  if (arn->region != s.arns.region() || arn->accountId != s.arns.accountId()) {
+  if (!s.arns.isLocal(*arn)) {
     throw ApiError(errors::resourceNotFound("The specified resource could not be found: " +
                                             arnText + " belongs to another region or account."));
   }
@@ -32,6 +32,8 @@ TaggedResource parseResource(const Services& s, const std::string& arnText) {
   if (arn->resourceType == "task-definition") {
     const auto reference = orThrow(parseTaskDefinitionReference(arnText));
     if (reference.revision) return {"task-definition", reference.family, *reference.revision};
+    throw ApiError(
+        errors::invalidParameter("A task definition ARN must name a revision: " + arnText));
   }
   throw ApiError(
       errors::invalidParameter("ecsd does not support tags on this resource yet: " + arnText));

@@ -39,8 +39,8 @@ json registerTaskDefinition(const Services& s, const CallContext& context,
 }
 
 // A reference that must name one revision ("family:rev" or an ARN).
-TaskDefinitionReference revisionReference(const std::string& reference) {
-  auto parsed = orThrow(parseTaskDefinitionReference(reference));
+TaskDefinitionReference revisionReference(const ArnFactory& arns, const std::string& reference) {
+  auto parsed = orThrow(arns.taskDefinitionReference(reference));
   if (!parsed.revision) {
     throw ApiError(errors::client("Invalid revision number. Number: " + reference +
                                   ". Specify the revision, as family:revision or an ARN."));
@@ -49,7 +49,8 @@ TaskDefinitionReference revisionReference(const std::string& reference) {
 }
 
 json describeTaskDefinition(const Services& s, const CallContext&, const RequestReader& in) {
-  const auto reference = orThrow(parseTaskDefinitionReference(in.requiredString("taskDefinition")));
+  const auto reference =
+      orThrow(s.arns.taskDefinitionReference(in.requiredString("taskDefinition")));
   const auto include = in.stringList("include");
   const bool withTags = std::find(include.begin(), include.end(), "TAGS") != include.end();
   return s.state.read([&](const Data& data) {
@@ -108,7 +109,7 @@ json listTaskDefinitionFamilies(const Services& s, const CallContext&, const Req
 }
 
 json deregisterTaskDefinition(const Services& s, const CallContext&, const RequestReader& in) {
-  const auto reference = revisionReference(in.requiredString("taskDefinition"));
+  const auto reference = revisionReference(s.arns, in.requiredString("taskDefinition"));
   return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
     const TaskDefinition* found = draft.taskDefinition(reference.family, *reference.revision);
     if (!found) return errors::client("The specified task definition does not exist.");
@@ -132,7 +133,7 @@ json deleteTaskDefinitions(const Services& s, const CallContext&, const RequestR
   return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
     json output = {{"taskDefinitions", json::array()}, {"failures", json::array()}};
     for (const auto& reference : references) {
-      const auto parsed = parseTaskDefinitionReference(reference);
+      const auto parsed = s.arns.taskDefinitionReference(reference);
       const TaskDefinition* found = parsed && parsed->revision
                                         ? draft.taskDefinition(parsed->family, *parsed->revision)
                                         : nullptr;

@@ -10,6 +10,22 @@
 
 namespace ecsd {
 
+// The parts of "arn:PARTITION:ecs:REGION:ACCOUNT:TYPE/ID".
+struct EcsArn {
+  std::string region;
+  std::string accountId;
+  std::string resourceType;  // "cluster", "task-definition", ...
+  std::string resourceId;    // after the first '/'
+};
+// Parses any ECS ARN; nullopt when text is not one.
+std::optional<EcsArn> parseEcsArn(std::string_view arn);
+
+struct TaskDefinitionReference {
+  std::string family;
+  std::optional<int> revision;  // absent: "the latest ACTIVE revision"
+};
+
+// Forms the ARNs of one region and account, and resolves references to them.
 class ArnFactory {
  public:
   ArnFactory(std::string region, std::string accountId);
@@ -22,29 +38,25 @@ class ArnFactory {
   // The principal that signed a request, as registeredBy shows it.
   std::string user(std::string_view userName) const;
 
+  // References as calls take them, resolved for this region and account: an
+  // ARN of another region or account names nothing here.
+  //   clusterName: ClusterNotFoundException for a foreign ARN.
+  //   taskDefinitionReference: ClientException for a foreign ARN.
+  Result<std::string> clusterName(std::string_view reference) const;
+  Result<TaskDefinitionReference> taskDefinitionReference(std::string_view reference) const;
+  bool isLocal(const EcsArn& arn) const;
+
  private:
   std::string region_;
   std::string accountId_;
   std::string prefix_;  // "arn:aws:ecs:REGION:ACCOUNT:"
 };
 
-// The parts of "arn:PARTITION:ecs:REGION:ACCOUNT:TYPE/ID".
-struct EcsArn {
-  std::string region;
-  std::string accountId;
-  std::string resourceType;  // "cluster", "task-definition", ...
-  std::string resourceId;    // after the first '/'
-};
-std::optional<EcsArn> parseEcsArn(std::string_view arn);
-
+// Pure parsing, whatever the region and account (ArnFactory checks those):
 // "demo" or "arn:aws:ecs:...:cluster/demo" -> "demo". An ARN of another
 // resource type is an InvalidParameterException.
 Result<std::string> clusterNameFromReference(std::string_view reference);
 
-struct TaskDefinitionReference {
-  std::string family;
-  std::optional<int> revision;  // absent: "the latest ACTIVE revision"
-};
 // "web", "web:3" or "arn:aws:ecs:...:task-definition/web:3".
 Result<TaskDefinitionReference> parseTaskDefinitionReference(std::string_view reference);
 

@@ -98,17 +98,20 @@ class SqliteStore final : public Store {
     try {
       auto clusters = db_.prepare("SELECT name, arn, status, document FROM clusters");
       if (!clusters) return clusters.error();
-      for (auto row = clusters->step(); row && *row; row = clusters->step()) {
+      auto row = clusters->step();
+      for (; row && *row; row = clusters->step()) {
         state.clusters.push_back(clusterFromRow(*clusters));
       }
+      if (!row) return row.error();  // a failed step is an error, not the end of the table
       auto defs = db_.prepare(
           "SELECT family, revision, arn, status, registered_at, deregistered_at, "
           "delete_requested_at, registered_by, body, tags FROM task_definitions ORDER BY family, "
           "revision");
       if (!defs) return defs.error();
-      for (auto row = defs->step(); row && *row; row = defs->step()) {
+      for (row = defs->step(); row && *row; row = defs->step()) {
         state.taskDefinitions.push_back(taskDefinitionFromRow(*defs));
       }
+      if (!row) return row.error();
     } catch (const json::exception& e) {
       return errors::server(std::string("stored document is corrupt: ") + e.what());
     }
@@ -142,8 +145,9 @@ class SqliteStore final : public Store {
         "INSERT INTO task_definitions (family, revision, arn, status, registered_at, "
         "deregistered_at, delete_requested_at, registered_by, body, tags) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-        "ON CONFLICT (family, revision) DO UPDATE SET status = ?4, deregistered_at = ?6, "
-        "delete_requested_at = ?7, body = ?9, tags = ?10");
+        "ON CONFLICT (family, revision) DO UPDATE SET arn = ?3, status = ?4, registered_at = ?5, "
+        "deregistered_at = ?6, delete_requested_at = ?7, registered_by = ?8, body = ?9, "
+        "tags = ?10");
     if (!defs) return defs.error();
     for (const auto& t : changes.taskDefinitions) {
       defs->bind(1, t.family)

@@ -1,0 +1,192 @@
+#include "operations/router.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "ecsd/errors.h"
+#include "operations/api_contract.h"
+
+namespace ecsd::operations {
+namespace {
+
+using nlohmann::json;
+
+class NullStore final : public Store {
+ public:
+  Result<StoredState> load() override { return StoredState{}; }
+  Status commit(const ChangeSet&) override { return {}; }
+};
+
+class FixedClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000000));
+  }
+};
+
+class RouterTest : public testing::Test {
+ protected:
+  RouterTest() : state_(State::load(store_).value()) {}
+
+  Services services() { return {*state_, arns_, clock_}; }
+  Result<json> dispatch(const Router& router, const std::string& operation,
+                        json input = json::object()) {
+    return router.dispatch({operation, std::move(input)}, context_);
+  }
+
+  NullStore store_;
+  std::unique_ptr<State> state_;
+  ArnFactory arns_{"us-east-1", "123456789012"};
+  FixedClock clock_;
+  security::AccessKey principal_{"AKIAEXAMPLE", "secret", "admin"};
+  protocol::CallContext context_{"req-1", principal_};
+};
+
+TEST_F(RouterTest, ContractListsEveryOperationWithAKnownStatus) {
+  const auto& contract = apiContract();
+  EXPECT_GT(contract.size(), 50u);
+  for (const auto& [name, entry] : contract) {
+    EXPECT_TRUE(entry.status == "implemented" || entry.status == "planned" ||
+                entry.status == "not-implemented")
+        << name << ": " << entry.status;
+  }
+  for (const char* name : {"CreateCluster", "RunTask", "CreateService", "TagResource"}) {
+    EXPECT_TRUE(contract.contains(name)) << name;
+  }
+}
+
+TEST_F(RouterTest, HandlersAreExactlyTheImplementedOperations) {
+  std::set<std::string> implemented;
+  for (const auto& [name, entry] : apiContract()) {
+    if (entry.status == "implemented") implemented.insert(name);
+  }
+  const auto names = makeRouter(services()).operations();
+  const std::set<std::string> handled(names.begin(), names.end());
+  EXPECT_EQ(handled.size(), names.size());
+  EXPECT_FALSE(handled.empty());
+  for (const auto& name : implemented) {
+    EXPECT_TRUE(handled.contains(name)) << name << " is implemented but has no handler";
+  }
+  for (const auto& name : handled) {
+    EXPECT_TRUE(implemented.contains(name)) << name << " has a handler but is not implemented";
+  }
+}
+
+TEST_F(RouterTest, UnknownNamesAreUnknownOperations) {
+  const Router router = makeRouter(services());
+  for (const char* name : {"NoSuchOperation", "", "createCluster", "CreateCluster ", "GetObject"}) {
+    auto result = dispatch(router, name);
+    ASSERT_FALSE(result.ok()) << name;
+    EXPECT_EQ(result.error().type, "UnknownOperationException") << name;
+    EXPECT_EQ(result.error().httpStatus, 400);
+  }
+}
+
+TEST_F(RouterTest, EcsOperationsWithoutHandlersAreUnsupportedFeatures) {
+  const Router router = makeRouter(services());
+  int unsupported = 0;
+  for (const auto& [name, entry] : apiContract()) {
+    if (entry.status == "implemented") continue;
+    ++unsupported;
+    auto result = dispatch(router, name);
+    ASSERT_FALSE(result.ok()) << name;
+    EXPECT_EQ(result.error().type, "UnsupportedFeatureException") << name;
+    EXPECT_EQ(result.error().httpStatus, 400);
+    EXPECT_NE(result.error().message.find(name), std::string::npos) << result.error().message;
+    if (!entry.note.empty()) {
+      EXPECT_NE(result.error().message.find(entry.note), std::string::npos)
+          << result.error().message;
+    }
+  }
+  EXPECT_GT(unsupported, 0);
+}
+
+TEST_F(RouterTest, PlannedOperationNamesWhatItWaitsFor) {
+  const auto& contract = apiContract();
+  ASSERT_TRUE(contract.contains("RunTask"));
+  ASSERT_EQ(contract.find("RunTask")->second.status, "planned");
+  auto result = dispatch(makeRouter(services()), "RunTask", {{"cluster", "demo"}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().type, "UnsupportedFeatureException");
+  EXPECT_NE(result.error().message.find("RunTask"), std::string::npos);
+  EXPECT_NE(result.error().message.find(contract.find("RunTask")->second.note), std::string::npos);
+}
+
+TEST_F(RouterTest, HandlerGetsInputAndContextAndItsResultIsReturned) {
+  Router router(services());
+  router.add("ListClusters", [](const Services& s, const protocol::CallContext& context,
+                                const protocol::RequestReader& in) {
+    return json{{"echo", in.optString("value").value_or("")},
+                {"requestId", context.requestId},
+                {"principal", context.principal.principal},
+                {"region", s.arns.region()}};
+  });
+  auto result = dispatch(router, "ListClusters", {{"value", "hello"}});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(*result, json({{"echo", "hello"},
+                           {"requestId", "req-1"},
+                           {"principal", "admin"},
+                           {"region", "us-east-1"}}));
+  EXPECT_EQ(router.operations(), std::vector<std::string>{"ListClusters"});
+}
+
+TEST_F(RouterTest, ApiErrorFromAHandlerBecomesAValue) {
+  Router router(services());
+  router.add(
+      "CreateCluster",
+      [](const Services&, const protocol::CallContext&, const protocol::RequestReader&) -> json {
+        throw protocol::ApiError(errors::limitExceeded("too many clusters"));
+      });
+  auto result = dispatch(router, "CreateCluster");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().type, "LimitExceededException");
+  EXPECT_EQ(result.error().message, "too many clusters");
+  EXPECT_EQ(result.error().httpStatus, 400);
+}
+
+TEST_F(RouterTest, ReaderErrorsFromAHandlerBecomeValues) {
+  Router router(services());
+  router.add("DeleteCluster",
+             [](const Services&, const protocol::CallContext&, const protocol::RequestReader& in) {
+               return json{{"cluster", in.requiredString("cluster")}};
+             });
+  auto missing = dispatch(router, "DeleteCluster");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().type, "InvalidParameterException");
+  auto wrongType = dispatch(router, "DeleteCluster", {{"cluster", 5}});
+  ASSERT_FALSE(wrongType.ok());
+  EXPECT_EQ(wrongType.error().type, "SerializationException");
+}
+
+TEST_F(RouterTest, JsonExceptionFromAHandlerIsASerializationError) {
+  Router router(services());
+  router.add("ListClusters",
+             [](const Services&, const protocol::CallContext&, const protocol::RequestReader& in) {
+               return json{{"n", in.raw().at("missing").get<int>()}};
+             });
+  auto result = dispatch(router, "ListClusters");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().type, "SerializationException");
+}
+
+TEST_F(RouterTest, AddingAnOperationAgainReplacesItsHandler) {
+  Router router(services());
+  const auto answer = [](int n) {
+    return [n](const Services&, const protocol::CallContext&, const protocol::RequestReader&) {
+      return json{{"n", n}};
+    };
+  };
+  router.add("ListClusters", answer(1));
+  router.add("ListClusters", answer(2));
+  auto result = dispatch(router, "ListClusters");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ((*result)["n"], 2);
+  EXPECT_EQ(router.operations().size(), 1u);
+}
+
+}  // namespace
+}  // namespace ecsd::operations

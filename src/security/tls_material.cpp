@@ -22,6 +22,7 @@
 
 #include "common/files.h"
 #include "crypto/crypto.h"
+#include "crypto/openssl_ptr.h"
 #include "ecsd/errors.h"
 
 namespace ecsd::security {
@@ -41,21 +42,15 @@ constexpr std::time_t kRenewBeforeSeconds = 30L * 24 * 3600;
 constexpr mode_t kPublicMode = 0644;
 constexpr mode_t kPrivateMode = 0600;
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
-using ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
-using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, Deleter<GENERAL_NAME_free>>;
-using Asn1StringPtr = std::unique_ptr<ASN1_STRING, Deleter<ASN1_STRING_free>>;
+using crypto::BioPtr;
+using crypto::KeyPtr;
+using crypto::OpenSslPtr;
+using crypto::X509Ptr;
+using BignumPtr = OpenSslPtr<BIGNUM, BN_free>;
+using ExtensionPtr = OpenSslPtr<X509_EXTENSION, X509_EXTENSION_free>;
+using GeneralNamesPtr = OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
+using GeneralNamePtr = OpenSslPtr<GENERAL_NAME, GENERAL_NAME_free>;
+using Asn1StringPtr = OpenSslPtr<ASN1_STRING, ASN1_STRING_free>;
 
 struct Paths {
   fs::path caCert, caKey, cert, key;

@@ -17,26 +17,21 @@
 #include <vector>
 
 #include "crypto/crypto.h"
+#include "crypto/openssl_ptr.h"
 
 namespace ecsd::security {
 namespace {
 
 namespace fs = std::filesystem;
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
-using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
-using SslCtxPtr = std::unique_ptr<SSL_CTX, Deleter<SSL_CTX_free>>;
-using SslPtr = std::unique_ptr<SSL, Deleter<SSL_free>>;
-using FilePtr = std::unique_ptr<FILE, Deleter<::fclose>>;
+using crypto::KeyPtr;
+using crypto::OpenSslPtr;
+using crypto::X509Ptr;
+using StorePtr = OpenSslPtr<X509_STORE, X509_STORE_free>;
+using StoreCtxPtr = OpenSslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
+using SslCtxPtr = OpenSslPtr<SSL_CTX, SSL_CTX_free>;
+using SslPtr = OpenSslPtr<SSL, SSL_free>;
+using FilePtr = OpenSslPtr<FILE, ::fclose>;  // the same RAII, for a C FILE
 
 struct TempDir {
   fs::path path =

@@ -39,6 +39,48 @@ TEST(ArnFactoryTest, FormedArnsParseBack) {
   EXPECT_EQ(reference->revision, 3);
 }
 
+TEST(ArnFactoryTest, IsLocalMeansSameRegionAndAccount) {
+  const ArnFactory arns("us-east-1", "123456789012");
+  EXPECT_TRUE(arns.isLocal(*parseEcsArn("arn:aws:ecs:us-east-1:123456789012:cluster/demo")));
+  EXPECT_FALSE(arns.isLocal(*parseEcsArn("arn:aws:ecs:eu-west-1:123456789012:cluster/demo")));
+  EXPECT_FALSE(arns.isLocal(*parseEcsArn("arn:aws:ecs:us-east-1:210987654321:cluster/demo")));
+}
+
+TEST(ArnFactoryTest, ClusterNameResolvesOnlyLocalArns) {
+  const ArnFactory arns("us-east-1", "123456789012");
+  EXPECT_EQ(*arns.clusterName("demo"), "demo");
+  EXPECT_EQ(*arns.clusterName(arns.cluster("demo")), "demo");
+  for (const char* foreign : {"arn:aws:ecs:eu-west-1:123456789012:cluster/demo",
+                              "arn:aws:ecs:us-east-1:210987654321:cluster/demo"}) {
+    const auto name = arns.clusterName(foreign);
+    ASSERT_FALSE(name.ok()) << foreign;
+    EXPECT_EQ(name.error().type, "ClusterNotFoundException") << foreign;
+  }
+  const auto other = arns.clusterName(arns.taskDefinition("web", 1));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().type, "InvalidParameterException");
+}
+
+TEST(ArnFactoryTest, TaskDefinitionReferenceResolvesOnlyLocalArns) {
+  const ArnFactory arns("us-east-1", "123456789012");
+  const auto local = arns.taskDefinitionReference(arns.taskDefinition("web", 2));
+  ASSERT_TRUE(local.ok()) << local.error().message;
+  EXPECT_EQ(local->family, "web");
+  EXPECT_EQ(local->revision, 2);
+  const auto plain = arns.taskDefinitionReference("web");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->revision, std::nullopt);
+  for (const char* foreign : {"arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2",
+                              "arn:aws:ecs:us-east-1:210987654321:task-definition/web:2"}) {
+    const auto ref = arns.taskDefinitionReference(foreign);
+    ASSERT_FALSE(ref.ok()) << foreign;
+    EXPECT_EQ(ref.error().type, "ClientException") << foreign;
+  }
+  const auto bad = arns.taskDefinitionReference("web:0");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().type, "ClientException");
+}
+
 // --- parseEcsArn ---
 
 TEST(ParseEcsArnTest, SplitsTheParts) {

@@ -270,6 +270,24 @@ TEST_F(OperationsTest, DescribeClustersShowsDeletedClustersAsInactive) {
   EXPECT_EQ(out["failures"], json::array());
 }
 
+TEST_F(OperationsTest, ArnsOfAnotherRegionOrAccountNameNoCluster) {
+  createCluster("demo");
+  const std::string otherRegion = "arn:aws:ecs:eu-west-1:123456789012:cluster/demo";
+  const std::string otherAccount = "arn:aws:ecs:us-east-1:210987654321:cluster/demo";
+  const json out = ok("DescribeClusters", {{"clusters", {otherRegion, otherAccount}}});
+  EXPECT_EQ(out["clusters"], json::array());
+  ASSERT_EQ(out["failures"].size(), 2u);
+  EXPECT_EQ(out["failures"][0]["reason"], "MISSING");
+  EXPECT_EQ(out["failures"][1]["reason"], "MISSING");
+  EXPECT_EQ(fails("DeleteCluster", {{"cluster", otherRegion}}), "ClusterNotFoundException");
+  EXPECT_EQ(fails("UpdateClusterSettings",
+                  {{"cluster", otherAccount},
+                   {"settings", {{{"name", "containerInsights"}, {"value", "enabled"}}}}}),
+            "ClusterNotFoundException");
+  // The local cluster of that name is untouched.
+  EXPECT_EQ(ok("ListClusters")["clusterArns"], json({clusterArn("demo")}));
+}
+
 // --- ListClusters ---
 
 TEST_F(OperationsTest, ListClustersPagesThroughAllClusters) {
@@ -464,6 +482,23 @@ TEST_F(OperationsTest, DescribeTaskDefinitionErrors) {
   EXPECT_EQ(fails("DescribeTaskDefinition", {{"taskDefinition", "web:0"}}), "ClientException");
   EXPECT_EQ(fails("DescribeTaskDefinition", {{"taskDefinition", "web:x"}}), "ClientException");
   EXPECT_EQ(fails("DescribeTaskDefinition"), "InvalidParameterException");
+}
+
+TEST_F(OperationsTest, TaskDefinitionArnsOfAnotherRegionNameNothing) {
+  registerDefinition("web");
+  registerDefinition("web");
+  deregister("web:2");
+  const std::string foreign = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1";
+  const std::string foreignInactive = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2";
+  EXPECT_EQ(fails("DescribeTaskDefinition", {{"taskDefinition", foreign}}), "ClientException");
+  EXPECT_EQ(fails("DeregisterTaskDefinition", {{"taskDefinition", foreign}}), "ClientException");
+  const json deleted = ok("DeleteTaskDefinitions", {{"taskDefinitions", {foreignInactive}}});
+  EXPECT_EQ(deleted["taskDefinitions"], json::array());
+  EXPECT_EQ(deleted["failures"].size(), 1u);
+  // Nothing local changed.
+  EXPECT_EQ(listDefinitions(), std::vector<std::string>{definitionArn("web", 1)});
+  EXPECT_EQ(listDefinitions({{"status", "INACTIVE"}}),
+            std::vector<std::string>{definitionArn("web", 2)});
 }
 
 TEST_F(OperationsTest, DeregisterTaskDefinitionMakesItInactive) {

@@ -12,6 +12,7 @@
 #include "crypto/crypto.h"
 #include "ecsd/store/store.h"
 #include "operations/router.h"
+#include "support/test_files.h"
 
 namespace ecsd::operations {
 namespace {
@@ -53,18 +54,11 @@ json taskDefinitionInput(const std::string& family) {
 
 class OperationsTest : public testing::Test {
  protected:
-  OperationsTest() {
-    dir_ =
-        fs::temp_directory_path() / ("ecsd-operations-test-" + crypto::hex(crypto::randomBytes(8)));
-    fs::create_directories(dir_);
-    open();
-  }
+  OperationsTest() { open(); }
   ~OperationsTest() override {
     router_.reset();
     state_.reset();
     store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   // (Re)opens the store and state, as a restart of ecsd would.
@@ -72,7 +66,7 @@ class OperationsTest : public testing::Test {
     router_.reset();
     state_.reset();
     store_.reset();
-    auto store = openSqliteStore((dir_ / "ecsd.db").string(), Durability::Normal);
+    auto store = openSqliteStore((dir_.path / "ecsd.db").string(), Durability::Normal);
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(*store);
     auto state = State::load(*store_);
@@ -129,7 +123,7 @@ class OperationsTest : public testing::Test {
     return ok("ListTagsForResource", {{"resourceArn", arn}})["tags"];
   }
 
-  fs::path dir_;
+  test_support::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<State> state_;
   ArnFactory arns_{kRegion, kAccount};

@@ -9,27 +9,16 @@
 #include <string>
 
 #include "crypto/crypto.h"
+#include "support/test_files.h"
 
 namespace ecsd::security {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path =
-      fs::temp_directory_path() / ("ecsd-credentials-test-" + crypto::hex(crypto::randomBytes(8)));
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using test_support::TempDir;
 
-std::string readText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using test_support::readText;
 
 class AdminCredentialsTest : public testing::Test {
  protected:

@@ -18,6 +18,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/openssl_ptr.h"
+#include "support/test_files.h"
 
 namespace ecsd::security {
 namespace {
@@ -33,21 +34,9 @@ using SslCtxPtr = OpenSslPtr<SSL_CTX, SSL_CTX_free>;
 using SslPtr = OpenSslPtr<SSL, SSL_free>;
 using FilePtr = OpenSslPtr<FILE, ::fclose>;  // the same RAII, for a C FILE
 
-struct TempDir {
-  fs::path path =
-      fs::temp_directory_path() / ("ecsd-tls-test-" + crypto::hex(crypto::randomBytes(8)));
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using test_support::TempDir;
 
-std::string readText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using test_support::readText;
 
 void writeText(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;

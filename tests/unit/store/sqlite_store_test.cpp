@@ -14,6 +14,7 @@
 #include "ecsd/errors.h"
 #include "ecsd/state/state.h"
 #include "ecsd/store/store.h"
+#include "support/test_files.h"
 
 namespace ecsd {
 namespace {
@@ -21,15 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct TempDir {
-  fs::path path =
-      fs::temp_directory_path() / ("ecsd-store-test-" + crypto::hex(crypto::randomBytes(8)));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using test_support::TempDir;
 
 // A plain connection to the database, for looking behind the store's back.
 class RawDb {

@@ -326,7 +326,11 @@ std::optional<long> parseUnits(const std::string& value, std::string_view unit, 
   std::string_view rest;
   const auto number = parseLeadingNumber(value, rest);
   if (!number) return std::nullopt;
-  if (rest.empty()) return static_cast<long>(*number);
+  if (rest.empty()) {
+    // A bare number counts units and must be whole: "1.5" is not 1.
+    if (*number != static_cast<double>(static_cast<long>(*number))) return std::nullopt;
+    return static_cast<long>(*number);
+  }
   std::string lowered(rest);
   std::transform(lowered.begin(), lowered.end(), lowered.begin(), ::tolower);
   if (lowered != unit) return std::nullopt;
@@ -360,6 +364,25 @@ Status checkTaskTotals(const json& containers, std::optional<long> taskCpu,
     return errors::client("The sum of all container memory values (" + std::to_string(memory) +
                           ") is greater than the task memory (" + std::to_string(*taskMemory) +
                           ").");
+  }
+  return {};
+}
+
+// What ECS requires of a definition that asks to run on Fargate.
+Status checkFargate(const json& body) {
+  const json compatibilities = body.value("requiresCompatibilities", json::array());
+  if (std::find(compatibilities.begin(), compatibilities.end(), "FARGATE") ==
+      compatibilities.end()) {
+    return {};
+  }
+  if (body.value("networkMode", "") != "awsvpc") {
+    return errors::client("Fargate only supports network mode 'awsvpc'.");
+  }
+  if (!body.contains("cpu")) {
+    return errors::client("Fargate requires that 'cpu' be defined at the task level.");
+  }
+  if (!body.contains("memory")) {
+    return errors::client("Fargate requires that 'memory' be defined at the task level.");
   }
   return {};
 }
@@ -402,6 +425,7 @@ Result<json> normalizeTaskDefinition(const json& request) {
         "underscores.");
   }
   if (auto st = checkTaskEnums(body); !st) return st.error();
+  if (auto st = checkFargate(body); !st) return st.error();
   auto taskCpu = taskResource(body, "cpu");
   if (!taskCpu) return taskCpu.error();
   auto taskMemory = taskResource(body, "memory");

@@ -88,24 +88,15 @@ json createCluster(const Services& s, const CallContext&, const RequestReader& i
   }));
 }
 
-ClusterIncludes readIncludes(const RequestReader& in) {
-  ClusterIncludes include;
-  for (const auto& value : in.stringList("include")) {
-    if (!allClusterFields().contains(value)) {
-      throw ApiError(errors::invalidParameter("Invalid include value: " + value));
-    }
-    include.insert(value);
-  }
-  return include;
-}
-
 json describeClusters(const Services& s, const CallContext&, const RequestReader& in) {
   std::vector<std::string> references = in.stringList("clusters");
   if (references.empty()) references.push_back("default");
   if (references.size() > 100) {
     throw ApiError(errors::invalidParameter("At most 100 clusters can be described at once."));
   }
-  const ClusterIncludes include = readIncludes(in);
+  const auto included =
+      in.enumList("include", {"ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS"});
+  const ClusterIncludes include(included.begin(), included.end());
   return s.state.read([&](const Data& data) {
     json output = {{"clusters", json::array()}, {"failures", json::array()}};
     for (const auto& reference : references) {

@@ -4,12 +4,6 @@ namespace ecsd::operations {
 
 using nlohmann::json;
 
-const ClusterIncludes& allClusterFields() {
-  static const ClusterIncludes all = {"ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS",
-                                      "TAGS"};
-  return all;
-}
-
 const ClusterIncludes& writeResponseFields() {
   static const ClusterIncludes fields = {"CONFIGURATIONS", "SETTINGS", "TAGS"};
   return fields;

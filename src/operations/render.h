@@ -13,8 +13,6 @@ namespace ecsd::operations {
 
 // DescribeClusters' include values: ATTACHMENTS, CONFIGURATIONS, SETTINGS, STATISTICS, TAGS.
 using ClusterIncludes = std::set<std::string>;
-// Every include value DescribeClusters accepts.
-const ClusterIncludes& allClusterFields();
 // What CreateCluster, UpdateCluster(Settings) and DeleteCluster answer with.
 const ClusterIncludes& writeResponseFields();
 

@@ -51,7 +51,7 @@ TaskDefinitionReference revisionReference(const ArnFactory& arns, const std::str
 json describeTaskDefinition(const Services& s, const CallContext&, const RequestReader& in) {
   const auto reference =
       orThrow(s.arns.taskDefinitionReference(in.requiredString("taskDefinition")));
-  const auto include = in.stringList("include");
+  const auto include = in.enumList("include", {"TAGS"});
   const bool withTags = std::find(include.begin(), include.end(), "TAGS") != include.end();
   return s.state.read([&](const Data& data) {
     const TaskDefinition* definition =

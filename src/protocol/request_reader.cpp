@@ -64,16 +64,29 @@ std::vector<std::string> RequestReader::stringList(std::string_view member) cons
   return out;
 }
 
+namespace {
+void requireAllowed(std::string_view member, const std::string& value,
+                    const std::vector<std::string_view>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  std::string choices;
+  for (auto a : allowed) choices += (choices.empty() ? "" : ", ") + std::string(a);
+  throw ApiError(errors::invalidParameter("Invalid value for " + std::string(member) + ": '" +
+                                          value + "'. Valid values: " + choices + "."));
+}
+}  // namespace
+
 std::optional<std::string> RequestReader::optEnum(
     std::string_view member, const std::vector<std::string_view>& allowed) const {
   auto value = optString(member);
-  if (value && std::find(allowed.begin(), allowed.end(), *value) == allowed.end()) {
-    std::string choices;
-    for (auto a : allowed) choices += (choices.empty() ? "" : ", ") + std::string(a);
-    throw ApiError(errors::invalidParameter("Invalid value for " + std::string(member) + ": '" +
-                                            *value + "'. Valid values: " + choices + "."));
-  }
+  if (value) requireAllowed(member, *value, allowed);
   return value;
+}
+
+std::vector<std::string> RequestReader::enumList(
+    std::string_view member, const std::vector<std::string_view>& allowed) const {
+  auto values = stringList(member);
+  for (const auto& value : values) requireAllowed(member, value, allowed);
+  return values;
 }
 
 Tags RequestReader::tags(std::string_view member) const {

@@ -53,6 +53,9 @@ class RequestReader {
   // A string that must be one of allowed.
   std::optional<std::string> optEnum(std::string_view member,
                                      const std::vector<std::string_view>& allowed) const;
+  // A list of strings, each one of allowed.
+  std::vector<std::string> enumList(std::string_view member,
+                                    const std::vector<std::string_view>& allowed) const;
   Tags tags(std::string_view member) const;
   // The raw member when it is an object (or null when absent).
   nlohmann::json optObject(std::string_view member) const;

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <mutex>
+#include <stdexcept>
 
 #include "common/embedded_file.h"
 #include "ecsd/errors.h"
@@ -60,16 +61,24 @@ json clusterDocument(const Cluster& c) {
           {"tags", tagsToJson(c.tags)}};
 }
 
+Tags storedTags(const json& stored) {
+  auto tags = tagsFromJson(stored);
+  if (!tags) throw std::runtime_error(tags.error().message);
+  return std::move(*tags);
+}
+
 Cluster clusterFromRow(const store::Statement& row) {
   Cluster c;
   c.name = row.text(0);
   c.arn = row.text(1);
   c.status = row.text(2);
+  // at() and value() throw on a document of the wrong shape; load() turns
+  // that into an error rather than trusting the disk.
   const json doc = json::parse(row.text(3));
-  for (const auto& s : doc["settings"]) c.settings.push_back({s["name"], s["value"]});
-  c.configuration = doc["configuration"];
-  c.serviceConnectDefaults = doc["serviceConnectDefaults"];
-  c.tags = *tagsFromJson(doc["tags"]);  // written by clusterDocument, so well-formed
+  for (const auto& s : doc.at("settings")) c.settings.push_back({s.at("name"), s.at("value")});
+  c.configuration = doc.at("configuration");
+  c.serviceConnectDefaults = doc.at("serviceConnectDefaults");
+  c.tags = storedTags(doc.at("tags"));
   return c;
 }
 
@@ -84,7 +93,7 @@ TaskDefinition taskDefinitionFromRow(const store::Statement& row) {
   t.deleteRequestedAt = row.real(6);
   t.registeredBy = row.text(7);
   t.body = json::parse(row.text(8));
-  t.tags = *tagsFromJson(json::parse(row.text(9)));
+  t.tags = storedTags(json::parse(row.text(9)));
   return t;
 }
 
@@ -112,7 +121,7 @@ class SqliteStore final : public Store {
         state.taskDefinitions.push_back(taskDefinitionFromRow(*defs));
       }
       if (!row) return row.error();
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {
       return errors::server(std::string("stored document is corrupt: ") + e.what());
     }
     return state;

@@ -357,6 +357,31 @@ TEST(NormalizeTaskDefinitionTest, TaskCpuAndMemoryAreNormalizedToUnits) {
   }
 }
 
+TEST(NormalizeTaskDefinitionTest, BareTaskCpuAndMemoryMustBeWhole) {
+  EXPECT_EQ(errorType(request(json::array({container("a")}), {{"cpu", "1.5"}})), "ClientException");
+  EXPECT_EQ(errorType(request(json::array({container("a")}), {{"memory", "512.5"}})),
+            "ClientException");
+  EXPECT_EQ(normalized(request(json::array({container("a")}), {{"cpu", "1.5 vcpu"}}))["cpu"],
+            "1536");
+}
+
+TEST(NormalizeTaskDefinitionTest, FargateNeedsAwsvpcAndTaskCpuAndMemory) {
+  const json containers = json::array({container("a")});
+  const json fargate = {{"requiresCompatibilities", {"FARGATE"}}};
+  json bridge = fargate;
+  bridge.update({{"cpu", "256"}, {"memory", "512"}});
+  EXPECT_EQ(errorType(request(containers, bridge)), "ClientException");
+  json noCpu = fargate;
+  noCpu.update({{"networkMode", "awsvpc"}, {"memory", "512"}});
+  EXPECT_EQ(errorType(request(containers, noCpu)), "ClientException");
+  json noMemory = fargate;
+  noMemory.update({{"networkMode", "awsvpc"}, {"cpu", "256"}});
+  EXPECT_EQ(errorType(request(containers, noMemory)), "ClientException");
+  json complete = fargate;
+  complete.update({{"networkMode", "awsvpc"}, {"cpu", "256"}, {"memory", "512"}});
+  EXPECT_EQ(errorType(request(containers, complete)), "");
+}
+
 TEST(NormalizeTaskDefinitionTest, MalformedTaskCpuOrMemoryIsClientException) {
   for (const char* value : {"", "lots", "1 TB", "0", "-1", "1.2.3", "vCPU", "1 vCPU extra"}) {
     EXPECT_EQ(errorType(request({container("app")}, {{"cpu", value}})), "ClientException")

@@ -221,6 +221,16 @@ TEST_F(OperationsTest, DescribeClustersReportsMissingOnesAsFailures) {
                                          clusterArn("gone") + "\",\"reason\":\"MISSING\"}]"));
 }
 
+TEST_F(OperationsTest, DescribeTaskDefinitionRejectsUnknownIncludes) {
+  ok("RegisterTaskDefinition",
+     {{"family", "inc"},
+      {"containerDefinitions", {{{"name", "a"}, {"image", "busybox"}, {"memory", 64}}}}});
+  EXPECT_EQ(fails("DescribeTaskDefinition", {{"taskDefinition", "inc"}, {"include", {"TAG"}}}),
+            "InvalidParameterException");
+  EXPECT_TRUE(ok("DescribeTaskDefinition", {{"taskDefinition", "inc"}, {"include", {"TAGS"}}})
+                  .contains("tags"));
+}
+
 TEST_F(OperationsTest, DescribeClustersWithoutNamesDescribesDefault) {
   EXPECT_EQ(ok("DescribeClusters")["failures"],
             json({{{"arn", clusterArn("default")}, {"reason", "MISSING"}}}));

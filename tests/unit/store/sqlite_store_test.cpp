@@ -350,6 +350,23 @@ TEST_F(SqliteStoreTest, CorruptDocumentIsAnErrorNotACrash) {
   EXPECT_EQ(loaded.error().type, "ServerException");
 }
 
+TEST_F(SqliteStoreTest, DocumentOfTheWrongShapeIsAnErrorNotACrash) {
+  for (const char* update :
+       {"UPDATE clusters SET document = '{\"settings\": []}'",
+        "UPDATE clusters SET document = '{\"settings\": [], \"configuration\": null, "
+        "\"serviceConnectDefaults\": null, \"tags\": 7}'",
+        "UPDATE task_definitions SET tags = '[{\"key\": 1}]'"}) {
+    TempDir dir;
+    auto store = openSqliteStore((dir.path / "shape.db").string(), Durability::Normal);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->commit({{sampleCluster("demo")}, {sampleDefinition("web", 1)}}).ok());
+    RawDb(dir.path / "shape.db").exec(update);
+    const auto loaded = (*store)->load();
+    ASSERT_FALSE(loaded.ok()) << update;
+    EXPECT_EQ(loaded.error().type, "ServerException");
+  }
+}
+
 TEST_F(SqliteStoreTest, UnreadableRowsAreAnErrorNotAShorterState) {
   {
     auto store = open();

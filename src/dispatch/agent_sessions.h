@@ -1,0 +1,70 @@
+// Agent sessions: one WebSocket per connected container instance, over which
+// ecsd sends tasks (PayloadMessage) and heartbeats, and the agent acknowledges
+// them. See api/agent-protocol.md. No Asio here: the server owns sockets and
+// timers and calls tick() periodically.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "ecsd/clock.h"
+#include "ecsd/result.h"
+#include "protocol/sigv4.h"
+#include "protocol/websocket.h"
+#include "security/key_ring.h"
+
+namespace ecsd::dispatch {
+
+// What dispatch needs from the control plane.
+class ControlPlane {
+ public:
+  virtual ~ControlPlane() = default;
+  // The id of the container instance the session is for, if it is registered
+  // (ACTIVE or DRAINING) in that cluster; otherwise the error to refuse with.
+  virtual Result<std::string> instanceForSession(std::string_view clusterArn,
+                                                 std::string_view containerInstanceArn) = 0;
+  // Every task the instance should know about now (assigned to it and not yet
+  // STOPPED, whatever its desired status), as PayloadMessage "tasks" entries.
+  virtual nlohmann::json tasksFor(const std::string& instanceId) = 0;
+  // The instance's agent connected, or is gone (closed or silent).
+  virtual void agentConnectivityChanged(const std::string& instanceId, bool connected) = 0;
+};
+
+struct SessionSettings {
+  std::chrono::milliseconds heartbeatInterval{10'000};
+  // A session that acknowledges nothing for this long is closed as gone.
+  std::chrono::milliseconds silenceLimit{25'000};
+  // An unacknowledged PayloadMessage is sent again after this long.
+  std::chrono::milliseconds resendAfter{5'000};
+};
+
+class AgentSessions {
+ public:
+  AgentSessions(ControlPlane& controlPlane, const security::KeyRing& keys,
+                protocol::sigv4::Policy policy, const Clock& clock, SessionSettings settings);
+  ~AgentSessions();
+
+  // The server's acceptor for GET /ws?clusterArn=..&containerInstanceArn=..:
+  // verifies the SigV4 signature of the upgrade request and the instance, then
+  // sends the instance its tasks (a PayloadMessage) and keeps the session.
+  Result<std::shared_ptr<protocol::WebSocketPeer>> accept(
+      const protocol::HttpRequest& upgrade, std::shared_ptr<protocol::WebSocketChannel> channel);
+
+  // Sends tasks (PayloadMessage "tasks" entries) to the instance's agent, now
+  // if it is connected, and again until it acknowledges them, across reconnects.
+  void deliver(const std::string& instanceId, nlohmann::json tasks);
+
+  bool connected(const std::string& instanceId) const;
+
+  // Heartbeats, resends, and closing silent sessions. Thread-safe.
+  void tick();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ecsd::dispatch

@@ -19,12 +19,27 @@ const TaskDefinition* latestActiveIn(const Family& family) {
   return nullptr;
 }
 
+const std::set<std::string> kNoIds;
+
 }  // namespace
+
+ClusterCounts StateView::counts(std::string_view cluster) const {
+  ClusterCounts counts;
+  for (const auto& id : instanceIds(cluster)) {
+    ++counts.registeredContainerInstances;
+    const Usage used = usage(id);
+    counts.runningTasks += used.runningTasks;
+    counts.pendingTasks += used.pendingTasks;
+  }
+  return counts;
+}
 
 const TaskDefinition* resolveTaskDefinition(const StateView& view, std::string_view family,
                                             std::optional<int> revision) {
   return revision ? view.taskDefinition(family, *revision) : view.latestActive(family);
 }
+
+// ---- Data ----
 
 const Cluster* Data::cluster(std::string_view name) const { return findIn(clusters, name); }
 
@@ -40,6 +55,33 @@ const TaskDefinition* Data::latestActive(std::string_view family) const {
   return f ? latestActiveIn(*f) : nullptr;
 }
 
+const ContainerInstance* Data::instance(std::string_view id) const { return findIn(instances, id); }
+
+const Task* Data::task(std::string_view id) const { return findIn(tasks, id); }
+
+Usage Data::usage(std::string_view instanceId) const {
+  const Usage* used = findIn(usages, instanceId);
+  return used ? *used : Usage{};
+}
+
+std::vector<std::string> Data::instanceIds(std::string_view cluster) const {
+  const ClusterIndex* index = findIn(clusterIndex, cluster);
+  return index ? std::vector<std::string>(index->instanceIds.begin(), index->instanceIds.end())
+               : std::vector<std::string>{};
+}
+
+std::optional<std::string> Data::idempotentAnswer(std::string_view key) const {
+  const std::string* answer = findIn(idempotency, key);
+  return answer ? std::optional<std::string>(*answer) : std::nullopt;
+}
+
+const std::set<std::string>& Data::taskIds(std::string_view cluster) const {
+  const ClusterIndex* index = findIn(clusterIndex, cluster);
+  return index ? index->taskIds : kNoIds;
+}
+
+// ---- Draft ----
+
 const Cluster* Draft::cluster(std::string_view name) const {
   const Cluster* pending = findIn(clusters_, name);
   return pending ? pending : base_.cluster(name);
@@ -52,12 +94,47 @@ const TaskDefinition* Draft::taskDefinition(std::string_view family, int revisio
 
 const TaskDefinition* Draft::latestActive(std::string_view family) const {
   // Walk revisions from the newest, preferring this draft's version of each.
-  const int newest = nextRevision(family) - 1;
-  for (int revision = newest; revision > 0; --revision) {
+  for (int revision = nextRevision(family) - 1; revision > 0; --revision) {
     const TaskDefinition* def = taskDefinition(family, revision);
     if (def && def->status == "ACTIVE") return def;
   }
   return nullptr;
+}
+
+const ContainerInstance* Draft::instance(std::string_view id) const {
+  const ContainerInstance* pending = findIn(instances_, id);
+  return pending ? pending : base_.instance(id);
+}
+
+const Task* Draft::task(std::string_view id) const {
+  if (removedTasks_.contains(id)) return nullptr;
+  const Task* pending = findIn(tasks_, id);
+  return pending ? pending : base_.task(id);
+}
+
+Usage Draft::usage(std::string_view instanceId) const {
+  Usage used = base_.usage(instanceId);
+  if (const Usage* delta = findIn(usageDeltas_, instanceId)) used.merge(*delta);
+  return used;
+}
+
+std::vector<std::string> Draft::instanceIds(std::string_view cluster) const {
+  std::set<std::string> ids;
+  for (const auto& id : base_.instanceIds(cluster)) ids.insert(id);
+  // This draft may have registered, moved or deregistered some.
+  for (const auto& [id, instance] : instances_) {
+    if (instance.cluster == cluster && instance.status != "INACTIVE") {
+      ids.insert(id);
+    } else {
+      ids.erase(id);
+    }
+  }
+  return {ids.begin(), ids.end()};
+}
+
+std::optional<std::string> Draft::idempotentAnswer(std::string_view key) const {
+  const std::string* answer = findIn(answers_, key);
+  return answer ? std::optional<std::string>(*answer) : base_.idempotentAnswer(key);
 }
 
 int Draft::nextRevision(std::string_view family) const {
@@ -81,20 +158,63 @@ void Draft::put(TaskDefinition definition) {
   definitions_.insert_or_assign(std::move(key), std::move(definition));
 }
 
+void Draft::put(ContainerInstance instance) {
+  auto id = instance.id;
+  instances_.insert_or_assign(std::move(id), std::move(instance));
+}
+
+void Draft::put(Task task) {
+  // Usage follows the task: what its previous version held is given back.
+  if (const Task* previous = this->task(task.id)) {
+    usageDeltas_[previous->containerInstanceId].add(*previous, -1);
+  }
+  usageDeltas_[task.containerInstanceId].add(task, 1);
+  removedTasks_.erase(task.id);
+  auto id = task.id;
+  tasks_.insert_or_assign(std::move(id), std::move(task));
+}
+
+void Draft::removeTask(const std::string& id) {
+  if (const Task* previous = task(id)) {
+    usageDeltas_[previous->containerInstanceId].add(*previous, -1);
+  }
+  tasks_.erase(id);
+  removedTasks_.insert(id);
+}
+
+void Draft::recordAnswer(std::string key, std::string answer) {
+  answers_.insert_or_assign(std::move(key), std::move(answer));
+}
+
 ChangeSet Draft::changes() const {
   ChangeSet changes;
   for (const auto& [name, cluster] : clusters_) changes.clusters.push_back(cluster);
   for (const auto& [key, def] : definitions_) changes.taskDefinitions.push_back(def);
+  for (const auto& [id, instance] : instances_) changes.containerInstances.push_back(instance);
+  for (const auto& [id, task] : tasks_) changes.tasks.push_back(task);
+  changes.removedTasks.assign(removedTasks_.begin(), removedTasks_.end());
+  for (const auto& [key, answer] : answers_) changes.answers.emplace_back(key, answer);
   return changes;
 }
+
+// ---- State ----
 
 Result<std::unique_ptr<State>> State::load(Store& store) {
   auto stored = store.load();
   if (!stored) return stored.error();
   std::unique_ptr<State> state(new State(store));
-  state->apply(ChangeSet{std::move(stored->clusters), std::move(stored->taskDefinitions)});
-  spdlog::info("msg=\"state loaded\" clusters={} task_definition_families={}",
-               state->data_.clusters.size(), state->data_.families.size());
+  ChangeSet everything;
+  everything.clusters = std::move(stored->clusters);
+  everything.taskDefinitions = std::move(stored->taskDefinitions);
+  everything.containerInstances = std::move(stored->containerInstances);
+  everything.tasks = std::move(stored->tasks);
+  everything.answers = std::move(stored->answers);
+  state->apply(std::move(everything));
+  spdlog::info(
+      "msg=\"state loaded\" clusters={} task_definition_families={} container_instances={} "
+      "tasks={}",
+      state->data_.clusters.size(), state->data_.families.size(), state->data_.instances.size(),
+      state->data_.tasks.size());
   return state;
 }
 
@@ -108,6 +228,45 @@ void State::apply(ChangeSet changes) {
     const int revision = def.revision;
     data_.families[def.family].insert_or_assign(revision, std::move(def));
   }
+  for (auto& instance : changes.containerInstances) {
+    if (const auto* previous = data_.instance(instance.id)) {
+      data_.clusterIndex[previous->cluster].instanceIds.erase(instance.id);
+    }
+    if (instance.status != "INACTIVE") {
+      data_.clusterIndex[instance.cluster].instanceIds.insert(instance.id);
+    }
+    auto id = instance.id;
+    data_.instances.insert_or_assign(std::move(id), std::move(instance));
+  }
+  const auto forget = [&](const std::string& id) {
+    const auto it = data_.tasks.find(id);
+    if (it == data_.tasks.end()) return;
+    data_.usages[it->second.containerInstanceId].add(it->second, -1);
+    data_.clusterIndex[it->second.cluster].taskIds.erase(id);
+    data_.tasks.erase(it);
+  };
+  for (auto& task : changes.tasks) {
+    forget(task.id);
+    data_.usages[task.containerInstanceId].add(task, 1);
+    data_.clusterIndex[task.cluster].taskIds.insert(task.id);
+    auto id = task.id;
+    data_.tasks.insert_or_assign(std::move(id), std::move(task));
+  }
+  for (const auto& id : changes.removedTasks) forget(id);
+  for (auto& [key, answer] : changes.answers) {
+    data_.idempotency.insert_or_assign(std::move(key), std::move(answer));
+  }
+}
+
+std::vector<std::string> State::checkAccounting() const {
+  std::shared_lock lock(mutex_);
+  std::map<std::string, Usage, std::less<>> recomputed;
+  for (const auto& [id, task] : data_.tasks) recomputed[task.containerInstanceId].add(task, 1);
+  std::vector<std::string> differing;
+  for (const auto& [id, instance] : data_.instances) {
+    if (!(data_.usage(id) == recomputed[id])) differing.push_back(instance.arn);
+  }
+  return differing;
 }
 
 }  // namespace ecsd

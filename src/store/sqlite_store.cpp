@@ -8,6 +8,7 @@
 #include "common/embedded_file.h"
 #include "ecsd/errors.h"
 #include "ecsd/store/store.h"
+#include "store/records.h"
 #include "store/sqlite.h"
 
 namespace ecsd {
@@ -16,6 +17,7 @@ namespace {
 
 using nlohmann::json;
 using store::Database;
+using store::storedTags;
 
 int migrationVersion(std::string_view fileName) {
   int version = 0;
@@ -59,12 +61,6 @@ json clusterDocument(const Cluster& c) {
           {"configuration", c.configuration},
           {"serviceConnectDefaults", c.serviceConnectDefaults},
           {"tags", tagsToJson(c.tags)}};
-}
-
-Tags storedTags(const json& stored) {
-  auto tags = tagsFromJson(stored);
-  if (!tags) throw std::runtime_error(tags.error().message);
-  return std::move(*tags);
 }
 
 Cluster clusterFromRow(const store::Statement& row) {
@@ -121,6 +117,26 @@ class SqliteStore final : public Store {
         state.taskDefinitions.push_back(taskDefinitionFromRow(*defs));
       }
       if (!row) return row.error();
+      if (auto st =
+              loadDocuments("SELECT document FROM container_instances",
+                            [&](const json& j) {
+                              state.containerInstances.push_back(store::instanceFromRecord(j));
+                            });
+          !st) {
+        return st.error();
+      }
+      if (auto st = loadDocuments(
+              "SELECT document FROM tasks",
+              [&](const json& j) { state.tasks.push_back(store::taskFromRecord(j)); });
+          !st) {
+        return st.error();
+      }
+      auto answers = db_.prepare("SELECT key, answer FROM idempotency");
+      if (!answers) return answers.error();
+      for (row = answers->step(); row && *row; row = answers->step()) {
+        state.answers.emplace_back(answers->text(0), answers->text(1));
+      }
+      if (!row) return row.error();
     } catch (const std::exception& e) {
       return errors::server(std::string("stored document is corrupt: ") + e.what());
     }
@@ -141,7 +157,61 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Runs a one-column SELECT of JSON documents, handing each to take().
+  template <class Take>
+  Status loadDocuments(const char* sql, Take take) {
+    auto stmt = db_.prepare(sql);
+    if (!stmt) return stmt.error();
+    auto row = stmt->step();
+    for (; row && *row; row = stmt->step()) take(json::parse(stmt->text(0)));
+    if (!row) return row.error();
+    return {};
+  }
+
   Status write(const ChangeSet& changes) {
+    if (auto st = writeDefinitionsAndClusters(changes); !st) return st;
+    auto instances = db_.prepare(
+        "INSERT INTO container_instances (id, cluster, status, document) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (id) DO UPDATE SET cluster = ?2, status = ?3, document = ?4");
+    if (!instances) return instances.error();
+    for (const auto& i : changes.containerInstances) {
+      instances->bind(1, i.id)
+          .bind(2, i.cluster)
+          .bind(3, i.status)
+          .bind(4, store::toRecord(i).dump());
+      if (auto st = instances->run(); !st) return st;
+    }
+    auto tasks = db_.prepare(
+        "INSERT INTO tasks (id, cluster, container_instance_id, last_status, document) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET cluster = ?2, "
+        "container_instance_id = ?3, last_status = ?4, document = ?5");
+    if (!tasks) return tasks.error();
+    for (const auto& t : changes.tasks) {
+      tasks->bind(1, t.id)
+          .bind(2, t.cluster)
+          .bind(3, t.containerInstanceId)
+          .bind(4, t.lastStatus)
+          .bind(5, store::toRecord(t).dump());
+      if (auto st = tasks->run(); !st) return st;
+    }
+    auto removed = db_.prepare("DELETE FROM tasks WHERE id = ?1");
+    if (!removed) return removed.error();
+    for (const auto& id : changes.removedTasks) {
+      removed->bind(1, id);
+      if (auto st = removed->run(); !st) return st;
+    }
+    auto answers = db_.prepare(
+        "INSERT INTO idempotency (key, answer) VALUES (?1, ?2) "
+        "ON CONFLICT (key) DO UPDATE SET answer = ?2");
+    if (!answers) return answers.error();
+    for (const auto& [key, answer] : changes.answers) {
+      answers->bind(1, key).bind(2, answer);
+      if (auto st = answers->run(); !st) return st;
+    }
+    return {};
+  }
+
+  Status writeDefinitionsAndClusters(const ChangeSet& changes) {
     auto clusters = db_.prepare(
         "INSERT INTO clusters (name, arn, status, document) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (name) DO UPDATE SET arn = ?2, status = ?3, document = ?4");

@@ -26,21 +26,21 @@ struct TaskContainer {
 };
 
 struct Task {
-  std::string id;  // the UUID at the end of the ARN
+  std::string id;   // the UUID at the end of the ARN
   std::string arn;  // arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID
   std::string cluster;
   std::string containerInstanceId;
   std::string taskDefinitionArn;
   std::string family;
   int revision = 0;
-  std::string lastStatus = "PENDING";    // PENDING | RUNNING | STOPPED
+  std::string lastStatus = "PENDING";     // PENDING | RUNNING | STOPPED
   std::string desiredStatus = "RUNNING";  // RUNNING | STOPPED
   nlohmann::json overrides;               // TaskOverride as given
   std::vector<TaskContainer> containers;
   std::string group;
   std::string startedBy;
   std::string launchType = "EC2";
-  std::string cpu;     // task-level, as the definition or overrides say ("" if none)
+  std::string cpu;  // task-level, as the definition or overrides say ("" if none)
   std::string memory;
   double createdAt = 0;
   std::optional<double> startedAt, stoppingAt, stoppedAt, pullStartedAt, pullStoppedAt,

@@ -7,14 +7,19 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "ecsd/domain/cluster.h"
+#include "ecsd/domain/container_instance.h"
+#include "ecsd/domain/task.h"
 #include "ecsd/domain/task_definition.h"
 #include "ecsd/result.h"
+#include "ecsd/state/usage.h"
 #include "ecsd/store/store.h"
 
 namespace ecsd {
@@ -24,7 +29,7 @@ struct ClusterCounts {
   int registeredContainerInstances = 0;
   int runningTasks = 0;
   int pendingTasks = 0;
-  int activeServices = 0;
+  int activeServices = 0;  // services are not modelled yet
   bool empty() const {
     return registeredContainerInstances == 0 && runningTasks == 0 && pendingTasks == 0 &&
            activeServices == 0;
@@ -39,9 +44,16 @@ class StateView {
   virtual const TaskDefinition* taskDefinition(std::string_view family, int revision) const = 0;
   // The highest ACTIVE revision of family, or nullptr.
   virtual const TaskDefinition* latestActive(std::string_view family) const = 0;
-  // Container instances, tasks and services are not modelled yet (they come
-  // with the scheduler), so every cluster counts zero of each for now.
-  virtual ClusterCounts counts(std::string_view /*cluster*/) const { return {}; }
+  virtual const ContainerInstance* instance(std::string_view id) const = 0;
+  virtual const Task* task(std::string_view id) const = 0;
+  // What the live tasks on the instance hold.
+  virtual Usage usage(std::string_view instanceId) const = 0;
+  // Registered (not deregistered) instances of the cluster, by id.
+  virtual std::vector<std::string> instanceIds(std::string_view cluster) const = 0;
+  // The answer recorded for an idempotent call (by client token), if any.
+  virtual std::optional<std::string> idempotentAnswer(std::string_view key) const = 0;
+
+  ClusterCounts counts(std::string_view cluster) const;
 };
 
 // "family" resolves to the latest ACTIVE revision, "family:rev" to that
@@ -53,12 +65,29 @@ using Family = std::map<int, TaskDefinition>;  // by revision
 
 // Committed state.
 struct Data final : StateView {
-  std::map<std::string, Cluster, std::less<>> clusters;  // by name, ACTIVE and INACTIVE
-  std::map<std::string, Family, std::less<>> families;   // by family name
+  struct ClusterIndex {
+    std::set<std::string> instanceIds;  // registered ones
+    std::set<std::string> taskIds;
+  };
+
+  std::map<std::string, Cluster, std::less<>> clusters;             // by name, ACTIVE and INACTIVE
+  std::map<std::string, Family, std::less<>> families;              // by family name
+  std::map<std::string, ContainerInstance, std::less<>> instances;  // by id, INACTIVE too
+  std::map<std::string, Task, std::less<>> tasks;                   // by id
+  std::map<std::string, Usage, std::less<>> usages;                 // by instance id
+  std::map<std::string, ClusterIndex, std::less<>> clusterIndex;    // by cluster name
+  std::map<std::string, std::string, std::less<>> idempotency;      // key -> answer
 
   const Cluster* cluster(std::string_view name) const override;
   const TaskDefinition* taskDefinition(std::string_view family, int revision) const override;
   const TaskDefinition* latestActive(std::string_view family) const override;
+  const ContainerInstance* instance(std::string_view id) const override;
+  const Task* task(std::string_view id) const override;
+  Usage usage(std::string_view instanceId) const override;
+  std::vector<std::string> instanceIds(std::string_view cluster) const override;
+  std::optional<std::string> idempotentAnswer(std::string_view key) const override;
+  // Task ids of the cluster (all statuses), in id order.
+  const std::set<std::string>& taskIds(std::string_view cluster) const;
 };
 
 // One write's view: committed state with its own changes laid over it.
@@ -69,17 +98,32 @@ class Draft final : public StateView {
   const Cluster* cluster(std::string_view name) const override;
   const TaskDefinition* taskDefinition(std::string_view family, int revision) const override;
   const TaskDefinition* latestActive(std::string_view family) const override;
+  const ContainerInstance* instance(std::string_view id) const override;
+  const Task* task(std::string_view id) const override;
+  Usage usage(std::string_view instanceId) const override;
+  std::vector<std::string> instanceIds(std::string_view cluster) const override;
+  std::optional<std::string> idempotentAnswer(std::string_view key) const override;
   // One past the highest revision the family ever had (revisions are never reused).
   int nextRevision(std::string_view family) const;
+  const Data& base() const { return base_; }
 
   void put(Cluster cluster);
   void put(TaskDefinition definition);
+  void put(ContainerInstance instance);
+  void put(Task task);
+  void removeTask(const std::string& id);  // forgets a STOPPED task
+  void recordAnswer(std::string key, std::string answer);
   ChangeSet changes() const;
 
  private:
   const Data& base_;
   std::map<std::string, Cluster, std::less<>> clusters_;
   std::map<std::pair<std::string, int>, TaskDefinition> definitions_;
+  std::map<std::string, ContainerInstance, std::less<>> instances_;
+  std::map<std::string, Task, std::less<>> tasks_;
+  std::set<std::string, std::less<>> removedTasks_;
+  std::map<std::string, Usage, std::less<>> usageDeltas_;  // by instance id
+  std::map<std::string, std::string, std::less<>> answers_;
 };
 
 class State {
@@ -108,6 +152,10 @@ class State {
     apply(std::move(changes));
     return result;
   }
+
+  // Recomputes every instance's usage from its tasks and lists each instance
+  // whose kept usage differs ("" when all agree).
+  std::vector<std::string> checkAccounting() const;
 
  private:
   explicit State(Store& store) : store_(store) {}

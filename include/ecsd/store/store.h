@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "ecsd/domain/cluster.h"
+#include "ecsd/domain/container_instance.h"
+#include "ecsd/domain/task.h"
 #include "ecsd/domain/task_definition.h"
 #include "ecsd/result.h"
 
@@ -13,15 +15,25 @@ namespace ecsd {
 
 // Everything one write changed. Committed atomically: all of it or none.
 struct ChangeSet {
-  std::vector<Cluster> clusters;                // inserted or replaced, by name
-  std::vector<TaskDefinition> taskDefinitions;  // inserted or replaced, by family and revision
+  std::vector<Cluster> clusters = {};                // inserted or replaced, by name
+  std::vector<TaskDefinition> taskDefinitions = {};  // inserted or replaced, by family and revision
+  std::vector<ContainerInstance> containerInstances = {};         // inserted or replaced, by id
+  std::vector<Task> tasks = {};                                   // inserted or replaced, by id
+  std::vector<std::string> removedTasks = {};                     // task ids forgotten
+  std::vector<std::pair<std::string, std::string>> answers = {};  // idempotency key -> answer
 
-  bool empty() const { return clusters.empty() && taskDefinitions.empty(); }
+  bool empty() const {
+    return clusters.empty() && taskDefinitions.empty() && containerInstances.empty() &&
+           tasks.empty() && removedTasks.empty() && answers.empty();
+  }
 };
 
 struct StoredState {
-  std::vector<Cluster> clusters;
-  std::vector<TaskDefinition> taskDefinitions;
+  std::vector<Cluster> clusters = {};
+  std::vector<TaskDefinition> taskDefinitions = {};
+  std::vector<ContainerInstance> containerInstances = {};
+  std::vector<Task> tasks = {};
+  std::vector<std::pair<std::string, std::string>> answers = {};
 };
 
 class Store {

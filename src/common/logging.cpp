@@ -28,12 +28,18 @@ std::string quote(std::string_view value) {
   if (bare) return std::string(value);
   std::string out = "\"";
   for (char c : value) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      // Control characters would let a value forge lines or fields.
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[(c >> 4) & 0xf]);
+      out.push_back(kHex[c & 0xf]);
+    } else {
+      out.push_back(c);
     }
-    out.push_back(c);
   }
   out.push_back('"');
   return out;

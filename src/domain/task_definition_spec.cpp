@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <charconv>
 #include <map>
 #include <set>
@@ -325,7 +326,8 @@ std::optional<double> parseLeadingNumber(std::string_view text, std::string_view
 std::optional<long> parseUnits(const std::string& value, std::string_view unit, double scale) {
   std::string_view rest;
   const auto number = parseLeadingNumber(value, rest);
-  if (!number) return std::nullopt;
+  // Beyond any host's size, and beyond what a long converts from safely.
+  if (!number || *number > 1e9) return std::nullopt;
   if (rest.empty()) {
     // A bare number counts units and must be whole: "1.5" is not 1.
     if (*number != static_cast<double>(static_cast<long>(*number))) return std::nullopt;

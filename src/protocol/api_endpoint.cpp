@@ -47,7 +47,7 @@ HttpResponse ApiEndpoint::handle(const HttpRequest& request) const {
   spdlog::log(response.status >= 500 ? spdlog::level::err : spdlog::level::info,
               "msg=request request_id={} op={} principal={} status={} error={} latency_ms={:.3f} "
               "remote={}",
-              requestId, operation, principal, response.status,
+              requestId, logging::quote(operation), principal, response.status,
               output.ok() ? "-" : output.error().type, latencyMs, request.remote);
   return response;
 }

@@ -30,7 +30,19 @@ Result<Call> parseCall(const HttpRequest& request) {
   }
   Call call{std::string(target.substr(kTargetPrefix.size())), nlohmann::json::object()};
   if (request.body.empty()) return call;
-  call.input = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  // Copying or printing a value recurses, so depth is bounded while parsing,
+  // before anything else touches the value.
+  bool tooDeep = false;
+  const nlohmann::json::parser_callback_t limitDepth =
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxJsonDepth) tooDeep = true;
+        return !tooDeep;
+      };
+  call.input = nlohmann::json::parse(request.body, limitDepth, /*allow_exceptions=*/false);
+  if (tooDeep) {
+    return errors::serialization("The request body nests deeper than " +
+                                 std::to_string(kMaxJsonDepth) + " levels.");
+  }
   if (call.input.is_discarded()) {
     return errors::serialization("The request body is not valid JSON.");
   }

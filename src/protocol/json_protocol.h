@@ -14,6 +14,8 @@
 namespace ecsd::protocol {
 
 inline constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
+// Deeper than any ECS shape nests; a bound so hostile input cannot exhaust the stack.
+inline constexpr int kMaxJsonDepth = 32;
 
 struct Call {
   std::string operation;  // "CreateCluster"

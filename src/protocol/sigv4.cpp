@@ -17,7 +17,6 @@ using std::chrono::sys_seconds;
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kTerminator = "aws4_request";
-constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 constexpr std::string_view kMismatch =
     "The request signature we calculated does not match the signature you provided. Check your "
     "AWS Secret Access Key and signing method. Consult the service documentation for details.";
@@ -336,7 +335,9 @@ Result<std::string> payloadHash(const HttpRequest& request) {
   std::string actual = crypto::hex(crypto::sha256(request.body));
   std::string_view declared = request.header("X-Amz-Content-Sha256");
   if (declared.empty()) return actual;
-  if (declared != kUnsignedPayload && declared != actual) {
+  // Only S3 accepts UNSIGNED-PAYLOAD; here the body must always be signed,
+  // or a signed request could carry any body.
+  if (declared != actual) {
     return errors::invalidSignature(
         "The provided 'x-amz-content-sha256' header does not match what was computed.");
   }

@@ -43,6 +43,7 @@ class DurabilityTest(unittest.TestCase):
             acknowledged.append(f"k9-{i}")
         # Writes racing the kill: every one that was acknowledged must be there.
         racing = []
+        under_way = threading.Event()
 
         def writer():
             c = self.ecsd.client()
@@ -50,12 +51,13 @@ class DurabilityTest(unittest.TestCase):
                 try:
                     c.register_task_definition(family="race", containerDefinitions=WORDPRESS)
                     racing.append(i)
+                    if len(racing) >= 5:
+                        under_way.set()
                 except Exception:
                     return
         thread = threading.Thread(target=writer)
         thread.start()
-        while len(racing) < 5:
-            pass
+        self.assertTrue(under_way.wait(timeout=60), "the writer never got going")
         self.ecsd.stop(signal.SIGKILL)
         thread.join()
         acknowledged_revisions = len(racing)

@@ -41,6 +41,19 @@ TEST(ParseCallTest, ReadsOperationAndObjectBody) {
   EXPECT_EQ(call->input, json({{"clusterName", "demo"}, {"n", {1, 2}}}));
 }
 
+TEST(ParseCallTest, DeepNestingIsRefusedNotACrash) {
+  std::string deep = R"({"clusterName":"x","configuration":)";
+  for (int i = 0; i < 100000; ++i) deep += R"({"a":)";
+  deep += "1" + std::string(100001, '}');
+  const auto call = parseCall(post("AmazonEC2ContainerServiceV20141113.CreateCluster", deep));
+  ASSERT_FALSE(call.ok());
+  EXPECT_EQ(call.error().type, "SerializationException");
+  std::string fine = R"({"a":)";
+  for (int i = 0; i < 20; ++i) fine += R"({"a":)";
+  fine += "1" + std::string(21, '}');
+  EXPECT_TRUE(parseCall(post("AmazonEC2ContainerServiceV20141113.CreateCluster", fine)).ok());
+}
+
 TEST(ParseCallTest, TargetHeaderNameIsCaseInsensitive) {
   HttpRequest request = post("", "{}");
   request.headers.emplace_back("x-amz-target", target("ListClusters"));

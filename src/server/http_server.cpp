@@ -1,7 +1,8 @@
 // The only translation unit that knows Beast and Asio. Modeled on Beast's
 // advanced_server_flex example: one listener per endpoint, each connection on
 // its own strand, lifetimes held by shared_from_this, and the plain and TLS
-// sessions sharing all HTTP logic through a CRTP base.
+// sessions sharing all HTTP logic, and all WebSocket logic after an upgrade,
+// through CRTP bases.
 #include "server/http_server.h"
 
 #include <spdlog/spdlog.h>
@@ -20,8 +21,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
 #include <charconv>
 #include <csignal>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -38,6 +41,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 using BeastRequest = http::request<http::string_body>;
@@ -51,6 +55,7 @@ constexpr std::size_t kMaxLingerBytes = 4 * 1024 * 1024;
 constexpr auto kTlsShutdownTimeout = std::chrono::seconds(5);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::size_t kMaxWebSocketMessageBytes = 1024 * 1024;
 
 std::string endpointText(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
@@ -60,6 +65,27 @@ std::string endpointText(const tcp::endpoint& endpoint) {
 
 bool isHttpError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::end_of_stream).category();
+}
+
+void logConnectionFailure(std::string_view remote, std::string_view what,
+                          const beast::error_code& ec) {
+  spdlog::debug("msg=\"connection {} failed\" remote={} error={}", what, remote,
+                logging::quote(ec.message()));
+}
+
+// Runs f, the caller's code. A throw is a bug there: logged (context is
+// logfmt pairs) and answered with fallback() so the server keeps serving.
+template <class F, class Fallback>
+auto guarded(std::string_view what, std::string_view context, F&& f, Fallback&& fallback)
+    -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    spdlog::error("msg=\"{} threw\" {} error={}", what, context, logging::quote(e.what()));
+  } catch (...) {
+    spdlog::error("msg=\"{} threw a non-exception\" {}", what, context);
+  }
+  return fallback();
 }
 
 // A connection as the drain logic sees it, whatever its stream type.
@@ -84,6 +110,16 @@ class ServerContext {
   const ErrorResponder errorResponder;
   const Limits limits;
   std::atomic<bool> draining{false};
+  // Path -> acceptor. Written before run() only.
+  std::vector<std::pair<std::string, protocol::WebSocketAcceptor>> webSocketRoutes;
+
+  const protocol::WebSocketAcceptor* webSocketAcceptor(std::string_view target) const {
+    const std::string_view path = target.substr(0, target.find('?'));
+    for (const auto& [route, acceptor] : webSocketRoutes) {
+      if (route == path) return &acceptor;
+    }
+    return nullptr;
+  }
 
   void add(const std::shared_ptr<Connection>& connection) {
     std::lock_guard lock(mutex_);
@@ -168,6 +204,238 @@ BeastResponse toBeastResponse(protocol::HttpResponse&& response, unsigned versio
   return out;
 }
 
+// The sending side of a WebSocket session, whatever its stream type.
+class WebSocketSink {
+ public:
+  virtual ~WebSocketSink() = default;
+  virtual void send(std::string text) = 0;
+  virtual void close(websocket::close_code code) = 0;
+};
+
+// The channel an acceptor gets. It exists before the session (the acceptor
+// may send at once), so it keeps what is sent until attached; from then on it
+// holds the session weakly, and sends to a session that is gone are dropped.
+class ChannelHandle final : public protocol::WebSocketChannel {
+ public:
+  void sendText(std::string text) override {
+    std::lock_guard lock(mutex_);
+    if (!attached_) {
+      early_.push_back(std::move(text));
+    } else if (auto sink = sink_.lock()) {
+      sink->send(std::move(text));  // posts: keeps the callers' order
+    }
+  }
+
+  void close() override {
+    std::lock_guard lock(mutex_);
+    if (!attached_) {
+      closeEarly_ = true;
+    } else if (auto sink = sink_.lock()) {
+      sink->close(websocket::close_code::normal);
+    }
+  }
+
+  void attach(const std::shared_ptr<WebSocketSink>& sink) {
+    std::lock_guard lock(mutex_);
+    attached_ = true;
+    sink_ = sink;
+    for (auto& text : early_) sink->send(std::move(text));
+    early_.clear();
+    if (closeEarly_) sink->close(websocket::close_code::normal);
+  }
+
+ private:
+  std::mutex mutex_;
+  bool attached_ = false;
+  bool closeEarly_ = false;
+  std::vector<std::string> early_;
+  std::weak_ptr<WebSocketSink> sink_;
+};
+
+// All WebSocket behavior of an upgraded connection: the handshake, a read
+// loop handing text messages to the peer, a write queue (one write at a
+// time), and close after the queue drains. Derived supplies ws().
+template <class Derived>
+class WebSocketSession : public Connection, public WebSocketSink {
+ public:
+  // Completes the handshake of `request`, which the peer has accepted.
+  void start(BeastRequest request, std::shared_ptr<protocol::WebSocketPeer> peer) {
+    peer_ = std::move(peer);
+    ctx_->add(shared_from_this());
+    configure();
+    asio::dispatch(executor_, [self = self(), request = std::move(request)] {
+      self->ws().async_accept(request,
+                              beast::bind_front_handler(&WebSocketSession::onAccept, self));
+    });
+  }
+
+  void send(std::string text) override {
+    asio::post(executor_, [self = self(), text = std::move(text)]() mutable {
+      if (self->closed_) return;
+      self->queue_.push_back(std::move(text));
+      self->writeNext();
+    });
+  }
+
+  void close(websocket::close_code code) override {
+    asio::post(executor_, [self = self(), code] {
+      if (!self->closeCode_) self->closeCode_ = code;
+      self->writeNext();
+    });
+  }
+
+  void drain() override { close(websocket::close_code::going_away); }
+
+ protected:
+  WebSocketSession(asio::any_io_executor executor, std::shared_ptr<ServerContext> ctx,
+                   std::string remote)
+      : executor_(std::move(executor)), ctx_(std::move(ctx)), remote_(std::move(remote)) {}
+
+  ~WebSocketSession() override {
+    notifyClosed();
+    ctx_->remove(this);
+    spdlog::debug("msg=\"websocket closed\" remote={}", remote_);
+  }
+
+ private:
+  Derived& derived() { return static_cast<Derived&>(*this); }
+  auto& ws() { return derived().ws(); }
+  std::shared_ptr<Derived> self() { return std::static_pointer_cast<Derived>(shared_from_this()); }
+
+  void configure() {
+    auto& ws = this->ws();
+    // The WebSocket's own timeouts (handshake, idle with pings) take over.
+    beast::get_lowest_layer(ws).expires_never();
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(http::field::server, "ecsd"); }));
+    ws.read_message_max(kMaxWebSocketMessageBytes);
+    ws.text(true);
+  }
+
+  void onAccept(beast::error_code ec) {
+    if (ec) {
+      logConnectionFailure(remote_, "websocket handshake", ec);
+      return notifyClosed();
+    }
+    open_ = true;
+    spdlog::debug("msg=\"websocket opened\" remote={} tls={}", remote_, Derived::kTls);
+    readNext();
+    writeNext();
+  }
+
+  void readNext() {
+    ws().async_read(buffer_, beast::bind_front_handler(&WebSocketSession::onRead, self()));
+  }
+
+  void onRead(beast::error_code ec, std::size_t) {
+    if (ec) {
+      if (ec != websocket::error::closed) logConnectionFailure(remote_, "websocket read", ec);
+      return notifyClosed();
+    }
+    if (ws().got_text()) {
+      const std::string text = beast::buffers_to_string(buffer_.data());
+      guarded(
+          "websocket peer", context(), [&] { peer_->onText(text); }, [] {});
+    } else {
+      spdlog::debug("msg=\"websocket binary message ignored\" remote={}", remote_);
+    }
+    buffer_.consume(buffer_.size());
+    readNext();
+  }
+
+  // One write at a time; once the queue is empty, a requested close goes out.
+  void writeNext() {
+    if (!open_ || writing_ || closing_) return;
+    if (queue_.empty()) {
+      if (closeCode_) startClose();
+      return;
+    }
+    writing_ = true;
+    ws().async_write(asio::buffer(queue_.front()),
+                     beast::bind_front_handler(&WebSocketSession::onWritten, self()));
+  }
+
+  void onWritten(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    if (ec) {
+      // The stream has failed; the pending read ends the session.
+      logConnectionFailure(remote_, "websocket write", ec);
+      queue_.clear();
+      return;
+    }
+    queue_.pop_front();
+    writeNext();
+  }
+
+  void startClose() {
+    closing_ = true;
+    ws().async_close(*closeCode_, [self = self()](beast::error_code ec) {
+      // The pending read completes once the peer answers (or times out).
+      if (ec) logConnectionFailure(self->remote_, "websocket close", ec);
+    });
+  }
+
+  // Exactly once per session: on read end, failed handshake, or destruction.
+  void notifyClosed() {
+    if (closed_) return;
+    closed_ = true;
+    open_ = false;
+    queue_.clear();
+    if (!peer_) return;
+    guarded(
+        "websocket peer", context(), [&] { peer_->onClose(); }, [] {});
+    peer_.reset();
+  }
+
+  std::string context() const { return "remote=" + remote_; }
+
+  asio::any_io_executor executor_;  // the connection's strand
+  std::shared_ptr<ServerContext> ctx_;
+  std::string remote_;
+  std::shared_ptr<protocol::WebSocketPeer> peer_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  std::optional<websocket::close_code> closeCode_;
+  bool open_ = false;  // handshake done, not closed
+  bool writing_ = false;
+  bool closing_ = false;  // close frame sent
+  bool closed_ = false;   // peer told
+};
+
+class PlainWebSocketSession final : public WebSocketSession<PlainWebSocketSession> {
+ public:
+  static constexpr bool kTls = false;
+
+  PlainWebSocketSession(beast::tcp_stream&& stream, std::shared_ptr<ServerContext> ctx,
+                        std::string remote)
+      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote)),
+        ws_(std::move(stream)) {}
+
+  websocket::stream<beast::tcp_stream>& ws() { return ws_; }
+
+ private:
+  websocket::stream<beast::tcp_stream> ws_;
+};
+
+class TlsWebSocketSession final : public WebSocketSession<TlsWebSocketSession> {
+ public:
+  static constexpr bool kTls = true;
+
+  TlsWebSocketSession(beast::ssl_stream<beast::tcp_stream>&& stream,
+                      std::shared_ptr<ssl::context> tls, std::shared_ptr<ServerContext> ctx,
+                      std::string remote)
+      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote)),
+        tls_(std::move(tls)),
+        ws_(std::move(stream)) {}
+
+  websocket::stream<beast::ssl_stream<beast::tcp_stream>>& ws() { return ws_; }
+
+ private:
+  std::shared_ptr<ssl::context> tls_;  // before ws_: the stream uses it
+  websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws_;
+};
+
 // All HTTP/1.1 behavior of a connection. Derived supplies stream(),
 // onStart(), shutdown() (graceful end) and halfClose() (stop sending, keep
 // reading).
@@ -176,13 +444,15 @@ class HttpSession : public Connection {
  public:
   // Registers the connection and begins serving on its strand.
   void start() {
+    executor_ = stream().get_executor();
     ctx_->add(shared_from_this());
     spdlog::debug("msg=\"connection opened\" remote={} tls={}", remote_, Derived::kTls);
-    asio::dispatch(stream().get_executor(), beast::bind_front_handler(&Derived::onStart, self()));
+    asio::dispatch(executor_, beast::bind_front_handler(&Derived::onStart, self()));
   }
 
+  // The executor is kept apart from the stream, which an upgrade moves away.
   void drain() override {
-    asio::post(stream().get_executor(), [self = self()] {
+    asio::post(executor_, [self = self()] {
       if (self->awaitingRequest_) self->lowest().cancel();
     });
   }
@@ -197,13 +467,13 @@ class HttpSession : public Connection {
   }
 
   std::shared_ptr<ServerContext> ctx_;
+  std::string remote_;
 
   std::shared_ptr<Derived> self() { return std::static_pointer_cast<Derived>(shared_from_this()); }
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream()); }
 
   void logFailure(std::string_view what, const beast::error_code& ec) {
-    spdlog::debug("msg=\"connection {} failed\" remote={} error={}", what, remote_,
-                  logging::quote(ec.message()));
+    logConnectionFailure(remote_, what, ec);
   }
 
   // Waits for the next request: idleTimeout until its first byte arrives,
@@ -313,9 +583,6 @@ class HttpSession : public Connection {
 
   void handleRequest() {
     BeastRequest request = parser_->release();
-    // Seam for agent sessions: an `Upgrade: websocket` request will be handed
-    // to a WebSocket session built from this stream here. Until that exists it
-    // is answered like any other request.
     if (isWebSocketUpgrade(request) && handOffUpgrade(request)) return;
     const unsigned version = request.version();
     const After after = request.keep_alive() ? After::kReadNext : After::kClose;
@@ -326,20 +593,53 @@ class HttpSession : public Connection {
     return boost::algorithm::iequals(request[http::field::upgrade], "websocket");
   }
 
-  bool handOffUpgrade(BeastRequest&) { return false; }
+  // An upgrade on a WebSocket path goes to its acceptor, and on acceptance
+  // this connection's stream becomes a WebSocket session. False: no such
+  // path, so the request is an ordinary one.
+  bool handOffUpgrade(BeastRequest& request) {
+    const auto* acceptor = ctx_->webSocketAcceptor(request.target());
+    if (acceptor == nullptr) return false;
+    if (!websocket::is_upgrade(request)) {
+      respondError(400, "BadRequest", "Malformed WebSocket upgrade request");
+    } else if (ctx_->draining) {
+      respondError(503, "ServiceUnavailable", "The server is shutting down");
+    } else {
+      upgrade(*acceptor, std::move(request));
+    }
+    return true;
+  }
+
+  void upgrade(const protocol::WebSocketAcceptor& acceptor, BeastRequest&& request) {
+    auto channel = std::make_shared<ChannelHandle>();
+    const auto httpRequest = toHttpRequest(BeastRequest(request), remote_);
+    auto peer = guarded(
+        "websocket acceptor", context(httpRequest), [&] { return acceptor(httpRequest, channel); },
+        []() -> Result<std::shared_ptr<protocol::WebSocketPeer>> {
+          return errors::server("Internal error");
+        });
+    if (peer.ok() && *peer == nullptr) peer = errors::server("Internal error");
+    if (!peer) {
+      const Error& error = peer.error();
+      spdlog::debug("msg=\"websocket upgrade refused\" remote={} status={} error={}", remote_,
+                    error.httpStatus, error.type);
+      respond(errorResponse(error.httpStatus, error.type, error.message), request.version(),
+              After::kClose);
+      return;
+    }
+    auto session = derived().makeWebSocket();
+    channel->attach(session);
+    session->start(std::move(request), std::move(*peer));
+  }
+
+  std::string context(const protocol::HttpRequest& request) const {
+    return "remote=" + remote_ + " method=" + logging::quote(request.method) +
+           " target=" + logging::quote(request.target);
+  }
 
   protocol::HttpResponse invokeHandler(const protocol::HttpRequest& request) {
-    try {
-      return ctx_->handler(request);
-    } catch (const std::exception& e) {
-      spdlog::error("msg=\"handler threw\" remote={} method={} target={} error={}", remote_,
-                    logging::quote(request.method), logging::quote(request.target),
-                    logging::quote(e.what()));
-    } catch (...) {
-      spdlog::error("msg=\"handler threw a non-exception\" remote={} method={} target={}", remote_,
-                    logging::quote(request.method), logging::quote(request.target));
-    }
-    return errorResponse(500, "ServerException", "Internal error");
+    return guarded(
+        "handler", context(request), [&] { return ctx_->handler(request); },
+        [&] { return errorResponse(500, "ServerException", "Internal error"); });
   }
 
   protocol::HttpResponse errorResponse(int status, std::string_view type,
@@ -398,7 +698,7 @@ class HttpSession : public Connection {
     readAndDiscard();
   }
 
-  std::string remote_;
+  asio::any_io_executor executor_;  // the connection's strand
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<BeastResponse> response_;
@@ -414,6 +714,9 @@ class PlainSession final : public HttpSession<PlainSession> {
       : HttpSession(std::move(ctx), std::move(remote)), stream_(std::move(socket)) {}
 
   beast::tcp_stream& stream() { return stream_; }
+  std::shared_ptr<PlainWebSocketSession> makeWebSocket() {
+    return std::make_shared<PlainWebSocketSession>(std::move(stream_), ctx_, remote_);
+  }
   void onStart() { readRequest(); }
   void shutdown() { halfClose(); }
   void halfClose() {
@@ -436,6 +739,9 @@ class TlsSession final : public HttpSession<TlsSession> {
         stream_(std::move(socket), *tls_) {}
 
   beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+  std::shared_ptr<TlsWebSocketSession> makeWebSocket() {
+    return std::make_shared<TlsWebSocketSession>(std::move(stream_), tls_, ctx_, remote_);
+  }
 
   void onStart() {
     lowest().expires_after(ctx_->limits.requestTimeout);
@@ -520,6 +826,37 @@ class Listener : public std::enable_shared_from_this<Listener> {
   asio::steady_timer retryTimer_;
   std::shared_ptr<ServerContext> ctx_;
   std::shared_ptr<ssl::context> tls_;
+};
+
+// A task run every period on its own strand until cancelled.
+class Periodic : public std::enable_shared_from_this<Periodic> {
+ public:
+  Periodic(asio::io_context& ioc, std::chrono::milliseconds period, std::function<void()> task)
+      : timer_(asio::make_strand(ioc)), period_(period), task_(std::move(task)) {}
+
+  void arm() {
+    timer_.expires_after(period_);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->stopped_) return;
+      guarded("periodic task", "period_ms=" + std::to_string(self->period_.count()), self->task_,
+              [] {});
+      self->arm();
+    });
+  }
+
+  // Thread-safe. A wait that already completed sees stopped_ and ends too.
+  void cancel() {
+    asio::post(timer_.get_executor(), [self = shared_from_this()] {
+      self->stopped_ = true;
+      self->timer_.cancel();
+    });
+  }
+
+ private:
+  asio::steady_timer timer_;
+  const std::chrono::milliseconds period_;
+  const std::function<void()> task_;
+  bool stopped_ = false;
 };
 
 Result<std::pair<std::string, std::string>> splitHostPort(const std::string& hostPort) {
@@ -613,6 +950,7 @@ struct HttpServer::Impl {
   asio::steady_timer drainTimer;
   std::optional<asio::signal_set> signals;
   std::vector<std::shared_ptr<Listener>> listeners;
+  std::vector<std::shared_ptr<Periodic>> periodics;
 };
 
 Result<Endpoint> HttpServer::Impl::listen(const std::string& hostPort,
@@ -682,6 +1020,7 @@ void HttpServer::Impl::beginDrain() {
   spdlog::debug("msg=\"draining\"");
   if (signals) signals->cancel();
   for (const auto& listener : listeners) listener->close();
+  for (const auto& periodic : periodics) periodic->cancel();
   for (const auto& connection : ctx->live()) connection->drain();
   drainTimer.expires_after(ctx->limits.drainTimeout);
   // On timeout the io_context stops; a handler still running finishes first
@@ -704,6 +1043,16 @@ HttpServer::~HttpServer() = default;
 Result<Endpoint> HttpServer::listen(const std::string& hostPort,
                                     std::optional<TlsCertificate> tls) {
   return impl_->listen(hostPort, std::move(tls));
+}
+
+void HttpServer::acceptWebSockets(std::string path, protocol::WebSocketAcceptor acceptor) {
+  impl_->ctx->webSocketRoutes.emplace_back(std::move(path), std::move(acceptor));
+}
+
+void HttpServer::every(std::chrono::milliseconds period, std::function<void()> task) {
+  auto periodic = std::make_shared<Periodic>(impl_->ioc, period, std::move(task));
+  periodic->arm();
+  impl_->periodics.push_back(std::move(periodic));
 }
 
 void HttpServer::run() { impl_->run(); }

@@ -13,6 +13,7 @@
 
 #include "ecsd/result.h"
 #include "protocol/http_message.h"
+#include "protocol/websocket.h"
 
 namespace ecsd::server {
 
@@ -20,14 +21,13 @@ using Handler = std::function<protocol::HttpResponse(const protocol::HttpRequest
 // Builds the response for a failure the server detects before any handler
 // runs (body or header too large, malformed HTTP). The protocol layer owns the
 // error encoding, so the server asks it rather than writing JSON itself.
-using ErrorResponder =
-    std::function<protocol::HttpResponse(int httpStatus, std::string_view type,
-                                         std::string_view message)>;
+using ErrorResponder = std::function<protocol::HttpResponse(int httpStatus, std::string_view type,
+                                                            std::string_view message)>;
 
 struct Limits {
   std::size_t maxBodyBytes = 2 * 1024 * 1024;
   std::size_t maxHeaderBytes = 16 * 1024;
-  std::chrono::seconds idleTimeout{60};    // keep-alive connection with no request
+  std::chrono::seconds idleTimeout{60};     // keep-alive connection with no request
   std::chrono::seconds requestTimeout{30};  // to receive one whole request
   std::chrono::seconds drainTimeout{10};    // SIGTERM: wait this long for in-flight requests
 };
@@ -56,9 +56,19 @@ class HttpServer {
   // the endpoint actually bound. Call before run().
   Result<Endpoint> listen(const std::string& hostPort, std::optional<TlsCertificate> tls);
 
+  // Serves WebSocket upgrades of `path` (e.g. "/ws", any query) on every
+  // listener through acceptor; other upgrades go to the handler as plain
+  // requests. Text frames only, at most 1 MiB per message; the acceptor's
+  // error is answered as an HTTP error. Call before run().
+  void acceptWebSockets(std::string path, protocol::WebSocketAcceptor acceptor);
+
+  // Runs task every period on the server's threads (never two at once), from
+  // now until the drain begins. Call before run().
+  void every(std::chrono::milliseconds period, std::function<void()> task);
+
   // Serves on `threads` threads until stop() or SIGTERM/SIGINT, then drains:
-  // stops accepting, lets in-flight requests finish (up to drainTimeout), and
-  // returns.
+  // stops accepting and the periodic tasks, closes WebSockets (going away),
+  // lets in-flight requests finish (up to drainTimeout), and returns.
   void run();
   // Thread-safe; starts the same drain as SIGTERM.
   void stop();

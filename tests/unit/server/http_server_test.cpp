@@ -8,6 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
@@ -21,6 +23,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
@@ -32,11 +35,14 @@ HttpResponse errorResponder(int status, std::string_view type, std::string_view 
       status, {{"Content-Type", "text/plain"}}, std::string(type) + ": " + std::string(message)};
 }
 
-// A server on 127.0.0.1:0 running on a background thread for one test.
+// A server on 127.0.0.1:0 running on a background thread for one test;
+// `configure` runs before run().
 class RunningServer {
  public:
-  RunningServer(Handler handler, Limits limits = {}, std::optional<TlsCertificate> tls = {})
+  RunningServer(Handler handler, Limits limits = {}, std::optional<TlsCertificate> tls = {},
+                const std::function<void(HttpServer&)>& configure = {})
       : server_(std::move(handler), errorResponder, limits, 2) {
+    if (configure) configure(server_);
     auto bound = server_.listen("127.0.0.1:0", std::move(tls));
     if (!bound) throw std::runtime_error(bound.error().message);
     endpoint = *bound;
@@ -60,12 +66,21 @@ class RunningServer {
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
+ssl::context clientTlsContext(const std::filesystem::path& trustedCert) {
+  ssl::context context(ssl::context::tls_client);
+  if (!trustedCert.empty()) {
+    context.load_verify_file(trustedCert.string());
+    context.set_verify_mode(ssl::verify_peer);
+  }
+  return context;
+}
+
 // A blocking client over Beast's async operations, so that every step has a
 // timeout and a broken server fails the test instead of hanging it.
 class Client {
  public:
   explicit Client(const Endpoint& endpoint, const std::filesystem::path& trustedCert = {})
-      : tlsContext_(makeContext(trustedCert)), stream_(ioc_, tlsContext_), tls_(endpoint.tls) {
+      : tlsContext_(clientTlsContext(trustedCert)), stream_(ioc_, tlsContext_), tls_(endpoint.tls) {
     const tcp::endpoint target(asio::ip::make_address(endpoint.address), endpoint.port);
     connectError = io([&](auto&, auto done) { lowest().async_connect(target, done); });
     if (!connectError && tls_) {
@@ -102,15 +117,6 @@ class Client {
   beast::error_code connectError;
 
  private:
-  static ssl::context makeContext(const std::filesystem::path& trustedCert) {
-    ssl::context context(ssl::context::tls_client);
-    if (!trustedCert.empty()) {
-      context.load_verify_file(trustedCert.string());
-      context.set_verify_mode(ssl::verify_peer);
-    }
-    return context;
-  }
-
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   // Starts one operation on the plain or TLS stream and runs it to completion.
@@ -320,6 +326,266 @@ TEST(HttpServerTest, ListenReportsErrorsAndFormatsEndpoints) {
   EXPECT_FALSE(server.listen("no-port", std::nullopt).ok());
   EXPECT_FALSE(server.listen("127.0.0.1:0", TlsCertificate{"/nonexistent.pem", "/x.pem"}).ok());
   EXPECT_EQ((Endpoint{"127.0.0.1", 8443, true}.url()), "https://127.0.0.1:8443");
+}
+
+// WebSocket peers that greet on accept, echo text, close on "close", and
+// refuse targets containing "refuse". Counts what happens, for waits.
+class EchoAcceptor {
+ public:
+  protocol::WebSocketAcceptor acceptor() {
+    return [this](const HttpRequest& upgrade, std::shared_ptr<protocol::WebSocketChannel> channel)
+               -> Result<std::shared_ptr<protocol::WebSocketPeer>> {
+      if (upgrade.target.find("refuse") != std::string::npos) {
+        return Error{"AccessDeniedException", "denied", 403};
+      }
+      {
+        std::lock_guard lock(mutex_);
+        upgrades_.push_back(upgrade);
+      }
+      channel->sendText("hello");  // before the handshake completes
+      return std::shared_ptr<protocol::WebSocketPeer>(
+          std::make_shared<Peer>(*this, std::move(channel)));
+    };
+  }
+
+  bool waitForCloses(int count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return closes_ >= count; });
+  }
+  int closes() {
+    std::lock_guard lock(mutex_);
+    return closes_;
+  }
+  std::vector<HttpRequest> upgrades() {
+    std::lock_guard lock(mutex_);
+    return upgrades_;
+  }
+
+ private:
+  class Peer : public protocol::WebSocketPeer {
+   public:
+    Peer(EchoAcceptor& owner, std::shared_ptr<protocol::WebSocketChannel> channel)
+        : owner_(owner), channel_(std::move(channel)) {}
+    void onText(std::string_view text) override {
+      if (text == "close") return channel_->close();
+      channel_->sendText("echo:" + std::string(text));
+    }
+    void onClose() override {
+      std::lock_guard lock(owner_.mutex_);
+      ++owner_.closes_;
+      owner_.changed_.notify_all();
+    }
+
+   private:
+    EchoAcceptor& owner_;
+    std::shared_ptr<protocol::WebSocketChannel> channel_;
+  };
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int closes_ = 0;
+  std::vector<HttpRequest> upgrades_;
+};
+
+// A blocking WebSocket client, plain or TLS, every step with a timeout.
+template <bool kTls>
+class WsClient {
+ public:
+  explicit WsClient(const Endpoint& endpoint, const std::filesystem::path& trustedCert = {})
+      : tlsContext_(clientTlsContext(trustedCert)) {
+    if constexpr (kTls) {
+      ws_.emplace(ioc_, tlsContext_);
+    } else {
+      ws_.emplace(ioc_);
+    }
+    const tcp::endpoint target(asio::ip::make_address(endpoint.address), endpoint.port);
+    connectError = io([&](auto done) { lowest().async_connect(target, done); });
+    if constexpr (kTls) {
+      if (!connectError) {
+        connectError = io(
+            [&](auto done) { ws_->next_layer().async_handshake(ssl::stream_base::client, done); });
+      }
+    }
+  }
+
+  beast::error_code handshake(const std::string& target, websocket::response_type& response) {
+    return io([&](auto done) { ws_->async_handshake(response, "localhost", target, done); });
+  }
+  beast::error_code write(const std::string& text) {
+    ws_->text(true);
+    return io([&](auto done) { ws_->async_write(asio::buffer(text), done); });
+  }
+  beast::error_code read(std::string& text) {
+    beast::flat_buffer buffer;
+    const auto ec = io([&](auto done) { ws_->async_read(buffer, done); });
+    text = beast::buffers_to_string(buffer.data());
+    return ec;
+  }
+  beast::error_code close() {
+    return io([&](auto done) { ws_->async_close(websocket::close_code::normal, done); });
+  }
+  websocket::close_reason reason() const { return ws_->reason(); }
+
+  beast::error_code connectError;
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(*ws_); }
+
+  template <class Start>
+  beast::error_code io(Start start) {
+    beast::error_code result = asio::error::would_block;
+    lowest().expires_after(10s);
+    start([&result](beast::error_code ec, auto&&...) { result = ec; });
+    ioc_.restart();
+    ioc_.run();
+    return result;
+  }
+
+  using Next = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+  asio::io_context ioc_;
+  ssl::context tlsContext_;
+  std::optional<websocket::stream<Next>> ws_;
+};
+
+// A server whose /ws path is served by an EchoAcceptor.
+struct EchoServer {
+  explicit EchoServer(std::optional<TlsCertificate> tls = {})
+      : server([](const HttpRequest&) { return ok("plain http"); }, {}, std::move(tls),
+               [this](HttpServer& s) { s.acceptWebSockets("/ws", echo.acceptor()); }) {}
+
+  EchoAcceptor echo;
+  RunningServer server;
+};
+
+TEST(HttpServerWebSocketTest, UpgradesAndRoundTripsTextMessages) {
+  EchoServer fixture;
+  WsClient<false> client(fixture.server.endpoint);
+  ASSERT_FALSE(client.connectError);
+  websocket::response_type response;
+  ASSERT_FALSE(client.handshake("/ws?clusterArn=a%2Fb&x=1", response));
+  EXPECT_EQ(response.result_int(), 101);
+  EXPECT_EQ(response[http::field::server], "ecsd");
+
+  std::string text;
+  ASSERT_FALSE(client.read(text));
+  EXPECT_EQ(text, "hello");
+  for (const std::string& message : {std::string("one"), std::string(100'000, 'x')}) {
+    ASSERT_FALSE(client.write(message));
+    ASSERT_FALSE(client.read(text));
+    EXPECT_EQ(text, "echo:" + message);
+  }
+  ASSERT_FALSE(client.close());
+  EXPECT_TRUE(fixture.echo.waitForCloses(1));
+
+  const auto upgrades = fixture.echo.upgrades();
+  ASSERT_EQ(upgrades.size(), 1u);
+  EXPECT_EQ(upgrades[0].method, "GET");
+  EXPECT_EQ(upgrades[0].target, "/ws?clusterArn=a%2Fb&x=1");
+  EXPECT_EQ(upgrades[0].header("upgrade"), "websocket");
+  EXPECT_TRUE(upgrades[0].remote.starts_with("127.0.0.1:"));
+
+  // The same path without an upgrade is an ordinary request.
+  Client plain(fixture.server.endpoint);
+  EXPECT_EQ(plain.roundTrip(post("/ws")).body(), "plain http");
+  EXPECT_TRUE(fixture.server.stopAndWait());
+  EXPECT_EQ(fixture.echo.closes(), 1);
+}
+
+TEST(HttpServerWebSocketTest, PeerClosesTheConnection) {
+  EchoServer fixture;
+  WsClient<false> client(fixture.server.endpoint);
+  websocket::response_type response;
+  ASSERT_FALSE(client.handshake("/ws", response));
+  std::string text;
+  ASSERT_FALSE(client.read(text));
+  ASSERT_FALSE(client.write("close"));
+  EXPECT_EQ(client.read(text), websocket::error::closed);
+  EXPECT_EQ(client.reason().code, websocket::close_code::normal);
+  EXPECT_TRUE(fixture.echo.waitForCloses(1));
+}
+
+TEST(HttpServerWebSocketTest, RefusedOrMalformedUpgradesGetHttpErrors) {
+  EchoServer fixture;
+  WsClient<false> refused(fixture.server.endpoint);
+  websocket::response_type response;
+  EXPECT_EQ(refused.handshake("/ws?refuse=1", response), websocket::error::upgrade_declined);
+  EXPECT_EQ(response.result_int(), 403);
+  EXPECT_EQ(response.body(), "AccessDeniedException: denied");
+
+  Client malformed(fixture.server.endpoint);
+  Request notGet = post("/ws");
+  notGet.set(http::field::upgrade, "websocket");
+  notGet.set(http::field::connection, "upgrade");
+  const Response answer = malformed.roundTrip(notGet);
+  EXPECT_EQ(answer.result_int(), 400);
+  EXPECT_EQ(answer.body(), "BadRequest: Malformed WebSocket upgrade request");
+  EXPECT_TRUE(fixture.echo.upgrades().empty());
+}
+
+TEST(HttpServerWebSocketTest, OversizedMessageClosesTheConnection) {
+  EchoServer fixture;
+  WsClient<false> client(fixture.server.endpoint);
+  websocket::response_type response;
+  ASSERT_FALSE(client.handshake("/ws", response));
+  std::string text;
+  ASSERT_FALSE(client.read(text));
+  ASSERT_FALSE(client.write(std::string(1024 * 1024 + 1, 'x')));
+  EXPECT_EQ(client.read(text), websocket::error::closed);
+  EXPECT_EQ(client.reason().code, websocket::close_code::too_big);
+  EXPECT_TRUE(fixture.echo.waitForCloses(1));
+}
+
+TEST(HttpServerWebSocketTest, ServesWebSocketsOverTls) {
+  TempCertificate certificate;
+  EchoServer fixture(certificate.files());
+  WsClient<true> client(fixture.server.endpoint, certificate.files().certificateChain);
+  ASSERT_FALSE(client.connectError) << client.connectError.message();
+  websocket::response_type response;
+  ASSERT_FALSE(client.handshake("/ws", response));
+  std::string text;
+  ASSERT_FALSE(client.read(text));
+  EXPECT_EQ(text, "hello");
+  ASSERT_FALSE(client.write("secure"));
+  ASSERT_FALSE(client.read(text));
+  EXPECT_EQ(text, "echo:secure");
+  ASSERT_FALSE(client.close());
+  EXPECT_TRUE(fixture.echo.waitForCloses(1));
+}
+
+TEST(HttpServerWebSocketTest, DrainClosesWebSocketsGoingAway) {
+  EchoServer fixture;
+  WsClient<false> client(fixture.server.endpoint);
+  websocket::response_type response;
+  ASSERT_FALSE(client.handshake("/ws", response));
+  std::string text;
+  ASSERT_FALSE(client.read(text));
+
+  std::future<bool> stopped =
+      std::async(std::launch::async, [&] { return fixture.server.stopAndWait(); });
+  EXPECT_EQ(client.read(text), websocket::error::closed);
+  EXPECT_EQ(client.reason().code, websocket::close_code::going_away);
+  EXPECT_TRUE(stopped.get());
+  EXPECT_EQ(fixture.echo.closes(), 1);
+}
+
+TEST(HttpServerTest, EveryRunsAPeriodicTaskUntilTheDrain) {
+  std::mutex mutex;
+  std::condition_variable ticked;
+  int ticks = 0;
+  RunningServer server([](const HttpRequest&) { return ok(""); }, {}, {},
+                       [&](HttpServer& s) {
+                         s.every(10ms, [&] {
+                           std::lock_guard lock(mutex);
+                           ++ticks;
+                           ticked.notify_all();
+                         });
+                       });
+  {
+    std::unique_lock lock(mutex);
+    EXPECT_TRUE(ticked.wait_for(lock, 10s, [&] { return ticks >= 3; }));
+  }
+  // The timer must not keep the drained server running.
+  EXPECT_TRUE(server.stopAndWait());
 }
 
 }  // namespace

@@ -1,0 +1,432 @@
+#include "dispatch/agent_sessions.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "common/logging.h"
+#include "crypto/crypto.h"
+#include "ecsd/errors.h"
+
+namespace ecsd::dispatch {
+namespace {
+
+using nlohmann::json;
+using TimePoint = std::chrono::system_clock::time_point;
+
+constexpr std::string_view kProtocolVersion = "2";
+
+std::string frame(std::string_view type, json message) {
+  return json{{"type", type}, {"message", std::move(message)}}.dump();
+}
+
+std::int64_t epochMillis(TimePoint time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX escapes and '+' (a space in form encoding, as Go's url.Values writes
+// it); a malformed escape stays literal.
+std::string decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const int high = text[i] == '%' && i + 2 < text.size() ? hexValue(text[i + 1]) : -1;
+    const int low = high >= 0 ? hexValue(text[i + 2]) : -1;
+    if (low >= 0) {
+      out.push_back(static_cast<char>(high * 16 + low));
+      i += 2;
+    } else {
+      out.push_back(text[i] == '+' ? ' ' : text[i]);
+    }
+  }
+  return out;
+}
+
+// The target's query parameters, decoded; the first of repeated names wins.
+std::map<std::string, std::string, std::less<>> queryParameters(std::string_view target) {
+  std::map<std::string, std::string, std::less<>> out;
+  const std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return out;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const std::string_view part = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), part.size() + 1));
+    const std::size_t equals = part.find('=');
+    const std::string_view value =
+        equals == std::string_view::npos ? std::string_view() : part.substr(equals + 1);
+    out.emplace(decode(part.substr(0, equals)), decode(value));
+  }
+  return out;
+}
+
+// What the session URL says (api/agent-protocol.md, "Opening the session").
+struct SessionQuery {
+  std::string clusterArn;
+  std::string containerInstanceArn;
+  std::string agentVersion;
+  std::int64_t seqNum = 0;  // the highest the agent has processed
+};
+
+Result<std::int64_t> parseSeqNum(const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0) {
+    return errors::invalidParameter("seqNum must be a non-negative integer, not '" + text + "'.");
+  }
+  return value;
+}
+
+Result<SessionQuery> readQuery(const protocol::HttpRequest& upgrade) {
+  const auto parameters = queryParameters(upgrade.target);
+  const auto get = [&](std::string_view name) -> std::string {
+    const auto it = parameters.find(name);
+    return it == parameters.end() ? "" : it->second;
+  };
+  SessionQuery query{get("clusterArn"), get("containerInstanceArn"), get("agentVersion")};
+  for (const auto& [name, value] :
+       {std::pair{"clusterArn", &query.clusterArn},
+        std::pair{"containerInstanceArn", &query.containerInstanceArn}}) {
+    if (value->empty()) {
+      return errors::invalidParameter(std::string("The ") + name + " query parameter is required.");
+    }
+  }
+  if (parameters.contains("protocolVersion") && get("protocolVersion") != kProtocolVersion) {
+    return errors::invalidParameter("Unsupported protocolVersion '" + get("protocolVersion") +
+                                    "': ecsd speaks version 2.");
+  }
+  if (parameters.contains("seqNum")) {
+    auto seqNum = parseSeqNum(get("seqNum"));
+    if (!seqNum) return seqNum.error();
+    query.seqNum = *seqNum;
+  }
+  return query;
+}
+
+// A PayloadMessage kept until the agent acknowledges it.
+struct Pending {
+  std::string messageId;
+  std::int64_t seqNum = 0;
+  std::int64_t generatedAt = 0;  // ms since the epoch
+  json tasks;
+  std::optional<TimePoint> lastSent;
+};
+
+struct Session {
+  std::uint64_t id = 0;
+  std::shared_ptr<protocol::WebSocketChannel> channel;
+  std::string clusterArn;  // as the URL gave them, echoed in PayloadMessages
+  std::string containerInstanceArn;
+  TimePoint lastHeard;      // any frame from the agent
+  TimePoint lastHeartbeat;  // our last HeartbeatMessage (or the connect)
+};
+
+struct Instance {
+  std::optional<Session> session;  // the current one, if connected
+  std::deque<Pending> outbox;      // in seqNum order
+  std::int64_t lastSeqNum = 0;
+  bool reported = false;  // the connectivity the control plane last heard
+};
+
+std::string payloadFrame(const Session& session, const Pending& pending) {
+  return frame("PayloadMessage", {{"messageId", pending.messageId},
+                                  {"clusterArn", session.clusterArn},
+                                  {"containerInstanceArn", session.containerInstanceArn},
+                                  {"generatedAt", pending.generatedAt},
+                                  {"seqNum", pending.seqNum},
+                                  {"tasks", pending.tasks}});
+}
+
+std::string heartbeatFrame() {
+  return frame("HeartbeatMessage", {{"messageId", crypto::uuid4()}, {"healthy", true}});
+}
+
+std::string stringMember(const json& object, std::string_view name) {
+  if (!object.is_object()) return "";
+  const auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
+  class Peer;
+
+  Impl(ControlPlane& controlPlane, const security::KeyRing& keys, protocol::sigv4::Policy policy,
+       const Clock& clock, SessionSettings settings)
+      : controlPlane(controlPlane),
+        keys(keys),
+        policy(std::move(policy)),
+        clock(clock),
+        settings(settings) {}
+
+  Result<std::shared_ptr<protocol::WebSocketPeer>> accept(
+      const protocol::HttpRequest& upgrade, std::shared_ptr<protocol::WebSocketChannel> channel);
+  Result<std::string> admit(const protocol::HttpRequest& upgrade, SessionQuery& query);
+  struct Opened {
+    std::uint64_t sessionId = 0;
+    std::shared_ptr<protocol::WebSocketChannel> replaced;  // for the caller to close
+  };
+  // Makes a new session current and sends it the outbox.
+  Opened open(const std::string& id, const SessionQuery& query,
+              std::shared_ptr<protocol::WebSocketChannel> channel, json tasks);
+  void deliver(const std::string& id, json tasks);
+  void received(const std::string& id, std::uint64_t sessionId, std::string_view text);
+  void closed(const std::string& id, std::uint64_t sessionId);
+  void tick();
+  // Tells the control plane the instance's connectivity if it changed.
+  void settle(const std::string& id);
+
+  // REQUIRES: mutex held.
+  Pending& enqueue(Instance& instance, json tasks, TimePoint now);
+  void send(Instance& instance, Pending& pending, TimePoint now);
+  void keepAlive(const std::string& id, Instance& instance, TimePoint now);
+
+  ControlPlane& controlPlane;
+  const security::KeyRing& keys;
+  const protocol::sigv4::Policy policy;
+  const Clock& clock;
+  const SessionSettings settings;
+
+  std::mutex notifyMutex;  // taken before `mutex`; serializes settle()
+  mutable std::mutex mutex;
+  std::map<std::string, Instance, std::less<>> instances;
+  std::uint64_t lastSessionId = 0;
+};
+
+// The server's end of one session: forwards to AgentSessions while it exists.
+class AgentSessions::Impl::Peer final : public protocol::WebSocketPeer {
+ public:
+  Peer(std::weak_ptr<Impl> impl, std::string instanceId, std::uint64_t sessionId)
+      : impl_(std::move(impl)), instanceId_(std::move(instanceId)), sessionId_(sessionId) {}
+
+  void onText(std::string_view text) override {
+    if (auto impl = impl_.lock()) impl->received(instanceId_, sessionId_, text);
+  }
+  void onClose() override {
+    if (auto impl = impl_.lock()) impl->closed(instanceId_, sessionId_);
+  }
+
+ private:
+  std::weak_ptr<Impl> impl_;
+  const std::string instanceId_;
+  const std::uint64_t sessionId_;
+};
+
+Result<std::string> AgentSessions::Impl::admit(const protocol::HttpRequest& upgrade,
+                                               SessionQuery& query) {
+  auto key = protocol::sigv4::verify(upgrade, keys, policy, clock.now());
+  if (!key) return key.error();
+  auto parsed = readQuery(upgrade);
+  if (!parsed) return parsed.error();
+  query = std::move(*parsed);
+  return controlPlane.instanceForSession(query.clusterArn, query.containerInstanceArn);
+}
+
+Result<std::shared_ptr<protocol::WebSocketPeer>> AgentSessions::Impl::accept(
+    const protocol::HttpRequest& upgrade, std::shared_ptr<protocol::WebSocketChannel> channel) {
+  SessionQuery query;
+  auto id = admit(upgrade, query);
+  if (!id) {
+    spdlog::info("msg=\"agent session refused\" remote={} status={} error={} reason={}",
+                 upgrade.remote, id.error().httpStatus, id.error().type,
+                 logging::quote(id.error().message));
+    return id.error();
+  }
+  auto [sessionId, replaced] = open(*id, query, std::move(channel), controlPlane.tasksFor(*id));
+  spdlog::info(
+      "msg=\"agent connected\" instance={} container_instance={} cluster={} agent_version={} "
+      "remote={} replaced={}",
+      *id, logging::quote(query.containerInstanceArn), logging::quote(query.clusterArn),
+      logging::quote(query.agentVersion), upgrade.remote, replaced != nullptr);
+  if (replaced) replaced->close();
+  settle(*id);
+  return std::shared_ptr<protocol::WebSocketPeer>(
+      std::make_shared<Peer>(weak_from_this(), *id, sessionId));
+}
+
+AgentSessions::Impl::Opened AgentSessions::Impl::open(
+    const std::string& id, const SessionQuery& query,
+    std::shared_ptr<protocol::WebSocketChannel> channel, json tasks) {
+  std::lock_guard lock(mutex);
+  Instance& instance = instances[id];
+  Opened opened{++lastSessionId, instance.session ? std::move(instance.session->channel) : nullptr};
+  const TimePoint now = clock.now();
+  instance.session = Session{
+      opened.sessionId, std::move(channel), query.clusterArn, query.containerInstanceArn, now, now};
+  instance.lastSeqNum = std::max(instance.lastSeqNum, query.seqNum);
+  if (tasks.is_array() && !tasks.empty()) enqueue(instance, std::move(tasks), now);
+  for (Pending& pending : instance.outbox) send(instance, pending, now);
+  return opened;
+}
+
+Pending& AgentSessions::Impl::enqueue(Instance& instance, json tasks, TimePoint now) {
+  return instance.outbox.emplace_back(
+      Pending{crypto::uuid4(), ++instance.lastSeqNum, epochMillis(now), std::move(tasks), {}});
+}
+
+void AgentSessions::Impl::send(Instance& instance, Pending& pending, TimePoint now) {
+  instance.session->channel->sendText(payloadFrame(*instance.session, pending));
+  pending.lastSent = now;
+}
+
+void AgentSessions::Impl::deliver(const std::string& id, json tasks) {
+  if (!tasks.is_array() || tasks.empty()) return;
+  std::lock_guard lock(mutex);
+  Instance& instance = instances[id];
+  const TimePoint now = clock.now();
+  Pending& pending = enqueue(instance, std::move(tasks), now);
+  if (instance.session) send(instance, pending, now);
+  spdlog::debug("msg=\"payload queued\" instance={} message_id={} seq_num={} tasks={} sent={}", id,
+                pending.messageId, pending.seqNum, pending.tasks.size(),
+                instance.session.has_value());
+}
+
+void AgentSessions::Impl::received(const std::string& id, std::uint64_t sessionId,
+                                   std::string_view text) {
+  const json frame = json::parse(text, nullptr, false);
+  const std::string type = stringMember(frame, "type");
+  const std::string messageId =
+      frame.is_object() ? stringMember(frame.value("message", json::object()), "messageId") : "";
+  std::lock_guard lock(mutex);
+  const auto it = instances.find(id);
+  if (it == instances.end()) return;
+  Instance& instance = it->second;
+  if (instance.session && instance.session->id == sessionId) {
+    instance.session->lastHeard = clock.now();
+  }
+  if (type == "AckRequest") {
+    const auto acked = std::ranges::find(instance.outbox, messageId, &Pending::messageId);
+    spdlog::debug("msg=\"payload acknowledged\" instance={} message_id={} known={}", id,
+                  logging::quote(messageId), acked != instance.outbox.end());
+    if (acked != instance.outbox.end()) instance.outbox.erase(acked);
+  } else if (type != "HeartbeatAckRequest") {
+    spdlog::debug("msg=\"agent frame ignored\" instance={} type={}", id, logging::quote(type));
+  }
+}
+
+void AgentSessions::Impl::closed(const std::string& id, std::uint64_t sessionId) {
+  bool current = false;
+  {
+    std::lock_guard lock(mutex);
+    const auto it = instances.find(id);
+    current = it != instances.end() && it->second.session && it->second.session->id == sessionId;
+    if (current) it->second.session.reset();
+  }
+  if (!current) return;
+  spdlog::info("msg=\"agent disconnected\" instance={}", id);
+  settle(id);
+}
+
+void AgentSessions::Impl::tick() {
+  std::vector<std::shared_ptr<protocol::WebSocketChannel>> silent;
+  std::vector<std::string> gone;
+  {
+    std::lock_guard lock(mutex);
+    const TimePoint now = clock.now();
+    for (auto& [id, instance] : instances) {
+      if (!instance.session) continue;
+      if (now - instance.session->lastHeard < settings.silenceLimit) {
+        keepAlive(id, instance, now);
+        continue;
+      }
+      spdlog::warn(
+          "msg=\"agent silent, closing its session\" instance={} silent_ms={}", id,
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - instance.session->lastHeard)
+              .count());
+      silent.push_back(std::move(instance.session->channel));
+      gone.push_back(id);
+      instance.session.reset();
+    }
+  }
+  for (const auto& channel : silent) channel->close();
+  for (const auto& id : gone) settle(id);
+}
+
+void AgentSessions::Impl::keepAlive(const std::string& id, Instance& instance, TimePoint now) {
+  Session& session = *instance.session;
+  if (now - session.lastHeartbeat >= settings.heartbeatInterval) {
+    session.channel->sendText(heartbeatFrame());
+    session.lastHeartbeat = now;
+  }
+  for (Pending& pending : instance.outbox) {
+    if (pending.lastSent && now - *pending.lastSent < settings.resendAfter) continue;
+    spdlog::debug("msg=\"payload resent\" instance={} message_id={} seq_num={}", id,
+                  pending.messageId, pending.seqNum);
+    send(instance, pending, now);
+  }
+}
+
+void AgentSessions::Impl::settle(const std::string& id) {
+  std::lock_guard notifyLock(notifyMutex);
+  bool connected = false;
+  {
+    std::lock_guard lock(mutex);
+    const auto it = instances.find(id);
+    if (it == instances.end()) return;
+    connected = it->second.session.has_value();
+    if (connected == it->second.reported) return;
+    it->second.reported = connected;
+  }
+  controlPlane.agentConnectivityChanged(id, connected);
+}
+
+AgentSessions::AgentSessions(ControlPlane& controlPlane, const security::KeyRing& keys,
+                             protocol::sigv4::Policy policy, const Clock& clock,
+                             SessionSettings settings)
+    : impl_(std::make_shared<Impl>(controlPlane, keys, std::move(policy), clock, settings)) {}
+
+AgentSessions::~AgentSessions() {
+  std::vector<std::shared_ptr<protocol::WebSocketChannel>> open;
+  {
+    std::lock_guard lock(impl_->mutex);
+    for (auto& [id, instance] : impl_->instances) {
+      if (instance.session) open.push_back(std::move(instance.session->channel));
+      instance.session.reset();
+    }
+  }
+  for (const auto& channel : open) channel->close();
+}
+
+Result<std::shared_ptr<protocol::WebSocketPeer>> AgentSessions::accept(
+    const protocol::HttpRequest& upgrade, std::shared_ptr<protocol::WebSocketChannel> channel) {
+  return impl_->accept(upgrade, std::move(channel));
+}
+
+void AgentSessions::deliver(const std::string& instanceId, nlohmann::json tasks) {
+  impl_->deliver(instanceId, std::move(tasks));
+}
+
+bool AgentSessions::connected(const std::string& instanceId) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto it = impl_->instances.find(instanceId);
+  return it != impl_->instances.end() && it->second.session.has_value();
+}
+
+void AgentSessions::forget(const std::string& instanceId) {
+  std::shared_ptr<protocol::WebSocketChannel> channel;
+  {
+    std::lock_guard lock(impl_->mutex);
+    const auto it = impl_->instances.find(instanceId);
+    if (it == impl_->instances.end()) return;
+    if (it->second.session) channel = std::move(it->second.session->channel);
+    impl_->instances.erase(it);
+  }
+  if (channel) channel->close();
+}
+
+void AgentSessions::tick() { impl_->tick(); }
+
+}  // namespace ecsd::dispatch

@@ -2,6 +2,14 @@
 // ecsd sends tasks (PayloadMessage) and heartbeats, and the agent acknowledges
 // them. See api/agent-protocol.md. No Asio here: the server owns sockets and
 // timers and calls tick() periodically.
+//
+// Threads and locks: every method is thread-safe. One internal mutex guards
+// the sessions and outboxes and is never held while calling the ControlPlane
+// or WebSocketChannel::close(); it is held around WebSocketChannel::sendText()
+// so that frames go out in seqNum order (sendText only queues). Connectivity
+// callbacks are serialized by a second mutex, taken before the first, so the
+// ControlPlane sees true/false in the order they happened; it may call
+// deliver(), connected() and forget() from any callback.
 #pragma once
 
 #include <chrono>
@@ -29,7 +37,8 @@ class ControlPlane {
   // Every task the instance should know about now (assigned to it and not yet
   // STOPPED, whatever its desired status), as PayloadMessage "tasks" entries.
   virtual nlohmann::json tasksFor(const std::string& instanceId) = 0;
-  // The instance's agent connected, or is gone (closed or silent).
+  // The instance's agent connected, or is gone (closed, replaced by nothing,
+  // or silent). Called on changes only, one call at a time.
   virtual void agentConnectivityChanged(const std::string& instanceId, bool connected) = 0;
 };
 
@@ -59,12 +68,17 @@ class AgentSessions {
 
   bool connected(const std::string& instanceId) const;
 
+  // Drops what is kept for a deregistered instance and closes its session,
+  // without a connectivity callback.
+  void forget(const std::string& instanceId);
+
   // Heartbeats, resends, and closing silent sessions. Thread-safe.
   void tick();
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Shared so that a session outliving this object finds it gone, not freed.
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace ecsd::dispatch

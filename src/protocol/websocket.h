@@ -16,6 +16,8 @@ namespace ecsd::protocol {
 class WebSocketChannel {
  public:
   virtual ~WebSocketChannel() = default;
+  // Queues the frame: never blocks and never calls the peer, so callers may
+  // hold their own locks around it (after close, frames are dropped).
   virtual void sendText(std::string text) = 0;
   // Closes the connection (normal closure); the peer's onClose follows.
   virtual void close() = 0;

@@ -1,0 +1,552 @@
+#include "dispatch/agent_sessions.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "crypto/crypto.h"
+#include "ecsd/errors.h"
+
+namespace ecsd::dispatch {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using protocol::HttpRequest;
+using TimePoint = std::chrono::system_clock::time_point;
+
+constexpr char kRegion[] = "us-east-1";
+constexpr char kKeyId[] = "AKIDAGENT";
+constexpr char kSecret[] = "agent-secret";
+constexpr char kCluster[] = "arn:aws:ecs:us-east-1:123456789012:cluster/default";
+constexpr char kInstanceA[] = "arn:aws:ecs:us-east-1:123456789012:container-instance/default/aaaa";
+constexpr char kInstanceB[] = "arn:aws:ecs:us-east-1:123456789012:container-instance/default/bbbb";
+
+const SessionSettings kSettings{10s, 25s, 5s};
+
+class TestClock final : public Clock {
+ public:
+  TimePoint now() const override {
+    std::lock_guard lock(mutex_);
+    return now_;
+  }
+  void advance(std::chrono::milliseconds by) {
+    std::lock_guard lock(mutex_);
+    now_ += by;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  TimePoint now_ = std::chrono::sys_days{std::chrono::year{2026} / 3 / 1} + 12h;
+};
+
+// Instances "aaaa" and "bbbb" are registered in kCluster; records callbacks.
+class FakeControlPlane final : public ControlPlane {
+ public:
+  Result<std::string> instanceForSession(std::string_view cluster,
+                                         std::string_view containerInstance) override {
+    if (cluster != kCluster) return errors::clusterNotFound();
+    if (containerInstance == kInstanceA) return std::string("aaaa");
+    if (containerInstance == kInstanceB) return std::string("bbbb");
+    return errors::make("InactiveInstanceException", "Container instance is not registered.");
+  }
+
+  json tasksFor(const std::string& instanceId) override {
+    std::lock_guard lock(mutex_);
+    const auto it = tasks_.find(instanceId);
+    return it == tasks_.end() ? json::array() : it->second;
+  }
+
+  void agentConnectivityChanged(const std::string& instanceId, bool connected) override {
+    {
+      std::lock_guard lock(mutex_);
+      events_.emplace_back(instanceId, connected);
+    }
+    if (onChange) onChange(instanceId, connected);
+  }
+
+  void setTasks(const std::string& instanceId, json tasks) {
+    std::lock_guard lock(mutex_);
+    tasks_[instanceId] = std::move(tasks);
+  }
+  std::vector<std::pair<std::string, bool>> events() {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+
+  std::function<void(const std::string&, bool)> onChange;
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, json> tasks_;
+  std::vector<std::pair<std::string, bool>> events_;
+};
+
+// The server's channel and the agent's end at once: captures what ecsd sends,
+// and lets the test speak as the agent. close() calls the peer back at once,
+// which a real server does later; both must work.
+class FakeChannel final : public protocol::WebSocketChannel {
+ public:
+  void sendText(std::string text) override {
+    std::lock_guard lock(mutex_);
+    frames_.push_back(json::parse(text));
+  }
+
+  void close() override { drop(); }
+
+  void attach(std::shared_ptr<protocol::WebSocketPeer> peer) {
+    std::lock_guard lock(mutex_);
+    peer_ = std::move(peer);
+  }
+
+  // The agent's side.
+  void say(std::string_view type, json message) {
+    peer()->onText(json{{"type", type}, {"message", std::move(message)}}.dump());
+  }
+  void sayRaw(std::string_view text) { peer()->onText(text); }
+  void ack(const json& payload) {
+    say("AckRequest", {{"messageId", payload["message"]["messageId"]},
+                       {"cluster", kCluster},
+                       {"containerInstance", kInstanceA}});
+  }
+  void drop() {
+    std::shared_ptr<protocol::WebSocketPeer> peer;
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return;
+      closed_ = true;
+      peer = peer_;
+    }
+    if (peer) peer->onClose();
+  }
+
+  std::vector<json> frames(std::string_view type = "") {
+    std::lock_guard lock(mutex_);
+    std::vector<json> out;
+    for (const json& frame : frames_) {
+      if (type.empty() || frame["type"] == type) out.push_back(frame);
+    }
+    return out;
+  }
+  std::vector<json> payloads() { return frames("PayloadMessage"); }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    frames_.clear();
+  }
+  bool closed() {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
+ private:
+  std::shared_ptr<protocol::WebSocketPeer> peer() {
+    std::lock_guard lock(mutex_);
+    return peer_;
+  }
+
+  std::mutex mutex_;
+  std::vector<json> frames_;
+  std::shared_ptr<protocol::WebSocketPeer> peer_;
+  bool closed_ = false;
+};
+
+std::string encode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+      out += escaped;
+    }
+  }
+  return out;
+}
+
+std::string sessionTarget(std::string_view instance = kInstanceA, std::string_view extra = "") {
+  return "/ws?clusterArn=" + encode(kCluster) + "&containerInstanceArn=" + encode(instance) +
+         "&agentVersion=1.0.0&agentHash=abc&dockerVersion=" + encode("DockerVersion: 24.0.7") +
+         "&protocolVersion=2&sendCredentials=true" + std::string(extra);
+}
+
+std::string amzDate(TimePoint time) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
+  const auto day = std::chrono::floor<std::chrono::days>(seconds);
+  const std::chrono::year_month_day date{day};
+  const std::chrono::hh_mm_ss clock{seconds - day};
+  char out[32];
+  std::snprintf(out, sizeof out, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                static_cast<int>(clock.seconds().count()));
+  return out;
+}
+
+// A WebSocket upgrade signed as botocore's SigV4Auth signs it.
+HttpRequest signedUpgrade(const std::string& target, TimePoint at,
+                          const std::string& secret = kSecret) {
+  const std::string date = amzDate(at);
+  HttpRequest request{"GET",
+                      target,
+                      {{"Host", "ecsd.test:8443"},
+                       {"Upgrade", "websocket"},
+                       {"Connection", "Upgrade"},
+                       {"X-Amz-Date", date}},
+                      "",
+                      "10.0.0.9:50000"};
+  const std::string day = date.substr(0, 8);
+  const std::string scope = day + "/" + kRegion + "/ecs/aws4_request";
+  const std::string canonical = protocol::sigv4::canonicalRequest(request, "host;x-amz-date",
+                                                                  crypto::hex(crypto::sha256("")));
+  const std::string signature =
+      crypto::hex(crypto::hmacSha256(protocol::sigv4::signingKey(secret, day, kRegion, "ecs"),
+                                     protocol::sigv4::stringToSign(date, scope, canonical)));
+  request.headers.emplace_back("Authorization",
+                               "AWS4-HMAC-SHA256 Credential=" + std::string(kKeyId) + "/" + scope +
+                                   ", SignedHeaders=host;x-amz-date, Signature=" + signature);
+  return request;
+}
+
+json someTasks(std::string_view id, std::string_view desiredStatus = "RUNNING") {
+  return json::array(
+      {{{"arn", "arn:aws:ecs:us-east-1:123456789012:task/default/" + std::string(id)},
+        {"desiredStatus", desiredStatus}}});
+}
+
+class AgentSessionsTest : public ::testing::Test {
+ protected:
+  AgentSessionsTest() { keys_.add({kKeyId, kSecret, "agent"}); }
+
+  Result<std::shared_ptr<protocol::WebSocketPeer>> accept(
+      const HttpRequest& upgrade, const std::shared_ptr<FakeChannel>& channel) {
+    auto peer = sessions_.accept(upgrade, channel);
+    if (peer.ok()) channel->attach(*peer);
+    return peer;
+  }
+
+  std::shared_ptr<FakeChannel> connect(std::string_view instance = kInstanceA,
+                                       std::string_view extra = "") {
+    auto channel = std::make_shared<FakeChannel>();
+    const auto peer = accept(signedUpgrade(sessionTarget(instance, extra), clock_.now()), channel);
+    EXPECT_TRUE(peer.ok()) << peer.error().type << ": " << peer.error().message;
+    return channel;
+  }
+
+  Error refusal(const HttpRequest& upgrade) {
+    auto peer = accept(upgrade, std::make_shared<FakeChannel>());
+    EXPECT_FALSE(peer.ok());
+    return peer.ok() ? Error{} : peer.error();
+  }
+
+  void tickAfter(std::chrono::milliseconds by) {
+    clock_.advance(by);
+    sessions_.tick();
+  }
+
+  using Events = std::vector<std::pair<std::string, bool>>;
+
+  security::KeyRing keys_;
+  TestClock clock_;
+  FakeControlPlane controlPlane_;
+  AgentSessions sessions_{controlPlane_, keys_, {kRegion}, clock_, kSettings};
+};
+
+TEST_F(AgentSessionsTest, AcceptsASignedUpgradeAndSendsTheInstanceItsTasks) {
+  controlPlane_.setTasks("aaaa", someTasks("t1"));
+  auto agent = connect();
+
+  EXPECT_TRUE(sessions_.connected("aaaa"));
+  EXPECT_EQ(controlPlane_.events(), (Events{{"aaaa", true}}));
+  const auto frames = agent->frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0]["type"], "PayloadMessage");
+  const json& message = frames[0]["message"];
+  EXPECT_EQ(message["clusterArn"], kCluster);
+  EXPECT_EQ(message["containerInstanceArn"], kInstanceA);
+  EXPECT_EQ(message["seqNum"], 1);
+  EXPECT_EQ(message["tasks"], someTasks("t1"));
+  EXPECT_EQ(message["generatedAt"],
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+                .count());
+  EXPECT_EQ(message["messageId"].get<std::string>().size(), 36u);
+}
+
+TEST_F(AgentSessionsTest, SendsNoPayloadWhenTheInstanceHasNoTasks) {
+  auto agent = connect();
+  EXPECT_TRUE(sessions_.connected("aaaa"));
+  EXPECT_TRUE(agent->frames().empty());
+  EXPECT_FALSE(sessions_.connected("bbbb"));
+}
+
+TEST_F(AgentSessionsTest, RefusesUpgradesThatAreNotSignedRight) {
+  const std::string target = sessionTarget();
+  EXPECT_EQ(refusal(signedUpgrade(target, clock_.now(), "wrong-secret")).type,
+            "InvalidSignatureException");
+
+  HttpRequest notSigned = signedUpgrade(target, clock_.now());
+  notSigned.headers.pop_back();
+  EXPECT_EQ(refusal(notSigned).type, "MissingAuthenticationTokenException");
+
+  HttpRequest otherInstance = signedUpgrade(target, clock_.now());
+  otherInstance.target = sessionTarget(kInstanceB);  // the query is signed
+  const Error tampered = refusal(otherInstance);
+  EXPECT_EQ(tampered.type, "InvalidSignatureException");
+  EXPECT_EQ(tampered.httpStatus, 403);
+
+  EXPECT_EQ(refusal(signedUpgrade(target, clock_.now() - 20min)).type, "InvalidSignatureException");
+  EXPECT_TRUE(controlPlane_.events().empty());
+  EXPECT_FALSE(sessions_.connected("aaaa"));
+}
+
+TEST_F(AgentSessionsTest, RefusesMissingOrMalformedParameters) {
+  const auto refused = [&](const std::string& target) {
+    return refusal(signedUpgrade(target, clock_.now()));
+  };
+  const Error noCluster = refused("/ws?containerInstanceArn=" + encode(kInstanceA));
+  EXPECT_EQ(noCluster.type, "InvalidParameterException");
+  EXPECT_EQ(noCluster.httpStatus, 400);
+  EXPECT_EQ(noCluster.message, "The clusterArn query parameter is required.");
+  EXPECT_EQ(refused("/ws?clusterArn=" + encode(kCluster) + "&containerInstanceArn=").message,
+            "The containerInstanceArn query parameter is required.");
+  EXPECT_EQ(refused("/ws").type, "InvalidParameterException");
+  EXPECT_EQ(refused("/ws?clusterArn=" + encode(kCluster) +
+                    "&containerInstanceArn=" + encode(kInstanceA) + "&protocolVersion=1")
+                .message,
+            "Unsupported protocolVersion '1': ecsd speaks version 2.");
+  EXPECT_EQ(refused(sessionTarget(kInstanceA, "&seqNum=-1")).type, "InvalidParameterException");
+  EXPECT_EQ(refused(sessionTarget(kInstanceA, "&seqNum=7x")).type, "InvalidParameterException");
+}
+
+TEST_F(AgentSessionsTest, RefusesWithTheControlPlanesErrorForUnknownInstances) {
+  const Error unknown = refusal(signedUpgrade(
+      sessionTarget("arn:aws:ecs:us-east-1:123456789012:container-instance/default/zzzz"),
+      clock_.now()));
+  EXPECT_EQ(unknown.type, "InactiveInstanceException");
+  EXPECT_EQ(unknown.httpStatus, 400);
+
+  const Error noCluster = refusal(signedUpgrade(
+      "/ws?clusterArn=elsewhere&containerInstanceArn=" + encode(kInstanceA), clock_.now()));
+  EXPECT_EQ(noCluster.type, "ClusterNotFoundException");
+  EXPECT_TRUE(controlPlane_.events().empty());
+}
+
+TEST_F(AgentSessionsTest, DeliversAtOnceAndResendsUntilAcknowledged) {
+  auto agent = connect();
+  sessions_.deliver("aaaa", someTasks("t1"));
+  auto payloads = agent->payloads();
+  ASSERT_EQ(payloads.size(), 1u);
+  EXPECT_EQ(payloads[0]["message"]["tasks"], someTasks("t1"));
+
+  tickAfter(4s);
+  EXPECT_EQ(agent->payloads().size(), 1u);
+  tickAfter(1s);
+  payloads = agent->payloads();
+  ASSERT_EQ(payloads.size(), 2u);
+  EXPECT_EQ(payloads[1], payloads[0]);  // same messageId, seqNum and body
+
+  agent->ack(payloads[0]);
+  tickAfter(5s);
+  tickAfter(5s);
+  EXPECT_EQ(agent->payloads().size(), 2u);
+}
+
+TEST_F(AgentSessionsTest, IgnoresEmptyDeliveries) {
+  auto agent = connect();
+  sessions_.deliver("aaaa", json::array());
+  EXPECT_TRUE(agent->frames().empty());
+}
+
+TEST_F(AgentSessionsTest, WhatIsDeliveredWhileAwayIsSentOnReconnectBeforeTheSnapshot) {
+  controlPlane_.setTasks("aaaa", someTasks("t1"));
+  auto first = connect();
+  const json unacknowledged = first->payloads().at(0);
+  first->drop();
+  EXPECT_FALSE(sessions_.connected("aaaa"));
+  EXPECT_EQ(controlPlane_.events(), (Events{{"aaaa", true}, {"aaaa", false}}));
+
+  sessions_.deliver("aaaa", someTasks("t1", "STOPPED"));  // a stop while away
+  tickAfter(30s);
+  EXPECT_EQ(first->payloads().size(), 1u);
+
+  controlPlane_.setTasks("aaaa", someTasks("t1", "STOPPED"));
+  auto second = connect();
+  const auto payloads = second->payloads();
+  ASSERT_EQ(payloads.size(), 3u);
+  EXPECT_EQ(payloads[0], unacknowledged);
+  EXPECT_EQ(payloads[1]["message"]["seqNum"], 2);
+  EXPECT_EQ(payloads[1]["message"]["tasks"], someTasks("t1", "STOPPED"));
+  EXPECT_EQ(payloads[2]["message"]["seqNum"], 3);  // the snapshot, newest
+  EXPECT_EQ(payloads[2]["message"]["tasks"], someTasks("t1", "STOPPED"));
+  EXPECT_EQ(controlPlane_.events().back(), (std::pair<std::string, bool>{"aaaa", true}));
+
+  for (const json& payload : payloads) second->ack(payload);
+  tickAfter(5s);
+  EXPECT_EQ(second->payloads().size(), 3u);
+  second->drop();
+  EXPECT_TRUE(connect()->payloads().at(0)["message"]["tasks"] == someTasks("t1", "STOPPED"));
+}
+
+TEST_F(AgentSessionsTest, HeartbeatsEveryInterval) {
+  auto agent = connect();
+  const auto answerHeartbeats = [&] {
+    for (const json& heartbeat : agent->frames("HeartbeatMessage")) {
+      agent->say("HeartbeatAckRequest", {{"messageId", heartbeat["message"]["messageId"]}});
+    }
+  };
+  tickAfter(9s);
+  EXPECT_TRUE(agent->frames("HeartbeatMessage").empty());
+  tickAfter(1s);
+  auto heartbeats = agent->frames("HeartbeatMessage");
+  ASSERT_EQ(heartbeats.size(), 1u);
+  EXPECT_EQ(heartbeats[0]["message"]["healthy"], true);
+  EXPECT_EQ(heartbeats[0]["message"]["messageId"].get<std::string>().size(), 36u);
+  answerHeartbeats();
+  tickAfter(5s);
+  EXPECT_EQ(agent->frames("HeartbeatMessage").size(), 1u);
+  for (int i = 0; i < 6; ++i) {
+    tickAfter(5s);
+    answerHeartbeats();
+  }
+  heartbeats = agent->frames("HeartbeatMessage");
+  EXPECT_EQ(heartbeats.size(), 4u);  // at 10, 20, 30 and 40 s
+  EXPECT_NE(heartbeats[0]["message"]["messageId"], heartbeats[1]["message"]["messageId"]);
+  EXPECT_TRUE(sessions_.connected("aaaa"));
+}
+
+TEST_F(AgentSessionsTest, SilentSessionsAreClosedAndCountAsDisconnected) {
+  auto agent = connect();
+  tickAfter(20s);
+  agent->sayRaw("not json");  // still a sign of life
+  tickAfter(24s);
+  EXPECT_TRUE(sessions_.connected("aaaa"));
+  EXPECT_FALSE(agent->closed());
+
+  tickAfter(1s);
+  EXPECT_TRUE(agent->closed());
+  EXPECT_FALSE(sessions_.connected("aaaa"));
+  EXPECT_EQ(controlPlane_.events(), (Events{{"aaaa", true}, {"aaaa", false}}));
+  tickAfter(30s);
+  EXPECT_EQ(controlPlane_.events().size(), 2u);
+}
+
+TEST_F(AgentSessionsTest, ANewerSessionReplacesTheOlder) {
+  auto older = connect();
+  sessions_.deliver("aaaa", someTasks("t1"));
+  const json delivered = older->payloads().at(0);
+
+  auto newer = connect();
+  EXPECT_TRUE(older->closed());
+  EXPECT_FALSE(newer->closed());
+  EXPECT_TRUE(sessions_.connected("aaaa"));
+  EXPECT_EQ(controlPlane_.events(), (Events{{"aaaa", true}}));
+  ASSERT_EQ(newer->payloads().size(), 1u);
+  EXPECT_EQ(newer->payloads()[0], delivered);  // unacknowledged, so sent again
+
+  older->ack(delivered);  // acks from the older session still count
+  sessions_.deliver("aaaa", someTasks("t2"));
+  tickAfter(5s);
+  EXPECT_EQ(older->payloads().size(), 1u);
+  const auto payloads = newer->payloads();
+  ASSERT_EQ(payloads.size(), 3u);
+  EXPECT_EQ(payloads[1]["message"]["tasks"], someTasks("t2"));
+  EXPECT_EQ(payloads[2], payloads[1]);  // only t2 is resent
+}
+
+TEST_F(AgentSessionsTest, SeqNumCountsPerInstanceAboveTheAgentsOwn) {
+  auto a = connect(kInstanceA);
+  auto b = connect(kInstanceB);
+  sessions_.deliver("aaaa", someTasks("t1"));
+  sessions_.deliver("aaaa", someTasks("t2"));
+  sessions_.deliver("bbbb", someTasks("t3"));
+  EXPECT_EQ(a->payloads().at(0)["message"]["seqNum"], 1);
+  EXPECT_EQ(a->payloads().at(1)["message"]["seqNum"], 2);
+  EXPECT_EQ(b->payloads().at(0)["message"]["seqNum"], 1);
+  tickAfter(5s);
+  EXPECT_EQ(a->payloads().at(2)["message"]["seqNum"], 1);  // a resend keeps its number
+  for (const json& payload : a->payloads()) a->ack(payload);
+
+  auto again = connect(kInstanceA, "&seqNum=10");
+  sessions_.deliver("aaaa", someTasks("t4"));
+  EXPECT_EQ(again->payloads().at(0)["message"]["seqNum"], 11);
+  auto lower = connect(kInstanceA, "&seqNum=3");
+  sessions_.deliver("aaaa", someTasks("t5"));
+  EXPECT_EQ(lower->payloads().back()["message"]["seqNum"], 12);
+}
+
+TEST_F(AgentSessionsTest, ForgetDropsTheOutboxAndClosesWithoutACallback) {
+  auto agent = connect();
+  sessions_.deliver("aaaa", someTasks("t1"));
+  sessions_.forget("aaaa");
+  EXPECT_TRUE(agent->closed());
+  EXPECT_FALSE(sessions_.connected("aaaa"));
+  EXPECT_EQ(controlPlane_.events(), (Events{{"aaaa", true}}));
+  EXPECT_TRUE(connect()->payloads().empty());
+}
+
+TEST_F(AgentSessionsTest, TheControlPlaneMayCallBackFromItsCallback) {
+  controlPlane_.onChange = [&](const std::string& id, bool connected) {
+    EXPECT_EQ(sessions_.connected(id), connected);
+    if (connected) sessions_.deliver(id, someTasks("welcome"));
+  };
+  auto agent = connect();
+  EXPECT_EQ(agent->payloads().at(0)["message"]["tasks"], someTasks("welcome"));
+  agent->drop();
+  EXPECT_EQ(controlPlane_.events(), (Events{{"aaaa", true}, {"aaaa", false}}));
+}
+
+TEST_F(AgentSessionsTest, DestructionClosesItsSessionsAndOutlivingPeersAreHarmless) {
+  auto agent = connect();
+  auto channel = std::make_shared<FakeChannel>();
+  std::shared_ptr<protocol::WebSocketPeer> peer;
+  {
+    AgentSessions other(controlPlane_, keys_, {kRegion}, clock_, kSettings);
+    auto accepted = other.accept(signedUpgrade(sessionTarget(kInstanceB), clock_.now()), channel);
+    ASSERT_TRUE(accepted.ok());
+    peer = *accepted;
+  }
+  EXPECT_TRUE(channel->closed());
+  peer->onText(R"({"type": "HeartbeatAckRequest", "message": {"messageId": "x"}})");
+  peer->onClose();
+  EXPECT_FALSE(agent->closed());
+  EXPECT_EQ(controlPlane_.events(), (Events{{"aaaa", true}, {"bbbb", true}}));
+}
+
+TEST_F(AgentSessionsTest, IsSafeUnderConcurrentUse) {
+  std::vector<std::shared_ptr<FakeChannel>> agents = {connect(kInstanceA), connect(kInstanceB)};
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] {
+    for (int i = 0; i < 300; ++i) sessions_.deliver(i % 2 ? "aaaa" : "bbbb", someTasks("t"));
+  });
+  threads.emplace_back([&] {
+    for (int i = 0; i < 300; ++i) {
+      clock_.advance(100ms);
+      sessions_.tick();
+    }
+  });
+  threads.emplace_back([&] {
+    for (int i = 0; i < 30; ++i) {
+      agents.front()->drop();
+      agents.front() = connect(kInstanceA);
+      for (const json& payload : agents.front()->payloads()) agents.front()->ack(payload);
+    }
+  });
+  for (auto& thread : threads) thread.join();
+  // Per instance, the callbacks alternate and end where the session is.
+  std::map<std::string, bool> last;
+  for (const auto& [id, connected] : controlPlane_.events()) {
+    if (last.contains(id)) {
+      EXPECT_NE(last[id], connected) << id;
+    }
+    last[id] = connected;
+  }
+  EXPECT_EQ(last["aaaa"], sessions_.connected("aaaa"));
+  EXPECT_EQ(last["bbbb"], sessions_.connected("bbbb"));
+}
+
+}  // namespace
+}  // namespace ecsd::dispatch

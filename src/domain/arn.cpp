@@ -19,6 +19,28 @@ std::string ArnFactory::taskDefinition(std::string_view family, int revision) co
   return prefix_ + "task-definition/" + std::string(family) + ":" + std::to_string(revision);
 }
 
+std::string ArnFactory::containerInstance(std::string_view cluster, std::string_view id) const {
+  return prefix_ + "container-instance/" + std::string(cluster) + "/" + std::string(id);
+}
+
+std::string ArnFactory::task(std::string_view cluster, std::string_view id) const {
+  return prefix_ + "task/" + std::string(cluster) + "/" + std::string(id);
+}
+
+std::string ArnFactory::container(std::string_view cluster, std::string_view taskId,
+                                  std::string_view id) const {
+  return prefix_ + "container/" + std::string(cluster) + "/" + std::string(taskId) + "/" +
+         std::string(id);
+}
+
+std::optional<std::string> ArnFactory::resourceId(std::string_view reference,
+                                                  std::string_view resourceType) const {
+  if (!reference.starts_with("arn:")) return std::string(reference);
+  const auto arn = parseEcsArn(reference);
+  if (!arn || !isLocal(*arn) || arn->resourceType != resourceType) return std::nullopt;
+  return arn->resourceId.substr(arn->resourceId.rfind('/') + 1);
+}
+
 std::string ArnFactory::user(std::string_view userName) const {
   return "arn:aws:iam::" + accountId_ + ":user/" + std::string(userName);
 }

@@ -17,6 +17,7 @@ po::options_description describeOptions() {
       "Usage: ecsd [flags]\n\n"
       "An Amazon ECS compatible control plane. Every flag can also be set by an\n"
       "environment variable: --data-dir is ECSD_DATA_DIR, and so on.\n\nFlags");
+  // clang-format off: one flag a line reads better than the formatter's chains.
   options.add_options()("help,h", "print this help and exit")("version",
                                                               "print the version and exit")(
       "data-dir", po::value<std::string>()->default_value("data"),
@@ -37,8 +38,9 @@ po::options_description describeOptions() {
       "extra DNS name or IP for the generated certificate (repeatable; comma-separated in "
       "ECSD_TLS_NAME)")("access-key-id", po::value<std::string>(),
                         "an access key id to accept besides the generated admin key (needs "
-                        "--secret-access-key)")("secret-access-key", po::value<std::string>(),
-                                                "the secret of --access-key-id")(
+                        "--secret-access-key)")(
+      "secret-access-key", po::value<std::string>(),
+      "the secret of --access-key-id (prefer ECSD_SECRET_ACCESS_KEY: flags show in ps)")(
       "log-level", po::value<std::string>()->default_value("info"),
       "trace, debug, info, warn, error, critical or off")(
       "threads", po::value<int>()->default_value(0), "server threads (0: one per core)")(
@@ -51,7 +53,13 @@ po::options_description describeOptions() {
       "largest request header block accepted")("idle-timeout", po::value<int>()->default_value(60),
                                                "seconds a keep-alive connection may sit idle")(
       "request-timeout", po::value<int>()->default_value(30),
-      "seconds to receive one whole request");
+      "seconds to receive one whole request")(
+      "agent-heartbeat", po::value<int>()->default_value(10),
+      "seconds between heartbeats to agents; an agent silent for 2.5 heartbeats is "
+      "disconnected (agentConnected false)")("task-retention",
+                                             po::value<int>()->default_value(3600),
+                                             "seconds a STOPPED task stays describable");
+  // clang-format on
   return options;
 }
 
@@ -109,6 +117,8 @@ Result<Config> toConfig(const po::variables_map& vm) {
   c.limits.maxHeaderBytes = vm["max-header-bytes"].as<std::size_t>();
   c.limits.idleTimeout = std::chrono::seconds(vm["idle-timeout"].as<int>());
   c.limits.requestTimeout = std::chrono::seconds(vm["request-timeout"].as<int>());
+  c.agentHeartbeat = std::chrono::seconds(std::max(1, vm["agent-heartbeat"].as<int>()));
+  c.taskRetention = std::chrono::seconds(std::max(0, vm["task-retention"].as<int>()));
   if (c.tlsCertificate.has_value() != c.tlsPrivateKey.has_value()) {
     return errors::client("--tls-cert and --tls-key go together");
   }

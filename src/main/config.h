@@ -2,6 +2,7 @@
 // (--data-dir / ECSD_DATA_DIR). A flag wins over its environment variable.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,6 +28,8 @@ struct Config {
   std::string logLevel = "info";
   int threads = 0;  // 0: one per core
   Durability durability = Durability::Full;
+  std::chrono::seconds agentHeartbeat{10};    // HeartbeatMessage interval
+  std::chrono::seconds taskRetention{3600};  // STOPPED tasks stay describable this long
   server::Limits limits;
 };
 

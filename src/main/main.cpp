@@ -10,8 +10,11 @@
 #include "common/files.h"
 #include "common/logging.h"
 #include "crypto/crypto.h"
+#include "dispatch/agent_sessions.h"
 #include "ecsd/errors.h"
 #include "main/config.h"
+#include "operations/agent_bridge.h"
+#include "operations/maintenance.h"
 #include "operations/router.h"
 #include "protocol/api_endpoint.h"
 #include "protocol/json_protocol.h"
@@ -30,12 +33,27 @@ int fail(const Error& error) {
   return 1;
 }
 
+// Creates the data directory private to its owner; an existing one keeps
+// the mode its owner gave it.
 Status makeDataDir(const fs::path& dir) {
   std::error_code ec;
+  if (fs::exists(dir, ec)) return {};
   fs::create_directories(dir, ec);
   if (ec) return files::ioFailure("cannot create", dir, ec.value());
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   return {};
+}
+
+// Every minute: forget expired STOPPED tasks, and prove the accounting.
+void maintain(State& state, const Clock& clock, std::chrono::seconds retention) {
+  if (auto purged = operations::purgeStoppedTasks(state, clock, retention); !purged) {
+    spdlog::error("msg=\"purge failed\" error={}", logging::quote(purged.error().message));
+  } else if (*purged > 0) {
+    spdlog::info("msg=\"stopped tasks purged\" count={}", *purged);
+  }
+  for (const auto& arn : state.checkAccounting()) {
+    spdlog::error("msg=\"accounting differs from the live tasks\" container_instance={}", arn);
+  }
 }
 
 // The certificate to serve: the user's own, or one ecsd generates.
@@ -89,7 +107,12 @@ int serve(const Config& config) {
 
   const ArnFactory arns(config.region, config.accountId);
   const SystemClock clock;
-  const operations::Router router = operations::makeRouter({**state, arns, clock});
+  operations::AgentBridge bridge(**state, arns);
+  const std::chrono::milliseconds heartbeat(config.agentHeartbeat);
+  dispatch::AgentSessions sessions(bridge, keys, {config.region}, clock,
+                                   {heartbeat, heartbeat * 5 / 2, heartbeat / 2});
+  bridge.attach(sessions);
+  const operations::Router router = operations::makeRouter({**state, arns, clock, bridge});
   const protocol::ApiEndpoint api(
       keys, {config.region}, clock,
       [&](const protocol::Call& call, const protocol::CallContext& context) {
@@ -103,22 +126,30 @@ int serve(const Config& config) {
             errors::make(std::string(type), std::string(message), status), crypto::uuid4());
       },
       config.limits, config.threads);
+  server.acceptWebSockets("/ws", [&](const protocol::HttpRequest& upgrade,
+                                     std::shared_ptr<protocol::WebSocketChannel> channel) {
+    return sessions.accept(upgrade, std::move(channel));
+  });
+  server.every(std::chrono::seconds(1), [&] { sessions.tick(); });
+  server.every(std::chrono::minutes(1), [&] { maintain(**state, clock, config.taskRetention); });
   auto endpoint = server.listen(config.listen, *certificate);
   if (!endpoint) return fail(endpoint.error());
+  bridge.setPollEndpoint(endpoint->url());
   if (config.httpListen) {
     auto plain = server.listen(*config.httpListen, std::nullopt);
     if (!plain) return fail(plain.error());
     spdlog::warn("msg=\"plain HTTP listener: for local use only\" url={}", plain->url());
   }
+  spdlog::info("msg=started url={} data_dir={} threads={} durability={}", endpoint->url(),
+               logging::quote(config.dataDir.string()), config.threads,
+               config.durability == Durability::Full ? "full" : "normal");
+  printWelcome(config, *endpoint, caBundle, admin->file, firstStart || generated);
+  // Last: once the endpoint file exists, everything above has been printed.
   if (auto written =
           files::writeFileAtomically(config.dataDir / "endpoint", endpoint->url() + "\n", 0644);
       !written) {
     return fail(written.error());
   }
-  spdlog::info("msg=started url={} data_dir={} threads={} durability={}", endpoint->url(),
-               logging::quote(config.dataDir.string()), config.threads,
-               config.durability == Durability::Full ? "full" : "normal");
-  printWelcome(config, *endpoint, caBundle, admin->file, firstStart || generated);
   server.run();
   spdlog::info("msg=stopped");
   return 0;

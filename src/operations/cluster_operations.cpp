@@ -1,6 +1,7 @@
 // CreateCluster, DescribeClusters, ListClusters, DeleteCluster, UpdateCluster,
 // UpdateClusterSettings.
 #include "ecsd/errors.h"
+#include "operations/lookups.h"
 #include "operations/pagination.h"
 #include "operations/render.h"
 #include "operations/router.h"
@@ -47,13 +48,6 @@ void applySettings(Cluster& cluster, const std::vector<ClusterSetting>& settings
       it->value = setting.value;
     }
   }
-}
-
-// The ACTIVE cluster a call names, or ClusterNotFoundException.
-const Cluster& activeCluster(const StateView& view, const std::string& name) {
-  const Cluster* cluster = view.cluster(name);
-  if (!cluster || cluster->status != "ACTIVE") throw ApiError(errors::clusterNotFound());
-  return *cluster;
 }
 
 json clusterOutput(const StateView& view, const Cluster& cluster) {

@@ -46,6 +46,10 @@ Router makeRouter(Services services) {
   addClusterOperations(router);
   addTaskDefinitionOperations(router);
   addTagOperations(router);
+  addContainerInstanceOperations(router);
+  addAttributeOperations(router);
+  addTaskOperations(router);
+  addTaskStateOperations(router);
   return router;
 }
 

@@ -12,6 +12,7 @@
 #include "ecsd/domain/arn.h"
 #include "ecsd/result.h"
 #include "ecsd/state/state.h"
+#include "operations/agents.h"
 #include "protocol/api_endpoint.h"
 #include "protocol/request_reader.h"
 
@@ -22,6 +23,7 @@ struct Services {
   State& state;
   const ArnFactory& arns;
   const Clock& clock;
+  Agents& agents;
 };
 
 // A handler may throw protocol::ApiError; the router turns it into a value.
@@ -48,6 +50,10 @@ class Router {
 void addClusterOperations(Router& router);
 void addTaskDefinitionOperations(Router& router);
 void addTagOperations(Router& router);
+void addContainerInstanceOperations(Router& router);
+void addAttributeOperations(Router& router);
+void addTaskOperations(Router& router);
+void addTaskStateOperations(Router& router);
 
 // A router with every implemented operation.
 Router makeRouter(Services services);

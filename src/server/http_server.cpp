@@ -56,6 +56,9 @@ constexpr auto kTlsShutdownTimeout = std::chrono::seconds(5);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kMaxWebSocketMessageBytes = 1024 * 1024;
+// Bounds a close we start, TLS teardown included, against a peer that never
+// answers it.
+constexpr auto kWebSocketCloseTimeout = std::chrono::seconds(5);
 
 std::string endpointText(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
@@ -330,7 +333,10 @@ class WebSocketSession : public Connection, public WebSocketSink {
 
   void onRead(beast::error_code ec, std::size_t) {
     if (ec) {
-      if (ec != websocket::error::closed) logConnectionFailure(remote_, "websocket read", ec);
+      // A peer closing TCP without TLS close_notify after the close is normal.
+      if (ec != websocket::error::closed && ec != ssl::error::stream_truncated) {
+        logConnectionFailure(remote_, "websocket read", ec);
+      }
       return notifyClosed();
     }
     if (ws().got_text()) {
@@ -370,6 +376,7 @@ class WebSocketSession : public Connection, public WebSocketSink {
 
   void startClose() {
     closing_ = true;
+    beast::get_lowest_layer(ws()).expires_after(kWebSocketCloseTimeout);
     ws().async_close(*closeCode_, [self = self()](beast::error_code ec) {
       // The pending read completes once the peer answers (or times out).
       if (ec) logConnectionFailure(self->remote_, "websocket close", ec);

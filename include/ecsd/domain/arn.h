@@ -35,6 +35,12 @@ class ArnFactory {
 
   std::string cluster(std::string_view name) const;
   std::string taskDefinition(std::string_view family, int revision) const;
+  // The long ARN formats ECS uses today: .../container-instance/CLUSTER/ID,
+  // .../task/CLUSTER/ID, .../container/CLUSTER/TASK_ID/ID.
+  std::string containerInstance(std::string_view cluster, std::string_view id) const;
+  std::string task(std::string_view cluster, std::string_view id) const;
+  std::string container(std::string_view cluster, std::string_view taskId,
+                        std::string_view id) const;
   // The principal that signed a request, as registeredBy shows it.
   std::string user(std::string_view userName) const;
 
@@ -45,6 +51,10 @@ class ArnFactory {
   Result<std::string> clusterName(std::string_view reference) const;
   Result<TaskDefinitionReference> taskDefinitionReference(std::string_view reference) const;
   bool isLocal(const EcsArn& arn) const;
+  // A container instance or task named by id or by ARN (long or short
+  // format) -> its id. nullopt for a foreign ARN or another resource type.
+  std::optional<std::string> resourceId(std::string_view reference,
+                                        std::string_view resourceType) const;
 
  private:
   std::string region_;

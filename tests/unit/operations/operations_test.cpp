@@ -12,7 +12,7 @@
 #include "crypto/crypto.h"
 #include "ecsd/store/store.h"
 #include "operations/router.h"
-#include "support/test_files.h"
+#include "support/router_fixture.h"
 
 namespace ecsd::operations {
 namespace {
@@ -20,15 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr const char* kRegion = "us-east-1";
-constexpr const char* kAccount = "123456789012";
+constexpr const char* kRegion = test_support::RouterFixture::kRegion;
+constexpr const char* kAccount = test_support::RouterFixture::kAccount;
 constexpr double kNow = 1700000000.123;
-
-class SettableClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point now() const override { return time; }
-  std::chrono::system_clock::time_point time{std::chrono::milliseconds(1700000000123)};
-};
 
 std::string clusterArn(const std::string& name) {
   return std::string("arn:aws:ecs:") + kRegion + ":" + kAccount + ":cluster/" + name;
@@ -52,49 +46,8 @@ json taskDefinitionInput(const std::string& family) {
              {"portMappings", {{{"containerPort", 80}}}}}}}};
 }
 
-class OperationsTest : public testing::Test {
+class OperationsTest : public test_support::RouterFixture {
  protected:
-  OperationsTest() { open(); }
-  ~OperationsTest() override {
-    router_.reset();
-    state_.reset();
-    store_.reset();
-  }
-
-  // (Re)opens the store and state, as a restart of ecsd would.
-  void open() {
-    router_.reset();
-    state_.reset();
-    store_.reset();
-    auto store = openSqliteStore((dir_.path / "ecsd.db").string(), Durability::Normal);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(*store);
-    auto state = State::load(*store_);
-    ASSERT_TRUE(state.ok()) << state.error().message;
-    state_ = std::move(*state);
-    router_.emplace(makeRouter({*state_, arns_, clock_}));
-  }
-
-  Result<json> call(const std::string& operation, json input = json::object()) {
-    return router_->dispatch({operation, std::move(input)}, context_);
-  }
-
-  // The output of a call that must succeed.
-  json ok(const std::string& operation, json input = json::object()) {
-    auto result = call(operation, input);
-    EXPECT_TRUE(result.ok()) << operation << " " << input.dump() << ": " << result.error().type
-                             << ": " << result.error().message;
-    return result.ok() ? *result : json::object();
-  }
-
-  // The error type of a call that must fail.
-  std::string fails(const std::string& operation, json input = json::object()) {
-    auto result = call(operation, input);
-    EXPECT_FALSE(result.ok()) << operation << " " << input.dump() << " answered "
-                              << (result.ok() ? result->dump() : "");
-    return result.ok() ? "" : result.error().type;
-  }
-
   json createCluster(const std::string& name, json extra = json::object()) {
     json input = {{"clusterName", name}};
     input.update(extra);
@@ -122,15 +75,6 @@ class OperationsTest : public testing::Test {
   json tagsOf(const std::string& arn) {
     return ok("ListTagsForResource", {{"resourceArn", arn}})["tags"];
   }
-
-  test_support::TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<State> state_;
-  ArnFactory arns_{kRegion, kAccount};
-  SettableClock clock_;
-  std::optional<Router> router_;
-  security::AccessKey principal_{"AKIAEXAMPLE", "secret", "admin"};
-  protocol::CallContext context_{"req-1", principal_};
 };
 
 // --- CreateCluster ---

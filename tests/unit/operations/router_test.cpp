@@ -9,6 +9,7 @@
 
 #include "ecsd/errors.h"
 #include "operations/api_contract.h"
+#include "support/fake_agents.h"
 
 namespace ecsd::operations {
 namespace {
@@ -32,7 +33,7 @@ class RouterTest : public testing::Test {
  protected:
   RouterTest() : state_(State::load(store_).value()) {}
 
-  Services services() { return {*state_, arns_, clock_}; }
+  Services services() { return {*state_, arns_, clock_, agents_}; }
   Result<json> dispatch(const Router& router, const std::string& operation,
                         json input = json::object()) {
     return router.dispatch({operation, std::move(input)}, context_);
@@ -42,6 +43,7 @@ class RouterTest : public testing::Test {
   std::unique_ptr<State> state_;
   ArnFactory arns_{"us-east-1", "123456789012"};
   FixedClock clock_;
+  test_support::FakeAgents agents_;
   security::AccessKey principal_{"AKIAEXAMPLE", "secret", "admin"};
   protocol::CallContext context_{"req-1", principal_};
 };
@@ -105,15 +107,12 @@ TEST_F(RouterTest, EcsOperationsWithoutHandlersAreUnsupportedFeatures) {
   EXPECT_GT(unsupported, 0);
 }
 
-TEST_F(RouterTest, PlannedOperationNamesWhatItWaitsFor) {
-  const auto& contract = apiContract();
-  ASSERT_TRUE(contract.contains("RunTask"));
-  ASSERT_EQ(contract.find("RunTask")->second.status, "planned");
-  auto result = dispatch(makeRouter(services()), "RunTask", {{"cluster", "demo"}});
+TEST_F(RouterTest, NotImplementedOperationNamesItself) {
+  ASSERT_EQ(apiContract().find("CreateService")->second.status, "not-implemented");
+  auto result = dispatch(makeRouter(services()), "CreateService", {{"serviceName", "web"}});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().type, "UnsupportedFeatureException");
-  EXPECT_NE(result.error().message.find("RunTask"), std::string::npos);
-  EXPECT_NE(result.error().message.find(contract.find("RunTask")->second.note), std::string::npos);
+  EXPECT_NE(result.error().message.find("CreateService"), std::string::npos);
 }
 
 TEST_F(RouterTest, HandlerGetsInputAndContextAndItsResultIsReturned) {

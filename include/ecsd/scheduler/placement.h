@@ -1,0 +1,100 @@
+// Task placement: which container instance takes each task.
+//
+// A placement is filter -> rank -> pick, repeated for each task of a request:
+// filters reject instances with the reason ECS gives (AGENT, RESOURCE:CPU,
+// RESOURCE:MEMORY, RESOURCE:PORTS, constraint unsatisfied); strategies
+// (binpack, spread, random, chained in order) rank the rest; the best takes
+// the task and its usage grows before the next task is placed.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ecsd/domain/container_instance.h"
+#include "ecsd/domain/resources.h"
+#include "ecsd/result.h"
+#include "ecsd/scheduler/query.h"
+#include "ecsd/state/usage.h"
+
+namespace ecsd::scheduler {
+
+struct PortDemand {
+  std::uint16_t hostPort = 0;  // 0: any free port of the ephemeral range
+  bool udp = false;
+};
+
+// What one task needs.
+struct TaskDemand {
+  std::int64_t cpu = 0;
+  std::int64_t memory = 0;
+  std::vector<PortDemand> ports;
+  std::string group;
+};
+
+struct Constraint {
+  enum class Type { DistinctInstance, MemberOf };
+  Type type = Type::DistinctInstance;
+  std::optional<Query> expression;  // memberOf only
+};
+
+struct Strategy {
+  enum class Type { Binpack, Spread, Random };
+  Type type = Type::Binpack;
+  std::string field;  // binpack: cpu | memory; spread: instanceId | host | attribute:NAME
+};
+
+// Parses ECS's placementConstraints / placementStrategy members (lists of
+// {type, expression} / {type, field}). InvalidParameterException when malformed.
+Result<std::vector<Constraint>> parseConstraints(const nlohmann::json& constraints);
+Result<std::vector<Strategy>> parseStrategies(const nlohmann::json& strategies);
+
+// One instance as placement sees it. The scheduler adds what it places to `usage`.
+struct Candidate {
+  const ContainerInstance* instance = nullptr;
+  bool agentConnected = false;
+  Usage usage;
+};
+
+struct Placement {
+  std::size_t candidate = 0;  // index into the candidates
+  Resources held;             // what the task holds there, dynamic ports chosen
+};
+
+struct Failure {
+  std::string arn;
+  std::string reason;
+};
+
+struct Outcome {
+  std::vector<Placement> placements;
+  // When a task could not be placed: why each instance could not take it.
+  std::vector<Failure> failures;
+};
+
+// Host ports handed out for hostPort 0, as the ECS agent's default range.
+inline constexpr std::uint16_t kEphemeralPortFirst = 49153;
+inline constexpr std::uint16_t kEphemeralPortLast = 65535;
+
+// RunTask: places up to count tasks on the best candidates. Without
+// strategies, binpack on memory.
+Outcome place(std::vector<Candidate>& candidates, const TaskDemand& demand, int count,
+              const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
+              std::mt19937_64& random);
+
+// StartTask: one task on each candidate that can take it.
+Outcome placeOnEach(std::vector<Candidate>& candidates, const TaskDemand& demand);
+
+// Why the candidate cannot take the task (nullopt: it can), and on success
+// the resources it would hold there. Exposed for tests.
+struct Fit {
+  std::optional<std::string> rejection;
+  Resources held;
+};
+Fit fit(const Candidate& candidate, const TaskDemand& demand,
+        const std::vector<Constraint>& constraints);
+
+}  // namespace ecsd::scheduler

@@ -1,0 +1,54 @@
+#include "operations/agent_bridge.h"
+
+#include <spdlog/spdlog.h>
+
+#include "dispatch/payload.h"
+#include "ecsd/errors.h"
+
+namespace ecsd::operations {
+
+bool AgentBridge::connected(const std::string& instanceId) const {
+  return sessions_ && sessions_->connected(instanceId);
+}
+
+void AgentBridge::deliver(const std::string& instanceId, nlohmann::json tasks) {
+  if (sessions_) sessions_->deliver(instanceId, std::move(tasks));
+}
+
+Result<std::string> AgentBridge::instanceForSession(std::string_view clusterArn,
+                                                    std::string_view containerInstanceArn) {
+  auto cluster = arns_.clusterName(clusterArn);
+  if (!cluster) return cluster.error();
+  const auto id = arns_.resourceId(containerInstanceArn, "container-instance");
+  return state_.read([&](const Data& data) -> Result<std::string> {
+    const ContainerInstance* instance = id ? data.instance(*id) : nullptr;
+    if (!instance || instance->cluster != *cluster || instance->status == "INACTIVE") {
+      return errors::invalidParameter("Container instance " + std::string(containerInstanceArn) +
+                                      " is not registered in cluster " + *cluster + ".");
+    }
+    return instance->id;
+  });
+}
+
+nlohmann::json AgentBridge::tasksFor(const std::string& instanceId) {
+  return state_.read([&](const Data& data) {
+    nlohmann::json tasks = nlohmann::json::array();
+    const ContainerInstance* instance = data.instance(instanceId);
+    if (!instance) return tasks;
+    for (const auto& id : data.taskIds(instance->cluster)) {
+      const Task& task = *data.task(id);
+      if (task.containerInstanceId != instanceId || !task.live()) continue;
+      if (const TaskDefinition* definition = data.taskDefinition(task.family, task.revision)) {
+        tasks.push_back(dispatch::payloadTask(task, *definition));
+      }
+    }
+    return tasks;
+  });
+}
+
+void AgentBridge::agentConnectivityChanged(const std::string& instanceId, bool connected) {
+  spdlog::info("msg=\"agent connectivity\" container_instance={} connected={}", instanceId,
+               connected);
+}
+
+}  // namespace ecsd::operations

@@ -1,0 +1,42 @@
+// Joins the control plane and the agent sessions: operations ask it who is
+// connected and hand it tasks to deliver; sessions ask it which instance a
+// session is for and what tasks to send on connect.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "dispatch/agent_sessions.h"
+#include "ecsd/domain/arn.h"
+#include "ecsd/state/state.h"
+#include "operations/agents.h"
+
+namespace ecsd::operations {
+
+class AgentBridge final : public Agents, public dispatch::ControlPlane {
+ public:
+  AgentBridge(State& state, const ArnFactory& arns) : state_(state), arns_(arns) {}
+
+  // Both are set once during start-up, before requests are served.
+  void attach(dispatch::AgentSessions& sessions) { sessions_ = &sessions; }
+  void setPollEndpoint(std::string url) { pollEndpoint_ = std::move(url); }
+
+  // Agents
+  bool connected(const std::string& instanceId) const override;
+  void deliver(const std::string& instanceId, nlohmann::json tasks) override;
+  std::string pollEndpoint() const override { return pollEndpoint_; }
+
+  // dispatch::ControlPlane
+  Result<std::string> instanceForSession(std::string_view clusterArn,
+                                         std::string_view containerInstanceArn) override;
+  nlohmann::json tasksFor(const std::string& instanceId) override;
+  void agentConnectivityChanged(const std::string& instanceId, bool connected) override;
+
+ private:
+  State& state_;
+  const ArnFactory& arns_;
+  dispatch::AgentSessions* sessions_ = nullptr;
+  std::string pollEndpoint_;
+};
+
+}  // namespace ecsd::operations

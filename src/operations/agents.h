@@ -1,0 +1,21 @@
+// How operations reach the agents: who is connected, and delivery of tasks
+// once their write has committed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ecsd::operations {
+
+class Agents {
+ public:
+  virtual ~Agents() = default;
+  virtual bool connected(const std::string& instanceId) const = 0;
+  // Sends PayloadMessage "tasks" entries to the instance's agent (now, or when
+  // it connects again). Call only after the change is committed.
+  virtual void deliver(const std::string& instanceId, nlohmann::json tasks) = 0;
+  // DiscoverPollEndpoint's answer: where agents open their session.
+  virtual std::string pollEndpoint() const = 0;
+};
+
+}  // namespace ecsd::operations

@@ -1,0 +1,14 @@
+// Sending tasks to their agents once a write has committed.
+#pragma once
+
+#include <vector>
+
+#include "ecsd/domain/task.h"
+#include "operations/router.h"
+
+namespace ecsd::operations {
+
+// Delivers each task (with its definition) to its instance's agent.
+void deliverTasks(const Services& services, const std::vector<Task>& tasks);
+
+}  // namespace ecsd::operations

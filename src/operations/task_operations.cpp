@@ -1,0 +1,283 @@
+// RunTask, StartTask, StopTask, ListTasks, DescribeTasks.
+#include <random>
+
+#include "crypto/crypto.h"
+#include "ecsd/domain/task_lifecycle.h"
+#include "ecsd/errors.h"
+#include "operations/delivery.h"
+#include "operations/lookups.h"
+#include "operations/pagination.h"
+#include "operations/render.h"
+#include "operations/router.h"
+#include "operations/task_plan.h"
+
+namespace ecsd::operations {
+
+namespace {
+
+using nlohmann::json;
+using protocol::ApiError;
+using protocol::CallContext;
+using protocol::orThrow;
+using protocol::RequestReader;
+
+// What RunTask and StartTask share: which definition, with what, for whom.
+struct TaskRequest {
+  std::string cluster;
+  TaskDefinitionReference definition;
+  json overrides;
+  std::string group;  // "" until the definition is known
+  std::string startedBy;
+  Tags tags;
+};
+
+TaskRequest readTaskRequest(const Services& s, const RequestReader& in) {
+  TaskRequest request;
+  request.cluster = clusterName(s.arns, in);
+  request.definition = orThrow(s.arns.taskDefinitionReference(in.requiredString("taskDefinition")));
+  request.overrides = in.optObject("overrides");
+  if (request.overrides.is_null()) request.overrides = json::object();
+  request.group = in.optString("group").value_or("");
+  request.startedBy = in.optString("startedBy").value_or("");
+  if (request.startedBy.size() > 128) {
+    throw ApiError(errors::invalidParameter("startedBy is at most 128 characters."));
+  }
+  request.tags = in.tags("tags");
+  return request;
+}
+
+const TaskDefinition& activeDefinition(const StateView& view, const TaskRequest& request) {
+  const TaskDefinition* definition =
+      resolveTaskDefinition(view, request.definition.family, request.definition.revision);
+  if (!definition) throw ApiError(errors::client("Unable to find task definition."));
+  if (definition->status != "ACTIVE") throw ApiError(errors::client("TaskDefinition is inactive"));
+  return *definition;
+}
+
+std::vector<scheduler::Candidate> candidates(const Services& s, const StateView& view,
+                                             const std::vector<std::string>& instanceIds) {
+  std::vector<scheduler::Candidate> out;
+  out.reserve(instanceIds.size());
+  for (const auto& id : instanceIds) {
+    out.push_back({view.instance(id), s.agents.connected(id), view.usage(id)});
+  }
+  return out;
+}
+
+// Creates the tasks of a placement outcome in the draft.
+std::vector<Task> createTasks(const Services& s, Draft& draft, const TaskRequest& request,
+                              const TaskDefinition& definition, const TaskPlan& plan,
+                              const std::vector<scheduler::Candidate>& placed,
+                              const scheduler::Outcome& outcome) {
+  std::vector<Task> tasks;
+  for (const auto& placement : outcome.placements) {
+    Task task;
+    task.id = crypto::hex(crypto::randomBytes(16));
+    task.arn = s.arns.task(request.cluster, task.id);
+    task.cluster = request.cluster;
+    task.containerInstanceId = placed[placement.candidate].instance->id;
+    task.taskDefinitionArn = definition.arn;
+    task.family = definition.family;
+    task.revision = definition.revision;
+    task.overrides = request.overrides;
+    task.containers = plan.containers;
+    for (auto& c : task.containers) {
+      c.arn = s.arns.container(request.cluster, task.id, crypto::uuid4());
+    }
+    task.group = plan.demand.group;
+    task.startedBy = request.startedBy;
+    task.cpu = plan.cpu;
+    task.memory = plan.memory;
+    task.createdAt = s.clock.epochSeconds();
+    task.tags = request.tags;
+    task.held = placement.held;
+    draft.put(task);
+    tasks.push_back(std::move(task));
+  }
+  return tasks;
+}
+
+json tasksOutput(const Services& s, const StateView& view, const std::vector<Task>& tasks,
+                 const std::vector<scheduler::Failure>& failures) {
+  json output = {{"tasks", json::array()}, {"failures", json::array()}};
+  for (const auto& task : tasks) {
+    output["tasks"].push_back(
+        renderTask(task, s.arns, view.instance(task.containerInstanceId)->arn, false));
+  }
+  for (const auto& f : failures) output["failures"].push_back(failure(f.arn, f.reason));
+  return output;
+}
+
+json runTask(const Services& s, const CallContext&, const RequestReader& in) {
+  TaskRequest request = readTaskRequest(s, in);
+  const int count = in.optInt("count", 1, 10).value_or(1);
+  if (auto launchType = in.optString("launchType"); launchType && *launchType != "EC2") {
+    throw ApiError(errors::invalidParameter(
+        "ecsd places tasks on registered container instances: launchType must be EC2, not " +
+        *launchType + "."));
+  }
+  if (!in.list("capacityProviderStrategy").empty()) {
+    throw ApiError(errors::unsupportedFeature("ecsd does not support capacity providers yet."));
+  }
+  const auto constraints = orThrow(scheduler::parseConstraints(in.list("placementConstraints")));
+  const auto strategies = orThrow(scheduler::parseStrategies(in.list("placementStrategy")));
+  const auto token = in.optString("clientToken");
+  std::vector<Task> created;
+  json output = orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+    const std::string key = token ? "RunTask:" + request.cluster + ":" + *token : "";
+    if (token) {
+      if (auto answer = draft.idempotentAnswer(key)) return json::parse(*answer);
+    }
+    activeCluster(draft, request.cluster);
+    const TaskDefinition& definition = activeDefinition(draft, request);
+    if (request.group.empty()) request.group = "family:" + definition.family;
+    const TaskPlan plan = planTask(definition, request.overrides, request.group);
+    auto pool = candidates(s, draft, draft.instanceIds(request.cluster));
+    if (pool.empty()) {
+      return errors::invalidParameter("No Container Instances were found in your cluster.");
+    }
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    const auto outcome =
+        scheduler::place(pool, plan.demand, count, constraints, strategies, random);
+    created = createTasks(s, draft, request, definition, plan, pool, outcome);
+    json answer = tasksOutput(s, draft, created, outcome.failures);
+    if (token) draft.recordAnswer(key, answer.dump());
+    return answer;
+  }));
+  deliverTasks(s, created);
+  return output;
+}
+
+json startTask(const Services& s, const CallContext&, const RequestReader& in) {
+  TaskRequest request = readTaskRequest(s, in);
+  const auto references = in.stringList("containerInstances");
+  if (references.empty() || references.size() > 10) {
+    throw ApiError(errors::invalidParameter("containerInstances must name 1 to 10 instances."));
+  }
+  std::vector<Task> created;
+  json output = orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+    activeCluster(draft, request.cluster);
+    const TaskDefinition& definition = activeDefinition(draft, request);
+    if (request.group.empty()) request.group = "family:" + definition.family;
+    const TaskPlan plan = planTask(definition, request.overrides, request.group);
+    std::vector<std::string> ids;
+    std::vector<scheduler::Failure> missing;
+    for (const auto& reference : references) {
+      const ContainerInstance* instance = findInstance(draft, s.arns, request.cluster, reference);
+      if (instance && instance->status != "INACTIVE") {
+        ids.push_back(instance->id);
+      } else {
+        missing.push_back({reference, "MISSING"});
+      }
+    }
+    auto pool = candidates(s, draft, ids);
+    auto outcome = scheduler::placeOnEach(pool, plan.demand);
+    outcome.failures.insert(outcome.failures.end(), missing.begin(), missing.end());
+    created = createTasks(s, draft, request, definition, plan, pool, outcome);
+    return tasksOutput(s, draft, created, outcome.failures);
+  }));
+  deliverTasks(s, created);
+  return output;
+}
+
+json stopTask(const Services& s, const CallContext&, const RequestReader& in) {
+  const std::string cluster = clusterName(s.arns, in);
+  const std::string reference = in.requiredString("task");
+  const std::string reason = in.optString("reason").value_or("Task stopped by user");
+  Task stopping;
+  json output = orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+    activeCluster(draft, cluster);
+    const Task* found = findTask(draft, s.arns, cluster, reference);
+    if (!found) return errors::invalidParameter("The referenced task was not found.");
+    stopping = *found;
+    const double now = s.clock.epochSeconds();
+    if (requestStop(stopping, reason, "UserInitiated", now)) {
+      // With its instance gone there is no agent to report STOPPED: it is.
+      const ContainerInstance* instance = draft.instance(stopping.containerInstanceId);
+      if (!instance || instance->status == "INACTIVE") markStopped(stopping, now);
+      draft.put(stopping);
+    }
+    return json{{"task", renderTask(stopping, s.arns,
+                                    draft.instance(stopping.containerInstanceId)->arn, false)}};
+  }));
+  if (stopping.live()) deliverTasks(s, {stopping});
+  return output;
+}
+
+json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
+  const std::string cluster = clusterName(s.arns, in);
+  const auto instanceReference = in.optString("containerInstance");
+  const auto family = in.optString("family");
+  const auto startedBy = in.optString("startedBy");
+  const auto service = in.optString("serviceName");
+  const std::string desired =
+      in.optEnum("desiredStatus", {"RUNNING", "PENDING", "STOPPED"}).value_or("RUNNING");
+  const auto launchType =
+      in.optEnum("launchType", {"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"});
+  std::vector<Listed> items = s.state.read([&](const Data& data) {
+    activeCluster(data, cluster);
+    std::vector<Listed> out;
+    std::optional<std::string> instanceId;
+    if (instanceReference) {
+      const ContainerInstance* instance = findInstance(data, s.arns, cluster, *instanceReference);
+      if (!instance) throw ApiError(errors::invalidParameter("Container instance not found."));
+      instanceId = instance->id;
+    }
+    // Services are not modelled yet: a service has no tasks.
+    if (service || (launchType && *launchType != "EC2")) return out;
+    for (const auto& id : data.taskIds(cluster)) {
+      const Task& task = *data.task(id);
+      if (instanceId && task.containerInstanceId != *instanceId) continue;
+      if (family && task.family != *family) continue;
+      if (startedBy && task.startedBy != *startedBy) continue;
+      // PENDING here means "desired RUNNING and not yet running", as in ECS.
+      const bool matches = desired == "PENDING"
+                               ? task.desiredStatus == "RUNNING" && task.lastStatus == "PENDING"
+                               : task.desiredStatus == desired;
+      if (matches) out.push_back({task.arn, task.arn});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Listed& a, const Listed& b) { return a.key < b.key; });
+    return out;
+  });
+  json output = json::object();
+  addPage(output, "taskArns", paginate(items, in));
+  return output;
+}
+
+json describeTasks(const Services& s, const CallContext&, const RequestReader& in) {
+  const std::string cluster = clusterName(s.arns, in);
+  const auto references = in.stringList("tasks");
+  if (references.empty() || references.size() > 100) {
+    throw ApiError(errors::invalidParameter("tasks must name 1 to 100 tasks."));
+  }
+  const auto include = in.enumList("include", {"TAGS"});
+  const bool withTags = !include.empty();
+  return s.state.read([&](const Data& data) {
+    activeCluster(data, cluster);
+    json output = {{"tasks", json::array()}, {"failures", json::array()}};
+    for (const auto& reference : references) {
+      if (const Task* task = findTask(data, s.arns, cluster, reference)) {
+        output["tasks"].push_back(
+            renderTask(*task, s.arns, data.instance(task->containerInstanceId)->arn, withTags));
+      } else {
+        const bool isArn = reference.starts_with("arn:");
+        output["failures"].push_back(
+            failure(isArn ? reference : s.arns.task(cluster, reference), "MISSING"));
+      }
+    }
+    return output;
+  });
+}
+
+}  // namespace
+
+void addTaskOperations(Router& router) {
+  router.add("RunTask", runTask);
+  router.add("StartTask", startTask);
+  router.add("StopTask", stopTask);
+  router.add("ListTasks", listTasks);
+  router.add("DescribeTasks", describeTasks);
+}
+
+}  // namespace ecsd::operations

@@ -1,0 +1,104 @@
+#include "operations/task_plan.h"
+
+#include "ecsd/domain/task_definition_spec.h"
+#include "ecsd/errors.h"
+#include "protocol/request_reader.h"
+
+namespace ecsd::operations {
+
+namespace {
+
+using nlohmann::json;
+using protocol::ApiError;
+
+const json* overrideFor(const json& overrides, const std::string& name) {
+  for (const auto& o : overrides.value("containerOverrides", json::array())) {
+    if (o.is_object() && o.value("name", "") == name) return &o;
+  }
+  return nullptr;
+}
+
+std::optional<std::int64_t> number(const json& source, const char* member) {
+  const auto it = source.find(member);
+  if (it == source.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer() || it->get<std::int64_t>() < 0) {
+    throw ApiError(errors::invalidParameter(std::string(member) +
+                                            " overrides must be non-negative integers."));
+  }
+  return it->get<std::int64_t>();
+}
+
+void checkOverrideNames(const json& overrides, const json& definitions) {
+  for (const auto& o : overrides.value("containerOverrides", json::array())) {
+    const std::string name = o.is_object() ? o.value("name", "") : "";
+    const bool known = std::any_of(definitions.begin(), definitions.end(),
+                                   [&](const json& c) { return c.value("name", "") == name; });
+    if (!known) {
+      throw ApiError(errors::invalidParameter("Override for container named " + name +
+                                              " is not a container in the TaskDefinition."));
+    }
+  }
+}
+
+void addPorts(scheduler::TaskDemand& demand, const json& container, const std::string& mode) {
+  if (mode == "awsvpc" || mode == "none") return;  // no host ports taken
+  for (const auto& mapping : container.value("portMappings", json::array())) {
+    if (!mapping.contains("containerPort")) continue;  // port ranges are not placed yet
+    const int containerPort = mapping["containerPort"];
+    const int hostPort = mode == "host" ? containerPort : mapping.value("hostPort", 0);
+    demand.ports.push_back(
+        {static_cast<std::uint16_t>(hostPort), mapping.value("protocol", "tcp") == "udp"});
+  }
+}
+
+std::string taskLevel(const json& overrides, const json& body, const char* member) {
+  if (overrides.contains(member) && overrides[member].is_string()) return overrides[member];
+  return body.value(member, "");
+}
+
+}  // namespace
+
+TaskPlan planTask(const TaskDefinition& definition, const json& overrides,
+                  const std::string& group) {
+  const json& body = definition.body;
+  const json& definitions = body.at("containerDefinitions");
+  checkOverrideNames(overrides, definitions);
+  const std::string mode = body.value("networkMode", "bridge");
+  TaskPlan plan;
+  plan.demand.group = group;
+  for (const auto& c : definitions) {
+    const json* o = overrideFor(overrides, c.at("name"));
+    const json& source = o ? *o : json::object();
+    TaskContainer container;
+    container.name = c.at("name");
+    container.image = c.at("image");
+    container.essential = c.value("essential", true);
+    container.cpu = number(source, "cpu").value_or(c.value("cpu", 0L));
+    container.memory = number(source, "memory");
+    if (!container.memory && c.contains("memory"))
+      container.memory = c["memory"].get<std::int64_t>();
+    container.memoryReservation = number(source, "memoryReservation");
+    if (!container.memoryReservation && c.contains("memoryReservation")) {
+      container.memoryReservation = c["memoryReservation"].get<std::int64_t>();
+    }
+    plan.demand.cpu += container.cpu;
+    plan.demand.memory += container.memoryReservation.value_or(container.memory.value_or(0));
+    addPorts(plan.demand, c, mode);
+    plan.containers.push_back(std::move(container));
+  }
+  plan.cpu = taskLevel(overrides, body, "cpu");
+  plan.memory = taskLevel(overrides, body, "memory");
+  if (!plan.cpu.empty()) {
+    const auto units = parseTaskCpu(plan.cpu);
+    if (!units) throw ApiError(errors::invalidParameter("Invalid task cpu: " + plan.cpu));
+    plan.demand.cpu = *units;
+  }
+  if (!plan.memory.empty()) {
+    const auto mib = parseTaskMemory(plan.memory);
+    if (!mib) throw ApiError(errors::invalidParameter("Invalid task memory: " + plan.memory));
+    plan.demand.memory = *mib;
+  }
+  return plan;
+}
+
+}  // namespace ecsd::operations

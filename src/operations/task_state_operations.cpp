@@ -1,0 +1,159 @@
+// SubmitTaskStateChange and SubmitContainerStateChange: what agents report
+// moves tasks PENDING -> RUNNING -> STOPPED. STOPPED releases the task's
+// resources in the same transaction that records it; an essential container
+// stopping asks its task to stop.
+#include "ecsd/domain/task_lifecycle.h"
+#include "ecsd/errors.h"
+#include "operations/delivery.h"
+#include "operations/lookups.h"
+#include "operations/router.h"
+
+namespace ecsd::operations {
+
+namespace {
+
+using nlohmann::json;
+using protocol::ApiError;
+using protocol::CallContext;
+using protocol::orThrow;
+using protocol::RequestReader;
+
+void checkStatus(const std::string& status) {
+  if (statusRank(status) < 0) {
+    throw ApiError(errors::invalidParameter("Invalid status: '" + status +
+                                            "'. Valid values: PENDING, RUNNING, STOPPED."));
+  }
+}
+
+// Bound host ports become part of what the task holds (a dynamic port may
+// differ from the one placement reserved; both stay held until STOPPED).
+void holdBoundPorts(Task& task, const json& bindings) {
+  for (const auto& binding : bindings) {
+    if (!binding.is_object() || !binding.value("hostPort", json()).is_number_integer()) continue;
+    const int port = binding["hostPort"];
+    if (port <= 0 || port > 65535) continue;
+    PortList& ports =
+        binding.value("protocol", "tcp") == "udp" ? task.held.udpPorts : task.held.tcpPorts;
+    const auto p = static_cast<std::uint16_t>(port);
+    if (!std::binary_search(ports.begin(), ports.end(), p)) {
+      ports.insert(std::upper_bound(ports.begin(), ports.end(), p), p);
+    }
+  }
+}
+
+// One container's reported change: {containerName, status, exitCode, reason, networkBindings}.
+void applyContainerChange(Task& task, const json& change) {
+  const std::string name = change.value("containerName", "");
+  auto container = std::find_if(task.containers.begin(), task.containers.end(),
+                                [&](const TaskContainer& c) { return c.name == name; });
+  if (container == task.containers.end()) {
+    throw ApiError(
+        errors::invalidParameter("Task " + task.arn + " has no container named '" + name + "'."));
+  }
+  if (auto status = change.value("status", json()); status.is_string()) {
+    checkStatus(status);
+    if (statusRank(status) > statusRank(container->lastStatus)) container->lastStatus = status;
+  }
+  if (auto exitCode = change.value("exitCode", json()); exitCode.is_number_integer()) {
+    container->exitCode = exitCode.get<int>();
+  }
+  if (auto reason = change.value("reason", json()); reason.is_string()) container->reason = reason;
+  if (auto bindings = change.value("networkBindings", json()); bindings.is_array()) {
+    container->networkBindings = bindings;
+    holdBoundPorts(task, bindings);
+  }
+  ++task.version;
+}
+
+// What follows from the containers: an essential one stopped asks the task to
+// stop; all of them stopped means the task is.
+void settle(Task& task, double now) {
+  for (const auto& c : task.containers) {
+    if (c.essential && c.lastStatus == "STOPPED") {
+      requestStop(task, "Essential container in task exited", "EssentialContainerExited", now);
+    }
+  }
+  const bool allStopped =
+      std::all_of(task.containers.begin(), task.containers.end(),
+                  [](const TaskContainer& c) { return c.lastStatus == "STOPPED"; });
+  if (allStopped) advanceStatus(task, "STOPPED", now);
+}
+
+std::optional<double> timestamp(const RequestReader& in, const char* member) {
+  const json& value = in.raw().value(member, json());
+  if (value.is_null()) return std::nullopt;
+  if (!value.is_number())
+    throw ApiError(errors::serialization(std::string(member) + " must be a timestamp"));
+  return value.get<double>();
+}
+
+// Finds the task, lets change() update a copy, settles it, commits, and sends
+// it back to its agent when it now has to stop.
+template <class Change>
+json report(const Services& s, const RequestReader& in, Change change) {
+  const std::string cluster = clusterName(s.arns, in);
+  const std::string reference = in.requiredString("task");
+  Task task;
+  bool mustStop = false;
+  orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+    const Task* found = findTask(draft, s.arns, cluster, reference);
+    if (!found) return errors::invalidParameter("The referenced task was not found.");
+    task = *found;
+    const bool wasRunningDesired = task.desiredStatus == "RUNNING";
+    const double now = s.clock.epochSeconds();
+    change(task, now);
+    settle(task, now);
+    mustStop = wasRunningDesired && task.desiredStatus == "STOPPED" && task.live();
+    draft.put(task);
+    return json::object();
+  }));
+  if (mustStop) deliverTasks(s, {task});
+  return {{"acknowledgment", "ACK"}};
+}
+
+json submitTaskStateChange(const Services& s, const CallContext&, const RequestReader& in) {
+  const auto status = in.optString("status");
+  if (status) checkStatus(*status);
+  const auto reason = in.optString("reason");
+  const json containers = in.list("containers");
+  const auto pullStartedAt = timestamp(in, "pullStartedAt");
+  const auto pullStoppedAt = timestamp(in, "pullStoppedAt");
+  const auto executionStoppedAt = timestamp(in, "executionStoppedAt");
+  return report(s, in, [&](Task& task, double now) {
+    for (const auto& change : containers) applyContainerChange(task, change);
+    if (pullStartedAt) task.pullStartedAt = pullStartedAt;
+    if (pullStoppedAt) task.pullStoppedAt = pullStoppedAt;
+    if (executionStoppedAt) task.executionStoppedAt = executionStoppedAt;
+    if (!status) return;
+    if (*status == "STOPPED") {
+      if (reason && task.stoppedReason.empty()) task.stoppedReason = *reason;
+      if (task.stopCode.empty()) {
+        task.stopCode =
+            task.lastStatus == "PENDING" ? "TaskFailedToStart" : "EssentialContainerExited";
+      }
+      for (auto& c : task.containers) c.lastStatus = "STOPPED";
+    }
+    advanceStatus(task, *status, now);
+  });
+}
+
+json submitContainerStateChange(const Services& s, const CallContext&, const RequestReader& in) {
+  json change = {{"containerName", in.requiredString("containerName")}};
+  for (const char* member : {"status", "exitCode", "reason", "networkBindings"}) {
+    if (in.has(member)) change[member] = in.raw()[member];
+  }
+  return report(s, in, [&](Task& task, double now) {
+    applyContainerChange(task, change);
+    // A running container means its task has started.
+    if (change.value("status", "") == "RUNNING") advanceStatus(task, "RUNNING", now);
+  });
+}
+
+}  // namespace
+
+void addTaskStateOperations(Router& router) {
+  router.add("SubmitTaskStateChange", submitTaskStateChange);
+  router.add("SubmitContainerStateChange", submitContainerStateChange);
+}
+
+}  // namespace ecsd::operations

@@ -1,0 +1,74 @@
+// Feasibility: can this instance take this task, and if not, why (the reason
+// RunTask's failures show).
+#include <algorithm>
+
+#include "ecsd/scheduler/placement.h"
+#include "scheduler/instance_target.h"
+
+namespace ecsd::scheduler {
+
+namespace {
+
+bool portFree(std::uint16_t port, const PortList& reserved,
+              const std::map<std::uint16_t, int>& held, const PortList& taken) {
+  return !std::binary_search(reserved.begin(), reserved.end(), port) && !held.contains(port) &&
+         std::find(taken.begin(), taken.end(), port) == taken.end();
+}
+
+// Chooses the host ports of the task: static ones must be free, dynamic ones
+// get the lowest free port of the ephemeral range. nullopt: they do not fit.
+std::optional<Resources> assignPorts(const Candidate& c, const TaskDemand& demand) {
+  Resources held{demand.cpu, demand.memory, {}, {}};
+  for (const auto& port : demand.ports) {
+    PortList& taken = port.udp ? held.udpPorts : held.tcpPorts;
+    const PortList& reserved =
+        port.udp ? c.instance->registered.udpPorts : c.instance->registered.tcpPorts;
+    const auto& used = port.udp ? c.usage.udpPorts : c.usage.tcpPorts;
+    std::optional<std::uint16_t> chosen;
+    if (port.hostPort != 0) {
+      if (portFree(port.hostPort, reserved, used, taken)) chosen = port.hostPort;
+    } else {
+      for (unsigned p = kEphemeralPortFirst; p <= kEphemeralPortLast && !chosen; ++p) {
+        const auto candidate = static_cast<std::uint16_t>(p);
+        if (portFree(candidate, reserved, used, taken)) chosen = candidate;
+      }
+    }
+    if (!chosen) return std::nullopt;
+    taken.push_back(*chosen);
+  }
+  std::sort(held.tcpPorts.begin(), held.tcpPorts.end());
+  std::sort(held.udpPorts.begin(), held.udpPorts.end());
+  return held;
+}
+
+std::optional<std::string> constraintRejection(const Candidate& c, const TaskDemand& demand,
+                                               const std::vector<Constraint>& constraints) {
+  for (const auto& constraint : constraints) {
+    if (constraint.type == Constraint::Type::DistinctInstance) {
+      const auto group = c.usage.groups.find(demand.group);
+      if (group != c.usage.groups.end() && group->second > 0) {
+        return "DistinctInstance placement constraint unsatisfied";
+      }
+    } else if (!constraint.expression->matches(
+                   InstanceTarget(*c.instance, c.agentConnected, c.usage))) {
+      return "MemberOf placement constraint unsatisfied";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Fit fit(const Candidate& c, const TaskDemand& demand, const std::vector<Constraint>& constraints) {
+  const ContainerInstance& instance = *c.instance;
+  if (instance.status != "ACTIVE") return {instance.status, {}};  // DRAINING takes no new tasks
+  if (!c.agentConnected) return {"AGENT", {}};
+  if (instance.registered.cpu - c.usage.cpu < demand.cpu) return {"RESOURCE:CPU", {}};
+  if (instance.registered.memory - c.usage.memory < demand.memory) return {"RESOURCE:MEMORY", {}};
+  auto held = assignPorts(c, demand);
+  if (!held) return {"RESOURCE:PORTS", {}};
+  if (auto rejection = constraintRejection(c, demand, constraints)) return {rejection, {}};
+  return {std::nullopt, std::move(*held)};
+}
+
+}  // namespace ecsd::scheduler

@@ -1,0 +1,377 @@
+// Container instances and tasks through the router: the seed's walkthrough,
+// lifecycle, failures, and a randomized run that checks the accounting after
+// every operation.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "operations/maintenance.h"
+#include "support/router_fixture.h"
+
+namespace ecsd::operations {
+namespace {
+
+using nlohmann::json;
+
+json resources(int cpu, int memory,
+               std::vector<std::string> ports = {"22", "2375", "2376", "51678"}) {
+  return json::array(
+      {{{"name", "CPU"}, {"type", "INTEGER"}, {"integerValue", cpu}},
+       {{"name", "MEMORY"}, {"type", "INTEGER"}, {"integerValue", memory}},
+       {{"name", "PORTS"}, {"type", "STRINGSET"}, {"stringSetValue", ports}},
+       {{"name", "PORTS_UDP"}, {"type", "STRINGSET"}, {"stringSetValue", json::array()}}});
+}
+
+json wordpress() {
+  std::ifstream in(std::string(ECSD_SOURCE_DIR) + "/docs/examples/wordpress.json");
+  return json::parse(in);
+}
+
+// "f0", "f1", ...: built with append, which GCC 12's -Wrestrict does not misread.
+std::string family(int n) {
+  std::string name = "f";
+  name.append(std::to_string(n));
+  return name;
+}
+
+class TaskOperationsTest : public test_support::RouterFixture {
+ protected:
+  TaskOperationsTest() {
+    ok("CreateCluster", {{"clusterName", "demo"}});
+    ok("RegisterTaskDefinition", {{"family", "wordpress"}, {"containerDefinitions", wordpress()}});
+  }
+
+  std::string registerInstance(int cpu, int memory,
+                               std::vector<std::string> ports = {"22", "2375", "2376", "51678"}) {
+    return ok(
+        "RegisterContainerInstance",
+        {{"cluster", "demo"},
+         {"totalResources", resources(cpu, memory, std::move(ports))},
+         {"instanceIdentityDocument",
+          R"({"instanceId":"i-0123","availabilityZone":"us-east-1a","instanceType":"t2.small"})"}})
+        ["containerInstance"]["containerInstanceArn"];
+  }
+
+  json describeInstance(const std::string& arn) {
+    return ok("DescribeContainerInstances",
+              {{"cluster", "demo"}, {"containerInstances", {arn}}})["containerInstances"][0];
+  }
+
+  static json resource(const json& instance, const char* which, const char* name) {
+    for (const auto& r : instance[which]) {
+      if (r["name"] == name) return r;
+    }
+    return nullptr;
+  }
+
+  json runTask(json extra = json::object()) {
+    json input = {{"cluster", "demo"}, {"taskDefinition", "wordpress"}};
+    input.update(extra);
+    return ok("RunTask", input);
+  }
+
+  void report(const std::string& taskArn, const std::string& status) {
+    ok("SubmitTaskStateChange", {{"cluster", "demo"}, {"task", taskArn}, {"status", status}});
+  }
+
+  void expectAccountingHolds() {
+    EXPECT_EQ(state_->checkAccounting(), std::vector<std::string>{});
+    state_->read([&](const Data& data) {
+      for (const auto& [id, instance] : data.instances) {
+        const Remaining remaining = remainingOf(instance, data.usage(id));
+        EXPECT_GE(remaining.cpu, 0) << id;
+        EXPECT_GE(remaining.memory, 0) << id;
+        for (const auto& [port, holders] : data.usage(id).tcpPorts) {
+          EXPECT_EQ(holders, 1) << "port " << port << " on " << id;
+          EXPECT_FALSE(std::binary_search(instance.registered.tcpPorts.begin(),
+                                          instance.registered.tcpPorts.end(), port));
+        }
+      }
+      return 0;
+    });
+  }
+};
+
+TEST_F(TaskOperationsTest, SeedWalkthrough) {
+  const auto a = registerInstance(1024, 2004);
+  const auto b = registerInstance(1024, 2004);
+  const json described = describeInstance(a);
+  EXPECT_EQ(described["status"], "ACTIVE");
+  EXPECT_EQ(described["agentConnected"], true);
+  EXPECT_EQ(described["registeredResources"], described["remainingResources"]);
+  EXPECT_EQ(resource(described, "registeredResources", "CPU")["integerValue"], 1024);
+  EXPECT_EQ(described["ec2InstanceId"], "i-0123");
+
+  json run = runTask();
+  EXPECT_TRUE(run["tasks"].empty());
+  ASSERT_EQ(run["failures"].size(), 2u);
+  for (const auto& f : run["failures"]) EXPECT_EQ(f["reason"], "RESOURCE:MEMORY");
+
+  const auto big = registerInstance(1024, 4096);
+  run = runTask();
+  ASSERT_EQ(run["tasks"].size(), 1u);
+  const json task = run["tasks"][0];
+  EXPECT_EQ(task["containerInstanceArn"], big);
+  EXPECT_EQ(task["lastStatus"], "PENDING");
+  EXPECT_EQ(task["desiredStatus"], "RUNNING");
+  EXPECT_EQ(task["group"], "family:wordpress");
+  EXPECT_EQ(task["containers"].size(), 2u);
+  json instance = describeInstance(big);
+  EXPECT_EQ(resource(instance, "remainingResources", "CPU")["integerValue"], 724);
+  EXPECT_EQ(resource(instance, "remainingResources", "MEMORY")["integerValue"], 1024);
+  EXPECT_EQ(resource(instance, "remainingResources", "PORTS")["stringSetValue"],
+            json({"22", "80", "2375", "2376", "51678"}));
+  EXPECT_EQ(instance["pendingTasksCount"], 1);
+  ASSERT_EQ(agents_.delivered.size(), 1u);
+  EXPECT_EQ(agents_.delivered[0].second[0]["arn"], task["taskArn"]);
+
+  report(task["taskArn"], "RUNNING");
+  json tasks = ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task["taskArn"]}}})["tasks"];
+  EXPECT_EQ(tasks[0]["lastStatus"], "RUNNING");
+  EXPECT_TRUE(tasks[0].contains("startedAt"));
+  EXPECT_EQ(describeInstance(big)["runningTasksCount"], 1);
+
+  ok("StopTask", {{"cluster", "demo"}, {"task", task["taskArn"]}, {"reason", "done"}});
+  // Held until the agent says STOPPED.
+  EXPECT_EQ(resource(describeInstance(big), "remainingResources", "MEMORY")["integerValue"], 1024);
+  EXPECT_EQ(agents_.delivered.back().second[0]["desiredStatus"], "STOPPED");
+  report(task["taskArn"], "STOPPED");
+  instance = describeInstance(big);
+  EXPECT_EQ(instance["registeredResources"], instance["remainingResources"]);
+  tasks = ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task["taskArn"]}}})["tasks"];
+  EXPECT_EQ(tasks[0]["stoppedReason"], "done");
+  EXPECT_EQ(tasks[0]["stopCode"], "UserInitiated");
+  (void)b;
+  expectAccountingHolds();
+}
+
+TEST_F(TaskOperationsTest, CountFivePlacesWhatFitsAndSaysWhy) {
+  registerInstance(1024, 2004);
+  registerInstance(1024, 4096);
+  const json run = runTask({{"count", 5}});
+  EXPECT_EQ(run["tasks"].size(), 1u);
+  ASSERT_EQ(run["failures"].size(), 2u);
+  // The second task needs port 80 too, which the first now holds.
+  std::multiset<std::string> reasons;
+  for (const auto& f : run["failures"]) reasons.insert(f["reason"]);
+  EXPECT_EQ(reasons, (std::multiset<std::string>{"RESOURCE:MEMORY", "RESOURCE:MEMORY"}));
+}
+
+TEST_F(TaskOperationsTest, DisconnectedAgentIsReasonAgent) {
+  const auto arn = registerInstance(4096, 8192);
+  agents_.allConnected = false;
+  const json run = runTask();
+  ASSERT_EQ(run["failures"].size(), 1u);
+  EXPECT_EQ(run["failures"][0]["reason"], "AGENT");
+  EXPECT_EQ(describeInstance(arn)["agentConnected"], false);
+}
+
+TEST_F(TaskOperationsTest, EmptyClusterIsInvalidParameter) {
+  EXPECT_EQ(fails("RunTask", {{"cluster", "demo"}, {"taskDefinition", "wordpress"}}),
+            "InvalidParameterException");
+  EXPECT_EQ(
+      fails("RunTask",
+            {{"cluster", "demo"}, {"taskDefinition", "wordpress"}, {"launchType", "FARGATE"}}),
+      "InvalidParameterException");
+}
+
+TEST_F(TaskOperationsTest, StartTaskOnNamedInstances) {
+  const auto small = registerInstance(1024, 2004);
+  const auto big = registerInstance(1024, 4096);
+  const json started = ok("StartTask", {{"cluster", "demo"},
+                                        {"taskDefinition", "wordpress:1"},
+                                        {"containerInstances", {small, big, "nope"}}});
+  ASSERT_EQ(started["tasks"].size(), 1u);
+  EXPECT_EQ(started["tasks"][0]["containerInstanceArn"], big);
+  ASSERT_EQ(started["failures"].size(), 2u);
+  EXPECT_EQ(started["failures"][0]["reason"], "RESOURCE:MEMORY");
+  EXPECT_EQ(started["failures"][1]["reason"], "MISSING");
+}
+
+TEST_F(TaskOperationsTest, DeregisterRefusedWhileTasksRunUnlessForced) {
+  const auto arn = registerInstance(1024, 4096);
+  const std::string task = runTask()["tasks"][0]["taskArn"];
+  EXPECT_EQ(fails("DeregisterContainerInstance", {{"cluster", "demo"}, {"containerInstance", arn}}),
+            "InvalidParameterException");
+  const json gone = ok("DeregisterContainerInstance",
+                       {{"cluster", "demo"}, {"containerInstance", arn}, {"force", true}});
+  EXPECT_EQ(gone["containerInstance"]["status"], "INACTIVE");
+  const json stopped = ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task}}})["tasks"][0];
+  EXPECT_EQ(stopped["lastStatus"], "STOPPED");
+  EXPECT_FALSE(stopped["stoppedReason"].get<std::string>().empty());
+  EXPECT_TRUE(ok("ListContainerInstances", {{"cluster", "demo"}})["containerInstanceArns"].empty());
+  expectAccountingHolds();
+}
+
+TEST_F(TaskOperationsTest, DrainingInstanceGetsNoNewTasks) {
+  const auto arn = registerInstance(4096, 8192);
+  ok("UpdateContainerInstancesState",
+     {{"cluster", "demo"}, {"containerInstances", {arn}}, {"status", "DRAINING"}});
+  EXPECT_EQ(runTask()["failures"][0]["reason"], "DRAINING");
+  ok("UpdateContainerInstancesState",
+     {{"cluster", "demo"}, {"containerInstances", {arn}}, {"status", "ACTIVE"}});
+  EXPECT_EQ(runTask()["tasks"].size(), 1u);
+}
+
+TEST_F(TaskOperationsTest, ClientTokenPlacesNothingTwice) {
+  // wordpress takes host port 80: one task per instance.
+  registerInstance(4096, 16384);
+  registerInstance(4096, 16384);
+  const json first = runTask({{"clientToken", "retry-1"}, {"count", 2}});
+  const json again = runTask({{"clientToken", "retry-1"}, {"count", 2}});
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].size(), 2u);
+}
+
+TEST_F(TaskOperationsTest, EssentialContainerStoppingStopsTheTask) {
+  registerInstance(4096, 8192);
+  const std::string task = runTask()["tasks"][0]["taskArn"];
+  report(task, "RUNNING");
+  ok("SubmitContainerStateChange", {{"cluster", "demo"},
+                                    {"task", task},
+                                    {"containerName", "mysql"},
+                                    {"status", "STOPPED"},
+                                    {"exitCode", 1},
+                                    {"reason", "crashed"}});
+  const json described = ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task}}})["tasks"][0];
+  EXPECT_EQ(described["desiredStatus"], "STOPPED");
+  EXPECT_EQ(described["stopCode"], "EssentialContainerExited");
+  EXPECT_EQ(described["containers"][1]["exitCode"], 1);
+  EXPECT_EQ(agents_.delivered.back().second[0]["desiredStatus"], "STOPPED");
+  // A non-essential container exiting changes nothing for the task.
+  const std::string other = runTask()["tasks"].empty() ? "" : "";
+  (void)other;
+}
+
+TEST_F(TaskOperationsTest, ListTasksHonoursEveryFilter) {
+  const auto a = registerInstance(4096, 8192);
+  registerInstance(4096, 8192, {"22"});
+  const std::string t1 = runTask({{"startedBy", "ci"}})["tasks"][0]["taskArn"];
+  const std::string t2 = runTask()["tasks"][0]["taskArn"];
+  ok("StopTask", {{"cluster", "demo"}, {"task", t2}});
+  const auto list = [&](json filter) {
+    filter["cluster"] = "demo";
+    return ok("ListTasks", filter)["taskArns"];
+  };
+  EXPECT_EQ(list({}), json({t1}));
+  EXPECT_EQ(list({{"desiredStatus", "STOPPED"}}), json({t2}));
+  EXPECT_EQ(list({{"startedBy", "ci"}}), json({t1}));
+  EXPECT_EQ(list({{"family", "other"}}), json::array());
+  EXPECT_EQ(list({{"family", "wordpress"}, {"desiredStatus", "PENDING"}}), json({t1}));
+  const std::string t1Instance = ok(
+      "DescribeTasks", {{"cluster", "demo"}, {"tasks", {t1}}})["tasks"][0]["containerInstanceArn"];
+  EXPECT_EQ(list({{"containerInstance", t1Instance}}), json({t1}));
+  (void)a;
+  const json missing = ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {"0123"}}});
+  EXPECT_EQ(missing["failures"][0]["reason"], "MISSING");
+}
+
+TEST_F(TaskOperationsTest, StoppedTasksArePurgedAfterRetention) {
+  registerInstance(4096, 8192);
+  const std::string task = runTask()["tasks"][0]["taskArn"];
+  report(task, "STOPPED");
+  ASSERT_TRUE(purgeStoppedTasks(*state_, clock_, std::chrono::hours(1)).ok());
+  EXPECT_EQ(ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task}}})["tasks"].size(), 1u);
+  clock_.time += std::chrono::hours(2);
+  EXPECT_EQ(*purgeStoppedTasks(*state_, clock_, std::chrono::hours(1)), 1);
+  EXPECT_EQ(ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task}}})["failures"].size(), 1u);
+}
+
+TEST_F(TaskOperationsTest, AttributesAndFilters) {
+  const auto a = registerInstance(4096, 8192);
+  const auto b = registerInstance(4096, 8192);
+  ok("PutAttributes", {{"cluster", "demo"},
+                       {"attributes", {{{"name", "stack"}, {"value", "prod"}, {"targetId", a}}}}});
+  const json listed = ok("ListAttributes", {{"cluster", "demo"},
+                                            {"targetType", "container-instance"},
+                                            {"attributeName", "stack"}})["attributes"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["targetId"], a);
+  EXPECT_EQ(
+      ok("ListContainerInstances",
+         {{"cluster", "demo"}, {"filter", "attribute:stack == prod"}})["containerInstanceArns"],
+      json({a}));
+  const json run = runTask({{"placementConstraints",
+                             {{{"type", "memberOf"}, {"expression", "attribute:stack == prod"}}}}});
+  EXPECT_EQ(run["tasks"][0]["containerInstanceArn"], a);
+  ok("DeleteAttributes",
+     {{"cluster", "demo"}, {"attributes", {{{"name", "stack"}, {"targetId", a}}}}});
+  EXPECT_TRUE(
+      ok("ListContainerInstances",
+         {{"cluster", "demo"}, {"filter", "attribute:stack exists"}})["containerInstanceArns"]
+          .empty());
+  (void)b;
+}
+
+TEST_F(TaskOperationsTest, StateSurvivesRestartWithAccountingIntact) {
+  const auto arn = registerInstance(1024, 4096);
+  const std::string task = runTask()["tasks"][0]["taskArn"];
+  report(task, "RUNNING");
+  open();
+  const json instance = describeInstance(arn);
+  EXPECT_EQ(resource(instance, "remainingResources", "MEMORY")["integerValue"], 1024);
+  EXPECT_EQ(instance["runningTasksCount"], 1);
+  expectAccountingHolds();
+}
+
+// Thousands of random operations; after each, no instance is over-committed,
+// no port is held twice, and kept usage equals a recount from the tasks.
+TEST_F(TaskOperationsTest, RandomizedOperationsKeepTheAccounting) {
+  std::mt19937 random(7);
+  const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  for (int f = 0; f < 3; ++f) {
+    json containers = {
+        {{"name", "app"},
+         {"image", "busybox"},
+         {"cpu", 128 * (f + 1)},
+         {"memory", 256 * (f + 1)},
+         {"portMappings", {{{"containerPort", 80}, {"hostPort", f == 0 ? 8080 : 0}}}}}};
+    ok("RegisterTaskDefinition", {{"family", family(f)}, {"containerDefinitions", containers}});
+  }
+  std::vector<std::string> instances;
+  for (int i = 0; i < 6; ++i)
+    instances.push_back(registerInstance(1024 * (1 + pick(3)), 1024 * (1 + pick(4))));
+  std::vector<std::string> tasks;
+  for (int step = 0; step < 2000; ++step) {
+    const int op = pick(10);
+    if (op < 4) {
+      auto result =
+          call("RunTask",
+               {{"cluster", "demo"}, {"taskDefinition", family(pick(3))}, {"count", 1 + pick(3)}});
+      if (result.ok()) {
+        for (const auto& t : (*result)["tasks"]) tasks.push_back(t["taskArn"]);
+      }
+    } else if (op < 6 && !tasks.empty()) {
+      (void)call("SubmitTaskStateChange", {{"cluster", "demo"},
+                                           {"task", tasks[pick(static_cast<int>(tasks.size()))]},
+                                           {"status", pick(2) ? "RUNNING" : "STOPPED"}});
+    } else if (op < 7 && !tasks.empty()) {
+      (void)call("StopTask",
+                 {{"cluster", "demo"}, {"task", tasks[pick(static_cast<int>(tasks.size()))]}});
+    } else if (op < 8 && !tasks.empty()) {
+      (void)call("SubmitContainerStateChange",
+                 {{"cluster", "demo"},
+                  {"task", tasks[pick(static_cast<int>(tasks.size()))]},
+                  {"containerName", "app"},
+                  {"status", "STOPPED"},
+                  {"exitCode", 0}});
+    } else if (op < 9) {
+      agents_.allConnected = pick(4) != 0;
+      agents_.connectedIds = {};
+    } else {
+      (void)call("UpdateContainerInstancesState",
+                 {{"cluster", "demo"},
+                  {"containerInstances", {instances[pick(static_cast<int>(instances.size()))]}},
+                  {"status", pick(3) ? "ACTIVE" : "DRAINING"}});
+    }
+    expectAccountingHolds();
+    if (HasFailure()) FAIL() << "after step " << step;
+  }
+  EXPECT_GT(tasks.size(), 50u);
+}
+
+}  // namespace
+}  // namespace ecsd::operations

@@ -131,14 +131,11 @@ json listAttributes(const Services& s, const CallContext&, const RequestReader& 
             {instance.arn + '\x01' + a.name, attributeJson(a.name, a.value, instance.arn).dump()});
       }
     }
-    std::sort(out.begin(), out.end(),
-              [](const Listed& a, const Listed& b) { return a.key < b.key; });
     return out;
   });
-  Page page = paginate(items, in);
-  for (auto& item : page.values) item = json::parse(item.get<std::string>());
-  json output = json::object();
-  addPage(output, "attributes", std::move(page));
+  // Listed values are text; the attributes go out as structures.
+  json output = listPage("attributes", std::move(items), in);
+  for (auto& item : output["attributes"]) item = json::parse(item.get<std::string>());
   return output;
 }
 

@@ -107,18 +107,14 @@ json describeClusters(const Services& s, const CallContext&, const RequestReader
 }
 
 json listClusters(const Services& s, const CallContext&, const RequestReader& in) {
-  std::vector<Listed> arns = s.state.read([](const Data& data) {
+  std::vector<Listed> items = s.state.read([](const Data& data) {
     std::vector<Listed> out;
     for (const auto& [name, cluster] : data.clusters) {
       if (cluster.status == "ACTIVE") out.push_back({cluster.arn, cluster.arn});
     }
     return out;
   });
-  std::sort(arns.begin(), arns.end(),
-            [](const Listed& a, const Listed& b) { return a.key < b.key; });
-  json output = json::object();
-  addPage(output, "clusterArns", paginate(arns, in));
-  return output;
+  return listPage("clusterArns", std::move(items), in);
 }
 
 json deleteCluster(const Services& s, const CallContext&, const RequestReader& in) {

@@ -194,13 +194,9 @@ json listContainerInstances(const Services& s, const CallContext&, const Request
       }
       out.push_back({instance.arn, instance.arn});
     }
-    std::sort(out.begin(), out.end(),
-              [](const Listed& a, const Listed& b) { return a.key < b.key; });
     return out;
   });
-  json output = json::object();
-  addPage(output, "containerInstanceArns", paginate(items, in));
-  return output;
+  return listPage("containerInstanceArns", std::move(items), in);
 }
 
 json updateContainerInstancesState(const Services& s, const CallContext&, const RequestReader& in) {

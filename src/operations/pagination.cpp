@@ -36,9 +36,15 @@ Page paginate(const std::vector<Listed>& items, const protocol::RequestReader& i
   return page;
 }
 
-void addPage(nlohmann::json& output, const char* valuesMember, Page page) {
-  output[valuesMember] = std::move(page.values);
+nlohmann::json listPage(const char* valuesMember, std::vector<Listed> items,
+                        const protocol::RequestReader& input, bool descending) {
+  std::sort(items.begin(), items.end(), [descending](const Listed& a, const Listed& b) {
+    return descending ? a.key > b.key : a.key < b.key;
+  });
+  Page page = paginate(items, input, descending);
+  nlohmann::json output = {{valuesMember, std::move(page.values)}};
   if (page.nextToken) output["nextToken"] = *page.nextToken;
+  return output;
 }
 
 }  // namespace ecsd::operations

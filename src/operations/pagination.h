@@ -27,7 +27,9 @@ struct Page {
 Page paginate(const std::vector<Listed>& items, const protocol::RequestReader& input,
               bool descending = false);
 
-// Adds values (under valuesMember) and nextToken, when there is one, to output.
-void addPage(nlohmann::json& output, const char* valuesMember, Page page);
+// A List* operation's output: items sorted by key (descending when asked),
+// one page of their values under valuesMember, and nextToken when more follow.
+nlohmann::json listPage(const char* valuesMember, std::vector<Listed> items,
+                        const protocol::RequestReader& input, bool descending = false);
 
 }  // namespace ecsd::operations

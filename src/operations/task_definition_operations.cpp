@@ -85,10 +85,7 @@ json listTaskDefinitions(const Services& s, const CallContext&, const RequestRea
     }
     return out;
   });
-  if (descending) std::reverse(items.begin(), items.end());
-  json output = json::object();
-  addPage(output, "taskDefinitionArns", paginate(items, in, descending));
-  return output;
+  return listPage("taskDefinitionArns", std::move(items), in, descending);
 }
 
 json listTaskDefinitionFamilies(const Services& s, const CallContext&, const RequestReader& in) {
@@ -103,9 +100,7 @@ json listTaskDefinitionFamilies(const Services& s, const CallContext&, const Req
     }
     return out;
   });
-  json output = json::object();
-  addPage(output, "families", paginate(items, in));
-  return output;
+  return listPage("families", std::move(items), in);
 }
 
 json deregisterTaskDefinition(const Services& s, const CallContext&, const RequestReader& in) {

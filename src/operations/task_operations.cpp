@@ -236,13 +236,9 @@ json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
                                : task.desiredStatus == desired;
       if (matches) out.push_back({task.arn, task.arn});
     }
-    std::sort(out.begin(), out.end(),
-              [](const Listed& a, const Listed& b) { return a.key < b.key; });
     return out;
   });
-  json output = json::object();
-  addPage(output, "taskArns", paginate(items, in));
-  return output;
+  return listPage("taskArns", std::move(items), in);
 }
 
 json describeTasks(const Services& s, const CallContext&, const RequestReader& in) {

@@ -148,26 +148,49 @@ int Draft::nextRevision(std::string_view family) const {
   return highest + 1;
 }
 
+template <class Map, class Key>
+void Draft::remember(Map& map, const Key& key) {
+  const auto it = map.find(key);
+  if (it == map.end()) {
+    undo_.push_back([&map, key] { map.erase(key); });
+  } else {
+    undo_.push_back([&map, key, previous = it->second] { map.insert_or_assign(key, previous); });
+  }
+}
+
+void Draft::rollback(std::size_t mark) {
+  while (undo_.size() > mark) {
+    undo_.back()();
+    undo_.pop_back();
+  }
+}
+
 void Draft::put(Cluster cluster) {
+  remember(clusters_, cluster.name);
   auto name = cluster.name;
   clusters_.insert_or_assign(std::move(name), std::move(cluster));
 }
 
 void Draft::put(TaskDefinition definition) {
   auto key = std::make_pair(definition.family, definition.revision);
+  remember(definitions_, key);
   definitions_.insert_or_assign(std::move(key), std::move(definition));
 }
 
 void Draft::put(ContainerInstance instance) {
+  remember(instances_, instance.id);
   auto id = instance.id;
   instances_.insert_or_assign(std::move(id), std::move(instance));
 }
 
 void Draft::put(Task task) {
+  rememberTask(task.id);
   // Usage follows the task: what its previous version held is given back.
   if (const Task* previous = this->task(task.id)) {
+    remember(usageDeltas_, previous->containerInstanceId);
     usageDeltas_[previous->containerInstanceId].add(*previous, -1);
   }
+  remember(usageDeltas_, task.containerInstanceId);
   usageDeltas_[task.containerInstanceId].add(task, 1);
   removedTasks_.erase(task.id);
   auto id = task.id;
@@ -175,14 +198,29 @@ void Draft::put(Task task) {
 }
 
 void Draft::removeTask(const std::string& id) {
+  rememberTask(id);
   if (const Task* previous = task(id)) {
+    remember(usageDeltas_, previous->containerInstanceId);
     usageDeltas_[previous->containerInstanceId].add(*previous, -1);
   }
   tasks_.erase(id);
   removedTasks_.insert(id);
 }
 
+void Draft::rememberTask(const std::string& id) {
+  remember(tasks_, id);
+  const bool removed = removedTasks_.contains(id);
+  undo_.push_back([this, id, removed] {
+    if (removed) {
+      removedTasks_.insert(id);
+    } else {
+      removedTasks_.erase(id);
+    }
+  });
+}
+
 void Draft::recordAnswer(std::string key, std::string answer) {
+  remember(answers_, key);
   answers_.insert_or_assign(std::move(key), std::move(answer));
 }
 
@@ -216,6 +254,56 @@ Result<std::unique_ptr<State>> State::load(Store& store) {
       state->data_.clusters.size(), state->data_.families.size(), state->data_.instances.size(),
       state->data_.tasks.size());
   return state;
+}
+
+std::optional<Error> State::submit(Write& write) {
+  std::unique_lock lock(queueMutex_);
+  queue_.push_back(&write);
+  while (!write.done) {
+    if (leading_) {
+      queueDone_.wait(lock);
+      continue;
+    }
+    leading_ = true;
+    while (!queue_.empty()) {
+      std::vector<Write*> group;
+      group.swap(queue_);
+      lock.unlock();
+      runGroup(group);
+      lock.lock();
+      for (Write* w : group) w->done = true;
+      queueDone_.notify_all();
+    }
+    leading_ = false;
+  }
+  lock.unlock();
+  if (write.exception) std::rethrow_exception(write.exception);
+  return write.commitError;
+}
+
+void State::runGroup(const std::vector<Write*>& group) {
+  Draft draft(data_);  // reading data_ unlocked is safe: only the leader changes it
+  std::vector<Write*> succeeded;
+  for (Write* write : group) {
+    const std::size_t mark = draft.mark();
+    try {
+      if (write->run(draft)) {
+        succeeded.push_back(write);
+        continue;
+      }
+    } catch (...) {
+      write->exception = std::current_exception();
+    }
+    draft.rollback(mark);
+  }
+  ChangeSet changes = draft.changes();
+  if (changes.empty()) return;
+  if (auto committed = store_.commit(changes); !committed) {
+    for (Write* write : succeeded) write->commitError = committed.error();
+    return;
+  }
+  ++commits_;
+  apply(std::move(changes));
 }
 
 void State::apply(ChangeSet changes) {

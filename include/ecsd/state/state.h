@@ -3,6 +3,10 @@
 // committed state and never wait for the disk.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -115,8 +119,19 @@ class Draft final : public StateView {
   void recordAnswer(std::string key, std::string answer);
   ChangeSet changes() const;
 
+  // Every change is journaled, so that one write of a group can be undone
+  // without the others: rollback(mark()) restores the draft as it was.
+  std::size_t mark() const { return undo_.size(); }
+  void rollback(std::size_t mark);
+
  private:
+  // Journals how to restore map[key] as it is now.
+  template <class Map, class Key>
+  void remember(Map& map, const Key& key);
+  void rememberTask(const std::string& id);  // the task and whether it was removed
+
   const Data& base_;
+  std::vector<std::function<void()>> undo_;
   std::map<std::string, Cluster, std::less<>> clusters_;
   std::map<std::pair<std::string, int>, TaskDefinition> definitions_;
   std::map<std::string, ContainerInstance, std::less<>> instances_;
@@ -140,31 +155,52 @@ class State {
 
   // Runs change(Draft&) -> Result<T>. When it succeeds, its changes are
   // committed to the store and only then applied to memory; when it or the
-  // commit fails, nothing changes. Writes run one at a time.
+  // commit fails, nothing changes, and an exception it throws reaches the
+  // caller. Writes are serialized, and those that arrive together are
+  // committed together (group commit): each runs on the draft the ones before
+  // it left, a failed one is rolled back alone, and one transaction makes them
+  // all durable, so many writers share one disk sync.
   template <class F>
   auto write(F&& change) -> decltype(change(std::declval<Draft&>())) {
-    std::lock_guard writer(writer_);
-    Draft draft(data_);  // reading data_ unlocked is safe: only writers change it
-    auto result = change(draft);
-    if (!result.ok()) return result;
-    ChangeSet changes = draft.changes();
-    if (auto committed = store_.commit(changes); !committed) return committed.error();
-    apply(std::move(changes));
-    return result;
+    std::optional<decltype(change(std::declval<Draft&>()))> result;
+    Write write{[&](Draft& draft) {
+      result.emplace(change(draft));
+      return result->ok();
+    }};
+    if (auto failed = submit(write)) return *failed;
+    return std::move(*result);
   }
+
+  // How many store commits have carried writes (for tests and metrics).
+  std::uint64_t commits() const { return commits_.load(); }
 
   // Recomputes every instance's usage from its tasks and lists each instance
   // whose kept usage differs ("" when all agree).
   std::vector<std::string> checkAccounting() const;
 
  private:
+  struct Write {
+    std::function<bool(Draft&)> run;  // false: the change failed (its Result says why)
+    bool done = false;
+    std::exception_ptr exception = nullptr;
+    std::optional<Error> commitError = std::nullopt;
+  };
+
   explicit State(Store& store) : store_(store) {}
+  // Queues the write and returns once it is committed or failed; the first
+  // waiting writer leads, running every queued write as a group.
+  std::optional<Error> submit(Write& write);
+  void runGroup(const std::vector<Write*>& group);
   void apply(ChangeSet changes);
 
   Store& store_;
   Data data_;
   mutable std::shared_mutex mutex_;  // guards data_ against readers while applying
-  std::mutex writer_;                // one writer at a time
+  std::mutex queueMutex_;            // guards queue_ and leading_
+  std::condition_variable queueDone_;
+  std::vector<Write*> queue_;
+  bool leading_ = false;
+  std::atomic<std::uint64_t> commits_{0};
 };
 
 }  // namespace ecsd

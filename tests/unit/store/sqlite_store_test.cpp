@@ -1,5 +1,9 @@
 // The SQLite store (openSqliteStore) and the State that sits on a Store.
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -611,6 +615,57 @@ TEST(StateTest, WorksOverTheSqliteStore) {
             definition("web", 1).arn);
 }
 
+TEST(StateTest, ConcurrentWritersAllLandAndShareCommits) {
+  TempDir dir;
+  auto store = openSqliteStore((dir.path / "ecsd.db").string(), Durability::Full);
+  ASSERT_TRUE(store.ok());
+  auto state = loadState(**store);
+  ASSERT_TRUE(state);
+  constexpr int kThreads = 16;
+  constexpr int kWrites = 20;
+  std::atomic<int> acknowledged{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        const auto written = state->write([&](Draft& draft) -> Result<bool> {
+          draft.put(sampleCluster("c" + std::to_string(t * kWrites + i)));
+          return true;
+        });
+        if (written.ok()) ++acknowledged;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(acknowledged.load(), kThreads * kWrites);
+  EXPECT_EQ(state->read([](const Data& data) { return data.clusters.size(); }),
+            static_cast<std::size_t>(kThreads * kWrites));
+  // Writers that arrived together shared a commit (a disk sync each at most).
+  EXPECT_LT(state->commits(), static_cast<std::uint64_t>(kThreads * kWrites));
+  auto reopened = loadState(**store);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->read([](const Data& data) { return data.clusters.size(); }),
+            static_cast<std::size_t>(kThreads * kWrites));
+}
+
+TEST(StateTest, AnExceptionReachesItsCallerAndChangesNothing) {
+  FakeStore store;
+  auto state = loadState(store);
+  ASSERT_TRUE(state);
+  EXPECT_THROW((void)state->write([](Draft& draft) -> Result<bool> {
+                 draft.put(sampleCluster("half"));
+                 throw std::runtime_error("change failed midway");
+               }),
+               std::runtime_error);
+  EXPECT_FALSE(hasCluster(*state, "half"));
+  const auto after = state->write([](Draft& draft) -> Result<bool> {
+    draft.put(sampleCluster("whole"));
+    return true;
+  });
+  EXPECT_TRUE(after.ok());
+  EXPECT_TRUE(hasCluster(*state, "whole"));
+}
+
 // --- Draft ---
 
 class DraftTest : public testing::Test {
@@ -624,6 +679,42 @@ class DraftTest : public testing::Test {
   }
   Data base_;
 };
+
+TEST_F(DraftTest, RollbackUndoesExactlyOneChange) {
+  Draft draft(base_);
+  ContainerInstance instance;
+  instance.id = "i-1";
+  instance.cluster = "demo";
+  draft.put(instance);
+  Task kept;
+  kept.id = "t-1";
+  kept.cluster = "demo";
+  kept.containerInstanceId = "i-1";
+  kept.held.memory = 100;
+  draft.put(kept);
+  const auto mark = draft.mark();
+  Task undone = kept;
+  undone.id = "t-2";
+  undone.held.memory = 500;
+  draft.put(undone);
+  Task changed = kept;
+  changed.lastStatus = "STOPPED";
+  draft.put(changed);
+  draft.removeTask("t-1");
+  draft.put(sampleCluster("other"));
+  draft.recordAnswer("RunTask:x", "{}");
+  draft.rollback(mark);
+  EXPECT_EQ(draft.usage("i-1").memory, 100);
+  ASSERT_NE(draft.task("t-1"), nullptr);
+  EXPECT_EQ(draft.task("t-1")->lastStatus, "PENDING");
+  EXPECT_EQ(draft.task("t-2"), nullptr);
+  EXPECT_EQ(draft.cluster("other"), nullptr);
+  EXPECT_FALSE(draft.idempotentAnswer("RunTask:x"));
+  const ChangeSet changes = draft.changes();
+  EXPECT_EQ(changes.tasks.size(), 1u);
+  EXPECT_EQ(changes.containerInstances.size(), 1u);
+  EXPECT_TRUE(changes.removedTasks.empty());
+}
 
 TEST_F(DraftTest, ReadsThroughToTheBase) {
   const Draft draft(base_);

@@ -17,48 +17,53 @@ po::options_description describeOptions() {
       "Usage: ecsd [flags]\n\n"
       "An Amazon ECS compatible control plane. Every flag can also be set by an\n"
       "environment variable: --data-dir is ECSD_DATA_DIR, and so on.\n\nFlags");
-  // clang-format off: one flag a line reads better than the formatter's chains.
-  options.add_options()("help,h", "print this help and exit")("version",
-                                                              "print the version and exit")(
-      "data-dir", po::value<std::string>()->default_value("data"),
-      "where the database, TLS material, credentials and endpoint file live")(
-      "listen", po::value<std::string>()->default_value("127.0.0.1:8443"),
-      "HTTPS address as host:port (port 0 picks a free port; the URL is written to "
-      "DATA_DIR/endpoint once serving)")(
-      "http-listen", po::value<std::string>(),
-      "also serve plain HTTP on host:port (for local use; requests are still signed)")(
-      "region", po::value<std::string>()->default_value("us-east-1"),
-      "the region ecsd serves: in ARNs and in the SigV4 credential scope")(
-      "account-id", po::value<std::string>()->default_value("000000000000"),
-      "the 12-digit account id in ARNs")(
-      "tls-cert", po::value<std::string>(),
-      "PEM certificate chain to serve instead of the generated one (needs --tls-key)")(
-      "tls-key", po::value<std::string>(), "PEM private key for --tls-cert")(
-      "tls-name", po::value<std::vector<std::string>>()->composing(),
-      "extra DNS name or IP for the generated certificate (repeatable; comma-separated in "
-      "ECSD_TLS_NAME)")("access-key-id", po::value<std::string>(),
-                        "an access key id to accept besides the generated admin key (needs "
-                        "--secret-access-key)")(
-      "secret-access-key", po::value<std::string>(),
-      "the secret of --access-key-id (prefer ECSD_SECRET_ACCESS_KEY: flags show in ps)")(
-      "log-level", po::value<std::string>()->default_value("info"),
-      "trace, debug, info, warn, error, critical or off")(
-      "threads", po::value<int>()->default_value(0), "server threads (0: one per core)")(
-      "durability", po::value<std::string>()->default_value("full"),
-      "full: a write is on disk before it is acknowledged (survives power loss); normal: "
-      "survives a crash of ecsd but maybe not of the machine")(
-      "max-body-bytes", po::value<std::size_t>()->default_value(2 * 1024 * 1024),
-      "largest request body accepted")(
-      "max-header-bytes", po::value<std::size_t>()->default_value(16 * 1024),
-      "largest request header block accepted")("idle-timeout", po::value<int>()->default_value(60),
-                                               "seconds a keep-alive connection may sit idle")(
-      "request-timeout", po::value<int>()->default_value(30),
-      "seconds to receive one whole request")(
-      "agent-heartbeat", po::value<int>()->default_value(10),
-      "seconds between heartbeats to agents; an agent silent for 2.5 heartbeats is "
-      "disconnected (agentConnected false)")("task-retention",
-                                             po::value<int>()->default_value(3600),
-                                             "seconds a STOPPED task stays describable");
+  // One flag a line reads better than the formatter's chains.
+  // clang-format off
+  options.add_options()
+      ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
+      ("data-dir", po::value<std::string>()->default_value("data"),
+       "where the database, TLS material, credentials and endpoint file live")
+      ("listen", po::value<std::string>()->default_value("127.0.0.1:8443"),
+       "HTTPS address as host:port (port 0 picks a free port; the URL is written to "
+       "DATA_DIR/endpoint once serving)")
+      ("http-listen", po::value<std::string>(),
+       "also serve plain HTTP on host:port (for local use; requests are still signed)")
+      ("region", po::value<std::string>()->default_value("us-east-1"),
+       "the region ecsd serves: in ARNs and in the SigV4 credential scope")
+      ("account-id", po::value<std::string>()->default_value("000000000000"),
+       "the 12-digit account id in ARNs")
+      ("tls-cert", po::value<std::string>(),
+       "PEM certificate chain to serve instead of the generated one (needs --tls-key)")
+      ("tls-key", po::value<std::string>(), "PEM private key for --tls-cert")
+      ("tls-name", po::value<std::vector<std::string>>()->composing(),
+       "extra DNS name or IP for the generated certificate (repeatable; comma-separated in "
+       "ECSD_TLS_NAME)")
+      ("access-key-id", po::value<std::string>(),
+       "an access key id to accept besides the generated admin key (needs "
+       "--secret-access-key)")
+      ("secret-access-key", po::value<std::string>(),
+       "the secret of --access-key-id (prefer ECSD_SECRET_ACCESS_KEY: flags show in ps)")
+      ("log-level", po::value<std::string>()->default_value("info"),
+       "trace, debug, info, warn, error, critical or off")
+      ("threads", po::value<int>()->default_value(0),
+       "server threads (0: four per core; a write holds one until its group commits)")
+      ("durability", po::value<std::string>()->default_value("full"),
+       "full: a write is on disk before it is acknowledged (survives power loss); normal: "
+       "survives a crash of ecsd but maybe not of the machine")
+      ("max-body-bytes", po::value<std::size_t>()->default_value(2 * 1024 * 1024),
+       "largest request body accepted")
+      ("max-header-bytes", po::value<std::size_t>()->default_value(16 * 1024),
+       "largest request header block accepted")
+      ("idle-timeout", po::value<int>()->default_value(60),
+       "seconds a keep-alive connection may sit idle")
+      ("request-timeout", po::value<int>()->default_value(30),
+       "seconds to receive one whole request")
+      ("agent-heartbeat", po::value<int>()->default_value(10),
+       "seconds between heartbeats to agents; an agent silent for 2.5 heartbeats is "
+       "disconnected (agentConnected false)")
+      ("task-retention", po::value<int>()->default_value(3600),
+       "seconds a STOPPED task stays describable");
   // clang-format on
   return options;
 }
@@ -106,8 +111,11 @@ Result<Config> toConfig(const po::variables_map& vm) {
   c.secretAccessKey = optional<std::string>(vm, "secret-access-key");
   c.logLevel = vm["log-level"].as<std::string>();
   c.threads = vm["threads"].as<int>();
-  if (c.threads <= 0)
-    c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // A write holds its thread until its group commits; more threads than
+  // cores keep reads flowing meanwhile and let more writes share a commit.
+  if (c.threads <= 0) {
+    c.threads = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   const std::string durability = vm["durability"].as<std::string>();
   if (durability != "full" && durability != "normal") {
     return errors::client("--durability must be full or normal");

@@ -4,6 +4,7 @@
 #include "crypto/crypto.h"
 #include "ecsd/domain/task_lifecycle.h"
 #include "ecsd/errors.h"
+#include "operations/cluster_pool.h"
 #include "operations/delivery.h"
 #include "operations/lookups.h"
 #include "operations/pagination.h"
@@ -67,7 +68,6 @@ std::vector<scheduler::Candidate> candidates(const Services& s, const StateView&
 // Creates the tasks of a placement outcome in the draft.
 std::vector<Task> createTasks(const Services& s, Draft& draft, const TaskRequest& request,
                               const TaskDefinition& definition, const TaskPlan& plan,
-                              const std::vector<scheduler::Candidate>& placed,
                               const scheduler::Outcome& outcome) {
   std::vector<Task> tasks;
   for (const auto& placement : outcome.placements) {
@@ -75,7 +75,7 @@ std::vector<Task> createTasks(const Services& s, Draft& draft, const TaskRequest
     task.id = crypto::hex(crypto::randomBytes(16));
     task.arn = s.arns.task(request.cluster, task.id);
     task.cluster = request.cluster;
-    task.containerInstanceId = placed[placement.candidate].instance->id;
+    task.containerInstanceId = placement.instance->id;
     task.taskDefinitionArn = definition.arn;
     task.family = definition.family;
     task.revision = definition.revision;
@@ -132,14 +132,14 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
     const TaskDefinition& definition = activeDefinition(draft, request);
     if (request.group.empty()) request.group = "family:" + definition.family;
     const TaskPlan plan = planTask(definition, request.overrides, request.group);
-    auto pool = candidates(s, draft, draft.instanceIds(request.cluster));
-    if (pool.empty()) {
+    if (draft.instanceIds(request.cluster).empty()) {
       return errors::invalidParameter("No Container Instances were found in your cluster.");
     }
+    ClusterPool pool(draft, s.agents, request.cluster);
     thread_local std::mt19937_64 random{std::random_device{}()};
     const auto outcome =
         scheduler::place(pool, plan.demand, count, constraints, strategies, random);
-    created = createTasks(s, draft, request, definition, plan, pool, outcome);
+    created = createTasks(s, draft, request, definition, plan, outcome);
     json answer = tasksOutput(s, draft, created, outcome.failures);
     if (token) draft.recordAnswer(key, answer.dump());
     return answer;
@@ -173,7 +173,7 @@ json startTask(const Services& s, const CallContext&, const RequestReader& in) {
     auto pool = candidates(s, draft, ids);
     auto outcome = scheduler::placeOnEach(pool, plan.demand);
     outcome.failures.insert(outcome.failures.end(), missing.begin(), missing.end());
-    created = createTasks(s, draft, request, definition, plan, pool, outcome);
+    created = createTasks(s, draft, request, definition, plan, outcome);
     return tasksOutput(s, draft, created, outcome.failures);
   }));
   deliverTasks(s, created);

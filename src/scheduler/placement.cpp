@@ -48,7 +48,39 @@ Outcome place(std::vector<Candidate>& candidates, const TaskDemand& demand, int 
     }
     const std::size_t chosen = best(candidates, feasible, demand, strategies, random);
     take(candidates[chosen], demand, held[chosen]);
-    outcome.placements.push_back({chosen, std::move(held[chosen])});
+    outcome.placements.push_back({candidates[chosen].instance, std::move(held[chosen])});
+  }
+  return outcome;
+}
+
+Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
+              const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
+              std::mt19937_64& random) {
+  const bool binpackMemory =
+      strategies.empty() ||
+      (strategies.size() == 1 && strategies[0].type == Strategy::Type::Binpack &&
+       strategies[0].field == "memory");
+  if (!binpackMemory || !constraints.empty()) {
+    auto candidates = pool.all();
+    return place(candidates, demand, count, constraints, strategies, random);
+  }
+  Outcome outcome;
+  for (int n = 0; n < count; ++n) {
+    Candidate* chosen = nullptr;
+    Resources held;
+    pool.walkByRemainingMemory(demand.memory, [&](Candidate& c) {
+      Fit f = fit(c, demand, {});
+      if (f.rejection) return false;
+      chosen = &c;
+      held = std::move(f.held);
+      return true;
+    });
+    if (!chosen) {
+      outcome.failures = failuresFor(pool.all(), demand, {});
+      break;
+    }
+    take(*chosen, demand, held);
+    outcome.placements.push_back({chosen->instance, std::move(held)});
   }
   return outcome;
 }
@@ -62,7 +94,7 @@ Outcome placeOnEach(std::vector<Candidate>& candidates, const TaskDemand& demand
       continue;
     }
     take(candidates[i], demand, f.held);
-    outcome.placements.push_back({i, std::move(f.held)});
+    outcome.placements.push_back({candidates[i].instance, std::move(f.held)});
   }
   return outcome;
 }

@@ -20,6 +20,7 @@ const TaskDefinition* latestActiveIn(const Family& family) {
 }
 
 const std::set<std::string> kNoIds;
+const Data::MemoryIndex kNoIndex;
 
 }  // namespace
 
@@ -80,6 +81,23 @@ const std::set<std::string>& Data::taskIds(std::string_view cluster) const {
   return index ? index->taskIds : kNoIds;
 }
 
+const Data::MemoryIndex& Data::byRemainingMemory(std::string_view cluster) const {
+  const MemoryIndex* index = findIn(memoryIndex, cluster);
+  return index ? *index : kNoIndex;
+}
+
+void Data::reindex(const std::string& instanceId) {
+  if (const auto old = indexedAs.find(instanceId); old != indexedAs.end()) {
+    memoryIndex[old->second.first].erase({old->second.second, instanceId});
+    indexedAs.erase(old);
+  }
+  const ContainerInstance* found = instance(instanceId);
+  if (!found || found->status == "INACTIVE") return;
+  const std::int64_t remaining = found->registered.memory - usage(instanceId).memory;
+  memoryIndex[found->cluster].insert({remaining, instanceId});
+  indexedAs[instanceId] = {found->cluster, remaining};
+}
+
 // ---- Draft ----
 
 const Cluster* Draft::cluster(std::string_view name) const {
@@ -135,6 +153,13 @@ std::vector<std::string> Draft::instanceIds(std::string_view cluster) const {
 std::optional<std::string> Draft::idempotentAnswer(std::string_view key) const {
   const std::string* answer = findIn(answers_, key);
   return answer ? std::optional<std::string>(*answer) : base_.idempotentAnswer(key);
+}
+
+std::set<std::string> Draft::touchedInstances() const {
+  std::set<std::string> ids;
+  for (const auto& [id, instance] : instances_) ids.insert(id);
+  for (const auto& [id, delta] : usageDeltas_) ids.insert(id);
+  return ids;
 }
 
 int Draft::nextRevision(std::string_view family) const {
@@ -308,6 +333,15 @@ void State::runGroup(const std::vector<Write*>& group) {
 
 void State::apply(ChangeSet changes) {
   std::unique_lock lock(mutex_);
+  std::set<std::string> touched;
+  for (const auto& instance : changes.containerInstances) touched.insert(instance.id);
+  for (const auto& task : changes.tasks) {
+    touched.insert(task.containerInstanceId);
+    if (const Task* previous = data_.task(task.id)) touched.insert(previous->containerInstanceId);
+  }
+  for (const auto& id : changes.removedTasks) {
+    if (const Task* previous = data_.task(id)) touched.insert(previous->containerInstanceId);
+  }
   for (auto& cluster : changes.clusters) {
     auto name = cluster.name;
     data_.clusters.insert_or_assign(std::move(name), std::move(cluster));
@@ -344,6 +378,7 @@ void State::apply(ChangeSet changes) {
   for (auto& [key, answer] : changes.answers) {
     data_.idempotency.insert_or_assign(std::move(key), std::move(answer));
   }
+  for (const auto& id : touched) data_.reindex(id);
 }
 
 std::vector<std::string> State::checkAccounting() const {
@@ -352,7 +387,13 @@ std::vector<std::string> State::checkAccounting() const {
   for (const auto& [id, task] : data_.tasks) recomputed[task.containerInstanceId].add(task, 1);
   std::vector<std::string> differing;
   for (const auto& [id, instance] : data_.instances) {
-    if (!(data_.usage(id) == recomputed[id])) differing.push_back(instance.arn);
+    const auto indexed = data_.indexedAs.find(id);
+    const bool indexRight =
+        instance.status == "INACTIVE"
+            ? indexed == data_.indexedAs.end()
+            : indexed != data_.indexedAs.end() &&
+                  indexed->second.second == instance.registered.memory - recomputed[id].memory;
+    if (!(data_.usage(id) == recomputed[id]) || !indexRight) differing.push_back(instance.arn);
   }
   return differing;
 }

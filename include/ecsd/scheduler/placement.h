@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -60,8 +61,8 @@ struct Candidate {
 };
 
 struct Placement {
-  std::size_t candidate = 0;  // index into the candidates
-  Resources held;             // what the task holds there, dynamic ports chosen
+  const ContainerInstance* instance = nullptr;
+  Resources held;  // what the task holds there, dynamic ports chosen
 };
 
 struct Failure {
@@ -82,6 +83,27 @@ inline constexpr std::uint16_t kEphemeralPortLast = 65535;
 // RunTask: places up to count tasks on the best candidates. Without
 // strategies, binpack on memory.
 Outcome place(std::vector<Candidate>& candidates, const TaskDemand& demand, int count,
+              const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
+              std::mt19937_64& random);
+
+// A cluster's instances as placement walks them, so that binpack on memory
+// need not visit every instance: it walks up from the task's memory to the
+// first that fits.
+class CandidatePool {
+ public:
+  virtual ~CandidatePool() = default;
+  // Every candidate, as it stands now (placements made through the pool count).
+  virtual std::vector<Candidate> all() = 0;
+  // Candidates with at least `memory` remaining, by ascending remaining memory
+  // (then instance id), until visit returns true. What visit is handed is the
+  // pool's own candidate: placing on it updates the pool.
+  virtual void walkByRemainingMemory(std::int64_t memory,
+                                     const std::function<bool(Candidate&)>& visit) = 0;
+};
+
+// RunTask over a pool: binpack on memory without constraints walks the pool's
+// index; anything else ranks all() (the same choices either way).
+Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
               std::mt19937_64& random);
 

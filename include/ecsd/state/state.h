@@ -81,6 +81,11 @@ struct Data final : StateView {
   std::map<std::string, Usage, std::less<>> usages;                 // by instance id
   std::map<std::string, ClusterIndex, std::less<>> clusterIndex;    // by cluster name
   std::map<std::string, std::string, std::less<>> idempotency;      // key -> answer
+  // Per cluster, registered instances ordered by remaining memory, so that
+  // binpack finds the tightest fit without visiting every instance.
+  using MemoryIndex = std::set<std::pair<std::int64_t, std::string>>;
+  std::map<std::string, MemoryIndex, std::less<>> memoryIndex;
+  std::map<std::string, std::pair<std::string, std::int64_t>, std::less<>> indexedAs;  // id -> key
 
   const Cluster* cluster(std::string_view name) const override;
   const TaskDefinition* taskDefinition(std::string_view family, int revision) const override;
@@ -92,6 +97,9 @@ struct Data final : StateView {
   std::optional<std::string> idempotentAnswer(std::string_view key) const override;
   // Task ids of the cluster (all statuses), in id order.
   const std::set<std::string>& taskIds(std::string_view cluster) const;
+  const MemoryIndex& byRemainingMemory(std::string_view cluster) const;
+  // Puts the instance where its remaining memory now belongs in the index.
+  void reindex(const std::string& instanceId);
 };
 
 // One write's view: committed state with its own changes laid over it.
@@ -110,6 +118,9 @@ class Draft final : public StateView {
   // One past the highest revision the family ever had (revisions are never reused).
   int nextRevision(std::string_view family) const;
   const Data& base() const { return base_; }
+  // Instances this draft changed (or whose usage it changed): their entries
+  // in the base's indexes are stale until it commits.
+  std::set<std::string> touchedInstances() const;
 
   void put(Cluster cluster);
   void put(TaskDefinition definition);

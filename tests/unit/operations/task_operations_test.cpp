@@ -317,6 +317,58 @@ TEST_F(TaskOperationsTest, StateSurvivesRestartWithAccountingIntact) {
   expectAccountingHolds();
 }
 
+// The default placement walks the memory index instead of the cluster; it must
+// choose exactly what binpack on memory means: of the instances that can take
+// the task, the one with the least memory left (then the lowest id).
+TEST_F(TaskOperationsTest, IndexedBinpackChoosesTheTightestFit) {
+  std::mt19937 random(11);
+  const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  for (int f = 0; f < 4; ++f) {
+    json container = {
+        {"name", "app"}, {"image", "busybox"}, {"cpu", 64 * (f + 1)}, {"memory", 100 + 150 * f}};
+    if (f == 3) container["portMappings"] = {{{"containerPort", 80}, {"hostPort", 8080}}};
+    ok("RegisterTaskDefinition", {{"family", family(f)}, {"containerDefinitions", {container}}});
+  }
+  std::vector<std::string> arns;
+  for (int i = 0; i < 12; ++i)
+    arns.push_back(registerInstance(256 * (1 + pick(4)), 256 * (1 + pick(8))));
+  agents_.allConnected = false;
+  for (const auto& arn : arns) {
+    if (pick(5) != 0) agents_.connectedIds.insert(arn.substr(arn.rfind('/') + 1));
+  }
+  for (int step = 0; step < 150; ++step) {
+    const int f = pick(4);
+    const json before =
+        ok("DescribeContainerInstances",
+           {{"cluster", "demo"}, {"containerInstances", arns}})["containerInstances"];
+    const json run = ok("RunTask", {{"cluster", "demo"}, {"taskDefinition", family(f)}});
+    const std::int64_t cpu = 64 * (f + 1);
+    const std::int64_t memory = 100 + 150 * f;
+    std::optional<std::pair<std::int64_t, std::string>> tightest;
+    for (const auto& instance : before) {
+      const std::int64_t leftCpu = resource(instance, "remainingResources", "CPU")["integerValue"];
+      const std::int64_t leftMemory =
+          resource(instance, "remainingResources", "MEMORY")["integerValue"];
+      const json ports = resource(instance, "remainingResources", "PORTS")["stringSetValue"];
+      const bool portFree = f != 3 || std::find(ports.begin(), ports.end(), "8080") == ports.end();
+      if (instance["agentConnected"] == true && leftCpu >= cpu && leftMemory >= memory &&
+          portFree) {
+        const std::pair<std::int64_t, std::string> key{leftMemory,
+                                                       instance["containerInstanceArn"]};
+        if (!tightest || key < *tightest) tightest = key;
+      }
+    }
+    if (!tightest) {
+      EXPECT_TRUE(run["tasks"].empty()) << step;
+    } else {
+      ASSERT_EQ(run["tasks"].size(), 1u) << step;
+      EXPECT_EQ(run["tasks"][0]["containerInstanceArn"], tightest->second) << step;
+    }
+    if (step % 3 == 0 && !run["tasks"].empty()) report(run["tasks"][0]["taskArn"], "STOPPED");
+  }
+  expectAccountingHolds();
+}
+
 // Thousands of random operations; after each, no instance is over-committed,
 // no port is held twice, and kept usage equals a recount from the tasks.
 TEST_F(TaskOperationsTest, RandomizedOperationsKeepTheAccounting) {

@@ -1,0 +1,64 @@
+#include "operations/cluster_pool.h"
+
+#include <algorithm>
+#include <set>
+
+namespace ecsd::operations {
+
+using scheduler::Candidate;
+
+ClusterPool::ClusterPool(const Draft& draft, const Agents& agents, std::string cluster)
+    : draft_(draft), agents_(agents), cluster_(std::move(cluster)) {}
+
+Candidate& ClusterPool::candidate(const std::string& id) {
+  if (const auto it = made_.find(id); it != made_.end()) return *it->second;
+  Candidate& made = storage_.emplace_back(
+      Candidate{draft_.instance(id), agents_.connected(id), draft_.usage(id)});
+  made_[id] = &made;
+  return made;
+}
+
+std::vector<Candidate> ClusterPool::all() {
+  std::vector<Candidate> out;
+  for (const auto& id : draft_.instanceIds(cluster_)) out.push_back(candidate(id));
+  return out;
+}
+
+void ClusterPool::walkByRemainingMemory(std::int64_t memory,
+                                        const std::function<bool(Candidate&)>& visit) {
+  // The index is exact for instances nobody has touched since it was built;
+  // the others (changed by the draft, or placed on by this pool) are merged
+  // in by their current values.
+  std::set<std::string> stale = draft_.touchedInstances();
+  for (const auto& [id, c] : made_) {
+    if (c->usage.memory != draft_.usage(id).memory) stale.insert(id);
+  }
+  std::vector<std::pair<std::int64_t, std::string>> fresh;
+  for (const auto& id : stale) {
+    const ContainerInstance* instance = draft_.instance(id);
+    if (!instance || instance->cluster != cluster_ || instance->status == "INACTIVE") continue;
+    const std::int64_t remaining = remainingMemory(candidate(id));
+    if (remaining >= memory) fresh.emplace_back(remaining, id);
+  }
+  std::sort(fresh.begin(), fresh.end());
+  const auto& index = draft_.base().byRemainingMemory(cluster_);
+  auto indexed = index.lower_bound({memory, std::string()});
+  auto merged = fresh.begin();
+  while (indexed != index.end() || merged != fresh.end()) {
+    if (indexed != index.end() && stale.contains(indexed->second)) {
+      ++indexed;
+      continue;
+    }
+    const bool takeIndexed =
+        merged == fresh.end() || (indexed != index.end() && *indexed < *merged);
+    const std::string& id = takeIndexed ? indexed->second : merged->second;
+    if (visit(candidate(id))) return;
+    if (takeIndexed) {
+      ++indexed;
+    } else {
+      ++merged;
+    }
+  }
+}
+
+}  // namespace ecsd::operations

@@ -44,6 +44,13 @@ Status makeDataDir(const fs::path& dir) {
   return {};
 }
 
+// Recounts every instance's usage from its live tasks; a difference is a bug.
+void checkAccounting(const State& state) {
+  for (const auto& arn : state.checkAccounting()) {
+    spdlog::error("msg=\"accounting differs from the live tasks\" container_instance={}", arn);
+  }
+}
+
 // Every minute: forget expired STOPPED tasks, and prove the accounting.
 void maintain(State& state, const Clock& clock, std::chrono::seconds retention) {
   if (auto purged = operations::purgeStoppedTasks(state, clock, retention); !purged) {
@@ -51,9 +58,7 @@ void maintain(State& state, const Clock& clock, std::chrono::seconds retention) 
   } else if (*purged > 0) {
     spdlog::info("msg=\"stopped tasks purged\" count={}", *purged);
   }
-  for (const auto& arn : state.checkAccounting()) {
-    spdlog::error("msg=\"accounting differs from the live tasks\" container_instance={}", arn);
-  }
+  checkAccounting(state);
 }
 
 // The certificate to serve: the user's own, or one ecsd generates.
@@ -93,6 +98,7 @@ int serve(const Config& config) {
   if (!store) return fail(store.error());
   auto state = State::load(**store);
   if (!state) return fail(state.error());
+  checkAccounting(**state);
 
   auto admin = security::ensureAdminCredentials(config.dataDir);
   if (!admin) return fail(admin.error());

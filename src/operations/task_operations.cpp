@@ -132,7 +132,7 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
     const TaskDefinition& definition = activeDefinition(draft, request);
     if (request.group.empty()) request.group = "family:" + definition.family;
     const TaskPlan plan = planTask(definition, request.overrides, request.group);
-    if (draft.instanceIds(request.cluster).empty()) {
+    if (!draft.hasInstances(request.cluster)) {
       return errors::invalidParameter("No Container Instances were found in your cluster.");
     }
     ClusterPool pool(draft, s.agents, request.cluster);

@@ -155,6 +155,18 @@ std::optional<std::string> Draft::idempotentAnswer(std::string_view key) const {
   return answer ? std::optional<std::string>(*answer) : base_.idempotentAnswer(key);
 }
 
+bool Draft::hasInstances(std::string_view cluster) const {
+  const auto* index = findIn(base_.clusterIndex, cluster);
+  std::size_t count = index ? index->instanceIds.size() : 0;
+  for (const auto& [id, instance] : instances_) {
+    const bool wasThere = index && index->instanceIds.contains(id);
+    const bool isThere = instance.cluster == cluster && instance.status != "INACTIVE";
+    if (wasThere && !isThere) --count;
+    if (!wasThere && isThere) ++count;
+  }
+  return count > 0;
+}
+
 std::set<std::string> Draft::touchedInstances() const {
   std::set<std::string> ids;
   for (const auto& [id, instance] : instances_) ids.insert(id);

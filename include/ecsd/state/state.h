@@ -118,6 +118,8 @@ class Draft final : public StateView {
   // One past the highest revision the family ever had (revisions are never reused).
   int nextRevision(std::string_view family) const;
   const Data& base() const { return base_; }
+  // Whether the cluster has a registered instance, without listing them.
+  bool hasInstances(std::string_view cluster) const;
   // Instances this draft changed (or whose usage it changed): their entries
   // in the base's indexes are stale until it commits.
   std::set<std::string> touchedInstances() const;

@@ -46,7 +46,7 @@ std::string ArnFactory::user(std::string_view userName) const {
 }
 
 bool ArnFactory::isLocal(const EcsArn& arn) const {
-  return arn.region == region_ && arn.accountId == accountId_;
+  return arn.partition == "aws" && arn.region == region_ && arn.accountId == accountId_;
 }
 
 Result<std::string> ArnFactory::clusterName(std::string_view reference) const {
@@ -83,8 +83,8 @@ std::optional<EcsArn> parseEcsArn(std::string_view arn) {
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == arn.size()) {
     return std::nullopt;
   }
-  return EcsArn{std::string(parts[3]), std::string(parts[4]), std::string(arn.substr(0, slash)),
-                std::string(arn.substr(slash + 1))};
+  return EcsArn{std::string(parts[1]), std::string(parts[3]), std::string(parts[4]),
+                std::string(arn.substr(0, slash)), std::string(arn.substr(slash + 1))};
 }
 
 Result<std::string> clusterNameFromReference(std::string_view reference) {

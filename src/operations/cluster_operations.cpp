@@ -142,11 +142,16 @@ json deleteCluster(const Services& s, const CallContext&, const RequestReader& i
 }
 
 // UpdateCluster and UpdateClusterSettings: change what the input names.
-json updateCluster(const Services& s, const CallContext&, const RequestReader& in) {
+// What an update changes; null members are left as they are.
+struct ClusterUpdate {
+  std::vector<ClusterSetting> settings;
+  json configuration;
+  json serviceConnectDefaults;
+};
+
+json changeCluster(const Services& s, const RequestReader& in, const ClusterUpdate& update) {
   const std::string name = orThrow(s.arns.clusterName(in.requiredString("cluster")));
-  const auto settings = readSettings(in);
-  const json configuration = in.optObject("configuration");
-  const json serviceConnectDefaults = in.optObject("serviceConnectDefaults");
+  const auto& [settings, configuration, serviceConnectDefaults] = update;
   return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
     Cluster cluster = activeCluster(draft, name);
     applySettings(cluster, settings);
@@ -157,11 +162,18 @@ json updateCluster(const Services& s, const CallContext&, const RequestReader& i
   }));
 }
 
-json updateClusterSettings(const Services& s, const CallContext& context, const RequestReader& in) {
+json updateCluster(const Services& s, const CallContext&, const RequestReader& in) {
+  return changeCluster(
+      s, in,
+      {readSettings(in), in.optObject("configuration"), in.optObject("serviceConnectDefaults")});
+}
+
+// Settings only: UpdateClusterSettings has no other members.
+json updateClusterSettings(const Services& s, const CallContext&, const RequestReader& in) {
   if (in.list("settings").empty()) {
     throw ApiError(errors::invalidParameter("Missing required parameter: settings"));
   }
-  return updateCluster(s, context, in);
+  return changeCluster(s, in, {readSettings(in), nullptr, nullptr});
 }
 
 }  // namespace

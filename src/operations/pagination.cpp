@@ -12,15 +12,16 @@ constexpr std::string_view kTokenPrefix = "ecsd1:";
 }
 
 Page paginate(const std::vector<Listed>& items, const protocol::RequestReader& input,
-              bool descending) {
+              std::string_view listing, bool descending) {
+  const std::string prefix = std::string(kTokenPrefix) + std::string(listing) + ":";
   const int maxResults = input.optInt("maxResults", 1, 100).value_or(100);
   auto begin = items.begin();
   if (auto token = input.optString("nextToken")) {
     const auto decoded = crypto::base64Decode(*token);
-    if (!decoded || !decoded->starts_with(kTokenPrefix)) {
+    if (!decoded || !decoded->starts_with(prefix)) {
       throw protocol::ApiError(errors::invalidParameter("Invalid nextToken."));
     }
-    const std::string last = decoded->substr(kTokenPrefix.size());
+    const std::string last = decoded->substr(prefix.size());
     begin = std::partition_point(items.begin(), items.end(), [&](const Listed& item) {
       return descending ? item.key >= last : item.key <= last;
     });
@@ -31,7 +32,7 @@ Page paginate(const std::vector<Listed>& items, const protocol::RequestReader& i
     page.values.push_back(it->value);
   }
   if (it != items.end()) {
-    page.nextToken = crypto::base64Encode(std::string(kTokenPrefix) + std::prev(it)->key);
+    page.nextToken = crypto::base64Encode(prefix + std::prev(it)->key);
   }
   return page;
 }
@@ -41,7 +42,7 @@ nlohmann::json listPage(const char* valuesMember, std::vector<Listed> items,
   std::sort(items.begin(), items.end(), [descending](const Listed& a, const Listed& b) {
     return descending ? a.key > b.key : a.key < b.key;
   });
-  Page page = paginate(items, input, descending);
+  Page page = paginate(items, input, valuesMember, descending);
   nlohmann::json output = {{valuesMember, std::move(page.values)}};
   if (page.nextToken) output["nextToken"] = *page.nextToken;
   return output;

@@ -24,8 +24,9 @@ struct Page {
 // REQUIRES: items sorted by key, ascending (or descending when descending).
 // A token keeps working when items are added or removed between pages.
 // Throws ApiError (InvalidParameterException) for a bad token or maxResults.
+// `listing` names what is listed; a token of another listing is refused.
 Page paginate(const std::vector<Listed>& items, const protocol::RequestReader& input,
-              bool descending = false);
+              std::string_view listing, bool descending = false);
 
 // A List* operation's output: items sorted by key (descending when asked),
 // one page of their values under valuesMember, and nextToken when more follow.

@@ -12,6 +12,7 @@ namespace ecsd {
 
 // The parts of "arn:PARTITION:ecs:REGION:ACCOUNT:TYPE/ID".
 struct EcsArn {
+  std::string partition;  // "aws", "aws-cn", ...
   std::string region;
   std::string accountId;
   std::string resourceType;  // "cluster", "task-definition", ...

@@ -273,3 +273,16 @@ TEST(TagsJsonTest, WrongShapesAreSerializationExceptions) {
 
 }  // namespace
 }  // namespace ecsd
+
+namespace ecsd {
+namespace {
+TEST(ArnLocalityTest, AnotherPartitionIsNotLocal) {
+  const ArnFactory arns("us-east-1", "123456789012");
+  EXPECT_TRUE(arns.isLocal(*parseEcsArn("arn:aws:ecs:us-east-1:123456789012:cluster/c")));
+  EXPECT_FALSE(arns.isLocal(*parseEcsArn("arn:aws-cn:ecs:us-east-1:123456789012:cluster/c")));
+  EXPECT_FALSE(arns.resourceId("arn:aws-cn:ecs:us-east-1:123456789012:task/c/abc", "task"));
+  EXPECT_EQ(*arns.resourceId("arn:aws:ecs:us-east-1:123456789012:task/c/abc", "task"), "abc");
+  EXPECT_EQ(*arns.resourceId("arn:aws:ecs:us-east-1:123456789012:task/abc", "task"), "abc");
+}
+}  // namespace
+}  // namespace ecsd

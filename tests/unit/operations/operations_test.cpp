@@ -165,6 +165,17 @@ TEST_F(OperationsTest, DescribeClustersReportsMissingOnesAsFailures) {
                                          clusterArn("gone") + "\",\"reason\":\"MISSING\"}]"));
 }
 
+TEST_F(OperationsTest, UpdateClusterSettingsChangesOnlySettings) {
+  createCluster("only");
+  const json updated =
+      ok("UpdateClusterSettings",
+         {{"cluster", "only"},
+          {"settings", {{{"name", "containerInsights"}, {"value", "enabled"}}}},
+          {"configuration", {{"executeCommandConfiguration", {{"logging", "NONE"}}}}}});
+  EXPECT_FALSE(updated["cluster"].contains("configuration"));
+  EXPECT_EQ(updated["cluster"]["settings"][0]["value"], "enabled");
+}
+
 TEST_F(OperationsTest, DescribeTaskDefinitionRejectsUnknownIncludes) {
   ok("RegisterTaskDefinition",
      {{"family", "inc"},

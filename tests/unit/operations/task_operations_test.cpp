@@ -148,6 +148,43 @@ TEST_F(TaskOperationsTest, SeedWalkthrough) {
   expectAccountingHolds();
 }
 
+TEST_F(TaskOperationsTest, ReRegistrationKeepsIdentityAndTasks) {
+  const auto arn = registerInstance(1024, 4096);
+  const std::string task = runTask()["tasks"][0]["taskArn"];
+  const json again =
+      ok("RegisterContainerInstance",
+         {{"cluster", "demo"},
+          {"containerInstanceArn", arn},
+          {"totalResources", resources(2048, 4096)},
+          {"attributes", {{{"name", "custom"}, {"value", "kept"}}}}})["containerInstance"];
+  EXPECT_EQ(again["containerInstanceArn"], arn);
+  EXPECT_EQ(resource(again, "registeredResources", "CPU")["integerValue"], 2048);
+  EXPECT_EQ(resource(again, "remainingResources", "CPU")["integerValue"], 2048 - 300);
+  EXPECT_EQ(again["pendingTasksCount"], 1);
+  // Every attribute sent is echoed unchanged (the real agent checks).
+  const auto& attributes = again["attributes"];
+  EXPECT_NE(std::find(attributes.begin(), attributes.end(),
+                      json({{"name", "custom"}, {"value", "kept"}})),
+            attributes.end());
+  EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}, {"containerInstance", arn}})["taskArns"],
+            json({task}));
+  EXPECT_EQ(ok("ListContainerInstances", {{"cluster", "demo"}})["containerInstanceArns"].size(),
+            1u);
+}
+
+TEST_F(TaskOperationsTest, PageTokensBelongToTheirListing) {
+  for (int i = 0; i < 3; ++i) registerInstance(4096, 8192);
+  const json page = ok("ListContainerInstances", {{"cluster", "demo"}, {"maxResults", 1}});
+  ASSERT_TRUE(page.contains("nextToken"));
+  EXPECT_EQ(
+      ok("ListContainerInstances", {{"cluster", "demo"},
+                                    {"maxResults", 5},
+                                    {"nextToken", page["nextToken"]}})["containerInstanceArns"]
+          .size(),
+      2u);
+  EXPECT_EQ(fails("ListClusters", {{"nextToken", page["nextToken"]}}), "InvalidParameterException");
+}
+
 TEST_F(TaskOperationsTest, CountFivePlacesWhatFitsAndSaysWhy) {
   registerInstance(1024, 2004);
   registerInstance(1024, 4096);

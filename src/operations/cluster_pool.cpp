@@ -24,25 +24,26 @@ std::vector<Candidate> ClusterPool::all() {
   return out;
 }
 
-void ClusterPool::walkByRemainingMemory(std::int64_t memory,
-                                        const std::function<bool(Candidate&)>& visit) {
+void ClusterPool::walkByRemaining(Resource resource, std::int64_t needed,
+                                  const std::function<bool(Candidate&)>& visit) {
   // The index is exact for instances nobody has touched since it was built;
   // the others (changed by the draft, or placed on by this pool) are merged
   // in by their current values.
   std::set<std::string> stale = draft_.touchedInstances();
   for (const auto& [id, c] : made_) {
-    if (c->usage.memory != draft_.usage(id).memory) stale.insert(id);
+    const Usage committed = draft_.usage(id);
+    if (c->usage.memory != committed.memory || c->usage.cpu != committed.cpu) stale.insert(id);
   }
   std::vector<std::pair<std::int64_t, std::string>> fresh;
   for (const auto& id : stale) {
     const ContainerInstance* instance = draft_.instance(id);
     if (!instance || instance->cluster != cluster_ || instance->status == "INACTIVE") continue;
-    const std::int64_t remaining = remainingMemory(candidate(id));
-    if (remaining >= memory) fresh.emplace_back(remaining, id);
+    const std::int64_t left = remaining(candidate(id), resource);
+    if (left >= needed) fresh.emplace_back(left, id);
   }
   std::sort(fresh.begin(), fresh.end());
-  const auto& index = draft_.base().byRemainingMemory(cluster_);
-  auto indexed = index.lower_bound({memory, std::string()});
+  const auto& index = draft_.base().byRemaining(resource, cluster_);
+  auto indexed = index.lower_bound({needed, std::string()});
   auto merged = fresh.begin();
   while (indexed != index.end() || merged != fresh.end()) {
     if (indexed != index.end() && stale.contains(indexed->second)) {

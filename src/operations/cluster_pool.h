@@ -18,14 +18,15 @@ class ClusterPool final : public scheduler::CandidatePool {
   ClusterPool(const Draft& draft, const Agents& agents, std::string cluster);
 
   std::vector<scheduler::Candidate> all() override;
-  void walkByRemainingMemory(std::int64_t memory,
-                             const std::function<bool(scheduler::Candidate&)>& visit) override;
+  void walkByRemaining(Resource resource, std::int64_t needed,
+                       const std::function<bool(scheduler::Candidate&)>& visit) override;
 
  private:
   // The pool's candidate for an instance, made on first use.
   scheduler::Candidate& candidate(const std::string& id);
-  static std::int64_t remainingMemory(const scheduler::Candidate& c) {
-    return c.instance->registered.memory - c.usage.memory;
+  static std::int64_t remaining(const scheduler::Candidate& c, Resource resource) {
+    return resource == Resource::Cpu ? c.instance->registered.cpu - c.usage.cpu
+                                     : c.instance->registered.memory - c.usage.memory;
   }
 
   const Draft& draft_;

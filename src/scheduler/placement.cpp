@@ -56,19 +56,20 @@ Outcome place(std::vector<Candidate>& candidates, const TaskDemand& demand, int 
 Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
               std::mt19937_64& random) {
-  const bool binpackMemory =
-      strategies.empty() ||
-      (strategies.size() == 1 && strategies[0].type == Strategy::Type::Binpack &&
-       strategies[0].field == "memory");
-  if (!binpackMemory || !constraints.empty()) {
+  const bool binpackOnly = strategies.empty() || (strategies.size() == 1 &&
+                                                  strategies[0].type == Strategy::Type::Binpack);
+  if (!binpackOnly || !constraints.empty()) {
     auto candidates = pool.all();
     return place(candidates, demand, count, constraints, strategies, random);
   }
+  const Resource resource =
+      !strategies.empty() && strategies[0].field == "cpu" ? Resource::Cpu : Resource::Memory;
+  const std::int64_t needed = resource == Resource::Cpu ? demand.cpu : demand.memory;
   Outcome outcome;
   for (int n = 0; n < count; ++n) {
     Candidate* chosen = nullptr;
     Resources held;
-    pool.walkByRemainingMemory(demand.memory, [&](Candidate& c) {
+    pool.walkByRemaining(resource, needed, [&](Candidate& c) {
       Fit f = fit(c, demand, {});
       if (f.rejection) return false;
       chosen = &c;

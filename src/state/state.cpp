@@ -20,7 +20,7 @@ const TaskDefinition* latestActiveIn(const Family& family) {
 }
 
 const std::set<std::string> kNoIds;
-const Data::MemoryIndex kNoIndex;
+const Data::RemainingIndex kNoIndex;
 
 }  // namespace
 
@@ -81,21 +81,25 @@ const std::set<std::string>& Data::taskIds(std::string_view cluster) const {
   return index ? index->taskIds : kNoIds;
 }
 
-const Data::MemoryIndex& Data::byRemainingMemory(std::string_view cluster) const {
-  const MemoryIndex* index = findIn(memoryIndex, cluster);
+const Data::RemainingIndex& Data::byRemaining(Resource resource, std::string_view cluster) const {
+  const RemainingIndex* index = findIn(resource == Resource::Cpu ? cpuIndex : memoryIndex, cluster);
   return index ? *index : kNoIndex;
 }
 
 void Data::reindex(const std::string& instanceId) {
   if (const auto old = indexedAs.find(instanceId); old != indexedAs.end()) {
-    memoryIndex[old->second.first].erase({old->second.second, instanceId});
+    cpuIndex[old->second.cluster].erase({old->second.cpu, instanceId});
+    memoryIndex[old->second.cluster].erase({old->second.memory, instanceId});
     indexedAs.erase(old);
   }
   const ContainerInstance* found = instance(instanceId);
   if (!found || found->status == "INACTIVE") return;
-  const std::int64_t remaining = found->registered.memory - usage(instanceId).memory;
-  memoryIndex[found->cluster].insert({remaining, instanceId});
-  indexedAs[instanceId] = {found->cluster, remaining};
+  const Usage used = usage(instanceId);
+  const Indexed keys{found->cluster, found->registered.cpu - used.cpu,
+                     found->registered.memory - used.memory};
+  cpuIndex[keys.cluster].insert({keys.cpu, instanceId});
+  memoryIndex[keys.cluster].insert({keys.memory, instanceId});
+  indexedAs[instanceId] = keys;
 }
 
 // ---- Draft ----
@@ -404,7 +408,8 @@ std::vector<std::string> State::checkAccounting() const {
         instance.status == "INACTIVE"
             ? indexed == data_.indexedAs.end()
             : indexed != data_.indexedAs.end() &&
-                  indexed->second.second == instance.registered.memory - recomputed[id].memory;
+                  indexed->second.cpu == instance.registered.cpu - recomputed[id].cpu &&
+                  indexed->second.memory == instance.registered.memory - recomputed[id].memory;
     if (!(data_.usage(id) == recomputed[id]) || !indexRight) differing.push_back(instance.arn);
   }
   return differing;

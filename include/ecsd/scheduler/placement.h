@@ -86,23 +86,24 @@ Outcome place(std::vector<Candidate>& candidates, const TaskDemand& demand, int 
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
               std::mt19937_64& random);
 
-// A cluster's instances as placement walks them, so that binpack on memory
-// need not visit every instance: it walks up from the task's memory to the
-// first that fits.
+// A cluster's instances as placement walks them, so that binpack need not
+// visit every instance: it walks up from what the task needs to the first
+// instance that fits.
 class CandidatePool {
  public:
   virtual ~CandidatePool() = default;
   // Every candidate, as it stands now (placements made through the pool count).
   virtual std::vector<Candidate> all() = 0;
-  // Candidates with at least `memory` remaining, by ascending remaining memory
-  // (then instance id), until visit returns true. What visit is handed is the
-  // pool's own candidate: placing on it updates the pool.
-  virtual void walkByRemainingMemory(std::int64_t memory,
-                                     const std::function<bool(Candidate&)>& visit) = 0;
+  // Candidates with at least `needed` of the resource remaining, by ascending
+  // remaining (then instance id), until visit returns true. What visit is
+  // handed is the pool's own candidate: placing on it updates the pool.
+  virtual void walkByRemaining(Resource resource, std::int64_t needed,
+                               const std::function<bool(Candidate&)>& visit) = 0;
 };
 
-// RunTask over a pool: binpack on memory without constraints walks the pool's
-// index; anything else ranks all() (the same choices either way).
+// RunTask over a pool: binpack alone (the default: on memory) without
+// constraints walks the pool's index; anything else ranks all() (the same
+// choices either way).
 Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
               std::mt19937_64& random);

@@ -81,11 +81,18 @@ struct Data final : StateView {
   std::map<std::string, Usage, std::less<>> usages;                 // by instance id
   std::map<std::string, ClusterIndex, std::less<>> clusterIndex;    // by cluster name
   std::map<std::string, std::string, std::less<>> idempotency;      // key -> answer
-  // Per cluster, registered instances ordered by remaining memory, so that
-  // binpack finds the tightest fit without visiting every instance.
-  using MemoryIndex = std::set<std::pair<std::int64_t, std::string>>;
-  std::map<std::string, MemoryIndex, std::less<>> memoryIndex;
-  std::map<std::string, std::pair<std::string, std::int64_t>, std::less<>> indexedAs;  // id -> key
+  // Per cluster, registered instances ordered by remaining CPU and by
+  // remaining memory, so that binpack finds the tightest fit without visiting
+  // every instance.
+  using RemainingIndex = std::set<std::pair<std::int64_t, std::string>>;
+  struct Indexed {
+    std::string cluster;
+    std::int64_t cpu = 0;
+    std::int64_t memory = 0;
+  };
+  std::map<std::string, RemainingIndex, std::less<>> cpuIndex;
+  std::map<std::string, RemainingIndex, std::less<>> memoryIndex;
+  std::map<std::string, Indexed, std::less<>> indexedAs;  // instance id -> its keys
 
   const Cluster* cluster(std::string_view name) const override;
   const TaskDefinition* taskDefinition(std::string_view family, int revision) const override;
@@ -97,8 +104,8 @@ struct Data final : StateView {
   std::optional<std::string> idempotentAnswer(std::string_view key) const override;
   // Task ids of the cluster (all statuses), in id order.
   const std::set<std::string>& taskIds(std::string_view cluster) const;
-  const MemoryIndex& byRemainingMemory(std::string_view cluster) const;
-  // Puts the instance where its remaining memory now belongs in the index.
+  const RemainingIndex& byRemaining(Resource resource, std::string_view cluster) const;
+  // Puts the instance where its remaining CPU and memory now belong in the indexes.
   void reindex(const std::string& instanceId);
 };
 

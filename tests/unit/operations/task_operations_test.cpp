@@ -354,9 +354,9 @@ TEST_F(TaskOperationsTest, StateSurvivesRestartWithAccountingIntact) {
   expectAccountingHolds();
 }
 
-// The default placement walks the memory index instead of the cluster; it must
-// choose exactly what binpack on memory means: of the instances that can take
-// the task, the one with the least memory left (then the lowest id).
+// Binpack walks an index instead of the cluster; it must choose exactly what
+// binpack means: of the instances that can take the task, the one with the
+// least of the resource left (then the lowest id).
 TEST_F(TaskOperationsTest, IndexedBinpackChoosesTheTightestFit) {
   std::mt19937 random(11);
   const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
@@ -378,7 +378,11 @@ TEST_F(TaskOperationsTest, IndexedBinpackChoosesTheTightestFit) {
     const json before =
         ok("DescribeContainerInstances",
            {{"cluster", "demo"}, {"containerInstances", arns}})["containerInstances"];
-    const json run = ok("RunTask", {{"cluster", "demo"}, {"taskDefinition", family(f)}});
+    // Odd steps binpack on CPU, even ones on memory (the default).
+    const bool byCpu = step % 2 == 1;
+    json request = {{"cluster", "demo"}, {"taskDefinition", family(f)}};
+    if (byCpu) request["placementStrategy"] = {{{"type", "binpack"}, {"field", "cpu"}}};
+    const json run = ok("RunTask", request);
     const std::int64_t cpu = 64 * (f + 1);
     const std::int64_t memory = 100 + 150 * f;
     std::optional<std::pair<std::int64_t, std::string>> tightest;
@@ -390,7 +394,7 @@ TEST_F(TaskOperationsTest, IndexedBinpackChoosesTheTightestFit) {
       const bool portFree = f != 3 || std::find(ports.begin(), ports.end(), "8080") == ports.end();
       if (instance["agentConnected"] == true && leftCpu >= cpu && leftMemory >= memory &&
           portFree) {
-        const std::pair<std::int64_t, std::string> key{leftMemory,
+        const std::pair<std::int64_t, std::string> key{byCpu ? leftCpu : leftMemory,
                                                        instance["containerInstanceArn"]};
         if (!tightest || key < *tightest) tightest = key;
       }

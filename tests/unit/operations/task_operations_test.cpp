@@ -185,6 +185,20 @@ TEST_F(TaskOperationsTest, PageTokensBelongToTheirListing) {
   EXPECT_EQ(fails("ListClusters", {{"nextToken", page["nextToken"]}}), "InvalidParameterException");
 }
 
+TEST_F(TaskOperationsTest, DeleteClusterIsRefusedWhileItHoldsInstances) {
+  const auto arn = registerInstance(4096, 8192);
+  const json counted = ok("DescribeClusters", {{"clusters", {"demo"}}})["clusters"][0];
+  EXPECT_EQ(counted["registeredContainerInstancesCount"], 1);
+  runTask();
+  EXPECT_EQ(ok("DescribeClusters", {{"clusters", {"demo"}}})["clusters"][0]["pendingTasksCount"],
+            1);
+  EXPECT_EQ(fails("DeleteCluster", {{"cluster", "demo"}}),
+            "ClusterContainsContainerInstancesException");
+  ok("DeregisterContainerInstance",
+     {{"cluster", "demo"}, {"containerInstance", arn}, {"force", true}});
+  EXPECT_EQ(ok("DeleteCluster", {{"cluster", "demo"}})["cluster"]["status"], "INACTIVE");
+}
+
 TEST_F(TaskOperationsTest, CountFivePlacesWhatFitsAndSaysWhy) {
   registerInstance(1024, 2004);
   registerInstance(1024, 4096);

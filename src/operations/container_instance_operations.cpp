@@ -241,8 +241,7 @@ json deregisterContainerInstance(const Services& s, const CallContext&, const Re
                                       " is not registered in cluster " + cluster + ".");
     }
     ContainerInstance instance = *found;
-    const auto& data = draft.base();
-    for (const auto& id : data.taskIds(cluster)) {
+    for (const auto& id : draft.taskIds(cluster)) {
       const Task* task = draft.task(id);
       if (!task || task->containerInstanceId != instance.id || !task->live()) continue;
       if (!force) {

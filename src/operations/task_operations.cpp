@@ -165,7 +165,10 @@ json startTask(const Services& s, const CallContext&, const RequestReader& in) {
     for (const auto& reference : references) {
       const ContainerInstance* instance = findInstance(draft, s.arns, request.cluster, reference);
       if (instance && instance->status != "INACTIVE") {
-        ids.push_back(instance->id);
+        // Named twice still means one task there: ECS takes the set of instances.
+        if (std::find(ids.begin(), ids.end(), instance->id) == ids.end()) {
+          ids.push_back(instance->id);
+        }
       } else {
         missing.push_back({reference, "MISSING"});
       }
@@ -191,12 +194,12 @@ json stopTask(const Services& s, const CallContext&, const RequestReader& in) {
     if (!found) return errors::invalidParameter("The referenced task was not found.");
     stopping = *found;
     const double now = s.clock.epochSeconds();
-    if (requestStop(stopping, reason, "UserInitiated", now)) {
-      // With its instance gone there is no agent to report STOPPED: it is.
-      const ContainerInstance* instance = draft.instance(stopping.containerInstanceId);
-      if (!instance || instance->status == "INACTIVE") markStopped(stopping, now);
-      draft.put(stopping);
-    }
+    const bool asked = requestStop(stopping, reason, "UserInitiated", now);
+    // With its instance gone there is no agent to report STOPPED: it is.
+    const ContainerInstance* instance = draft.instance(stopping.containerInstanceId);
+    const bool orphaned = (!instance || instance->status == "INACTIVE") && stopping.live();
+    if (orphaned) markStopped(stopping, now);
+    if (asked || orphaned) draft.put(stopping);
     return json{{"task", renderTask(stopping, s.arns,
                                     draft.instance(stopping.containerInstanceId)->arn, false)}};
   }));

@@ -159,6 +159,15 @@ std::optional<std::string> Draft::idempotentAnswer(std::string_view key) const {
   return answer ? std::optional<std::string>(*answer) : base_.idempotentAnswer(key);
 }
 
+std::set<std::string> Draft::taskIds(std::string_view cluster) const {
+  std::set<std::string> ids = base_.taskIds(cluster);
+  for (const auto& [id, task] : tasks_) {
+    if (task.cluster == cluster) ids.insert(id);
+  }
+  for (const auto& id : removedTasks_) ids.erase(id);
+  return ids;
+}
+
 bool Draft::hasInstances(std::string_view cluster) const {
   const auto* index = findIn(base_.clusterIndex, cluster);
   std::size_t count = index ? index->instanceIds.size() : 0;
@@ -305,17 +314,17 @@ std::optional<Error> State::submit(Write& write) {
       queueDone_.wait(lock);
       continue;
     }
+    // Lead one group (this write is in it), then hand over: a waiter still
+    // queued leads the next, so no writer serves others forever.
     leading_ = true;
-    while (!queue_.empty()) {
-      std::vector<Write*> group;
-      group.swap(queue_);
-      lock.unlock();
-      runGroup(group);
-      lock.lock();
-      for (Write* w : group) w->done = true;
-      queueDone_.notify_all();
-    }
+    std::vector<Write*> group;
+    group.swap(queue_);
+    lock.unlock();
+    runGroup(group);
+    lock.lock();
+    for (Write* w : group) w->done = true;
     leading_ = false;
+    queueDone_.notify_all();
   }
   lock.unlock();
   if (write.exception) std::rethrow_exception(write.exception);
@@ -337,14 +346,24 @@ void State::runGroup(const std::vector<Write*>& group) {
     }
     draft.rollback(mark);
   }
-  ChangeSet changes = draft.changes();
-  if (changes.empty()) return;
-  if (auto committed = store_.commit(changes); !committed) {
-    for (Write* write : succeeded) write->commitError = committed.error();
+  ChangeSet changes;
+  try {
+    changes = draft.changes();
+    if (changes.empty()) return;
+    if (auto committed = store_.commit(changes); !committed) {
+      for (Write* write : succeeded) write->commitError = committed.error();
+      return;
+    }
+  } catch (...) {
+    // Nothing was made durable: the group fails as a whole, and the writers
+    // that follow go on.
+    for (Write* write : succeeded) write->exception = std::current_exception();
     return;
   }
   ++commits_;
-  apply(std::move(changes));
+  // Committed: memory must follow. If it cannot, it would disagree with the
+  // disk from here on, so stop (noexcept) and let a restart load the truth.
+  [&]() noexcept { apply(std::move(changes)); }();
 }
 
 void State::apply(ChangeSet changes) {

@@ -125,6 +125,8 @@ class Draft final : public StateView {
   // One past the highest revision the family ever had (revisions are never reused).
   int nextRevision(std::string_view family) const;
   const Data& base() const { return base_; }
+  // Task ids of the cluster (all statuses) as this write sees them.
+  std::set<std::string> taskIds(std::string_view cluster) const;
   // Whether the cluster has a registered instance, without listing them.
   bool hasInstances(std::string_view cluster) const;
   // Instances this draft changed (or whose usage it changed): their entries

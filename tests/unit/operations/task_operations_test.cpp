@@ -242,6 +242,16 @@ TEST_F(TaskOperationsTest, StartTaskOnNamedInstances) {
   EXPECT_EQ(started["failures"][1]["reason"], "MISSING");
 }
 
+TEST_F(TaskOperationsTest, StartTaskNamingAnInstanceTwicePlacesOnce) {
+  const auto arn = registerInstance(4096, 8192);
+  const std::string id = arn.substr(arn.rfind('/') + 1);
+  const json started =
+      ok("StartTask",
+         {{"cluster", "demo"}, {"taskDefinition", "wordpress"}, {"containerInstances", {arn, id}}});
+  EXPECT_EQ(started["tasks"].size(), 1u);
+  expectAccountingHolds();
+}
+
 TEST_F(TaskOperationsTest, DeregisterRefusedWhileTasksRunUnlessForced) {
   const auto arn = registerInstance(1024, 4096);
   const std::string task = runTask()["tasks"][0]["taskArn"];

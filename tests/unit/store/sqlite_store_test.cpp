@@ -1,16 +1,17 @@
 // The SQLite store (openSqliteStore) and the State that sits on a Store.
 #include <gtest/gtest.h>
-
-#include <atomic>
-#include <stdexcept>
-#include <thread>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/embedded_file.h"
@@ -653,9 +654,9 @@ TEST(StateTest, AnExceptionReachesItsCallerAndChangesNothing) {
   auto state = loadState(store);
   ASSERT_TRUE(state);
   EXPECT_THROW((void)state->write([](Draft& draft) -> Result<bool> {
-                 draft.put(sampleCluster("half"));
-                 throw std::runtime_error("change failed midway");
-               }),
+    draft.put(sampleCluster("half"));
+    throw std::runtime_error("change failed midway");
+  }),
                std::runtime_error);
   EXPECT_FALSE(hasCluster(*state, "half"));
   const auto after = state->write([](Draft& draft) -> Result<bool> {
@@ -664,6 +665,65 @@ TEST(StateTest, AnExceptionReachesItsCallerAndChangesNothing) {
   });
   EXPECT_TRUE(after.ok());
   EXPECT_TRUE(hasCluster(*state, "whole"));
+}
+
+TEST(StateTest, NoWriterServesOthersForever) {
+  // Under a steady stream of writers, each still returns within a few
+  // groups: a leader runs one group and hands over.
+  FakeStore store;
+  store.onCommit = [](const ChangeSet&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  auto state = loadState(store);
+  ASSERT_TRUE(state);
+  std::atomic<bool> stop{false};
+  std::atomic<long> worstMs{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 16; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; !stop; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        (void)state->write([&](Draft& draft) -> Result<bool> {
+          draft.put(sampleCluster("w" + std::to_string(t)));
+          return true;
+        });
+        const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+        long seen = worstMs;
+        while (ms > seen && !worstMs.compare_exchange_weak(seen, ms)) {
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  stop = true;
+  for (auto& w : writers) w.join();
+  EXPECT_LT(worstMs.load(), 1000);
+}
+
+TEST(StateTest, AStoreThatThrowsFailsItsGroupAndLaterWritesGoOn) {
+  FakeStore store;
+  auto state = loadState(store);
+  ASSERT_TRUE(state);
+  store.onCommit = [](const ChangeSet&) { throw std::runtime_error("disk on fire"); };
+  EXPECT_THROW((void)state->write([](Draft& draft) -> Result<bool> {
+    draft.put(sampleCluster("lost"));
+    return true;
+  }),
+               std::runtime_error);
+  EXPECT_FALSE(hasCluster(*state, "lost"));
+  store.onCommit = nullptr;
+  auto next = std::async(std::launch::async, [&] {
+    return state->write([](Draft& draft) -> Result<bool> {
+      draft.put(sampleCluster("later"));
+      return true;
+    });
+  });
+  ASSERT_EQ(next.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "a later write hangs";
+  EXPECT_TRUE(next.get().ok());
+  EXPECT_TRUE(hasCluster(*state, "later"));
 }
 
 // --- Draft ---
@@ -714,6 +774,20 @@ TEST_F(DraftTest, RollbackUndoesExactlyOneChange) {
   EXPECT_EQ(changes.tasks.size(), 1u);
   EXPECT_EQ(changes.containerInstances.size(), 1u);
   EXPECT_TRUE(changes.removedTasks.empty());
+}
+
+TEST_F(DraftTest, TaskIdsSeeTheWritesOwnTasks) {
+  // A check inside a write (DeregisterContainerInstance) must see tasks an
+  // earlier write of the same group placed.
+  Draft draft(base_);
+  Task placed;
+  placed.id = "t-new";
+  placed.cluster = "demo";
+  placed.containerInstanceId = "i-1";
+  draft.put(placed);
+  EXPECT_TRUE(draft.taskIds("demo").contains("t-new"));
+  draft.removeTask("t-new");
+  EXPECT_FALSE(draft.taskIds("demo").contains("t-new"));
 }
 
 TEST_F(DraftTest, ReadsThroughToTheBase) {

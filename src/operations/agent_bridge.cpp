@@ -15,16 +15,24 @@ void AgentBridge::deliver(const std::string& instanceId, nlohmann::json tasks) {
   if (sessions_) sessions_->deliver(instanceId, std::move(tasks));
 }
 
+void AgentBridge::forget(const std::string& instanceId) {
+  if (sessions_) sessions_->forget(instanceId);
+}
+
 Result<std::string> AgentBridge::instanceForSession(std::string_view clusterArn,
                                                     std::string_view containerInstanceArn) {
   auto cluster = arns_.clusterName(clusterArn);
   if (!cluster) return cluster.error();
   const auto id = arns_.resourceId(containerInstanceArn, "container-instance");
   return state_.read([&](const Data& data) -> Result<std::string> {
+    const Cluster* found = data.cluster(*cluster);
+    if (!found || found->status != "ACTIVE") return errors::clusterNotFound();
     const ContainerInstance* instance = id ? data.instance(*id) : nullptr;
     if (!instance || instance->cluster != *cluster || instance->status == "INACTIVE") {
-      return errors::invalidParameter("Container instance " + std::string(containerInstanceArn) +
-                                      " is not registered in cluster " + *cluster + ".");
+      // What api/agent-protocol.md promises the agent (it re-registers then).
+      return errors::make("InactiveInstanceException",
+                          "Container instance " + std::string(containerInstanceArn) +
+                              " is not registered in cluster " + *cluster + ".");
     }
     return instance->id;
   });

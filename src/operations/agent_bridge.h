@@ -24,6 +24,7 @@ class AgentBridge final : public Agents, public dispatch::ControlPlane {
   // Agents
   bool connected(const std::string& instanceId) const override;
   void deliver(const std::string& instanceId, nlohmann::json tasks) override;
+  void forget(const std::string& instanceId) override;
   std::string pollEndpoint() const override { return pollEndpoint_; }
 
   // dispatch::ControlPlane

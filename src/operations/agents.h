@@ -14,6 +14,9 @@ class Agents {
   // Sends PayloadMessage "tasks" entries to the instance's agent (now, or when
   // it connects again). Call only after the change is committed.
   virtual void deliver(const std::string& instanceId, nlohmann::json tasks) = 0;
+  // The instance is deregistered: drop what waits for its agent and close
+  // its session (it must register again).
+  virtual void forget(const std::string& instanceId) = 0;
   // DiscoverPollEndpoint's answer: where agents open their session.
   virtual std::string pollEndpoint() const = 0;
 };

@@ -233,6 +233,7 @@ json deregisterContainerInstance(const Services& s, const CallContext&, const Re
   const std::string reference = in.requiredString("containerInstance");
   const bool force = in.optBool("force").value_or(false);
   std::vector<Task> stopped;
+  std::string instanceId;
   json output = orThrow(s.state.write([&](Draft& draft) -> Result<json> {
     activeCluster(draft, cluster);
     const ContainerInstance* found = findInstance(draft, s.arns, cluster, reference);
@@ -241,6 +242,7 @@ json deregisterContainerInstance(const Services& s, const CallContext&, const Re
                                       " is not registered in cluster " + cluster + ".");
     }
     ContainerInstance instance = *found;
+    instanceId = instance.id;
     for (const auto& id : draft.taskIds(cluster)) {
       const Task* task = draft.task(id);
       if (!task || task->containerInstanceId != instance.id || !task->live()) continue;
@@ -261,6 +263,7 @@ json deregisterContainerInstance(const Services& s, const CallContext&, const Re
     return json{{"containerInstance", instanceOutput(s, draft, instance)}};
   }));
   deliverTasks(s, stopped);  // the agent, if still there, stops the containers
+  s.agents.forget(instanceId);
   return output;
 }
 

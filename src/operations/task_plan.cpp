@@ -11,8 +11,16 @@ namespace {
 using nlohmann::json;
 using protocol::ApiError;
 
+// The containerOverrides entries, by reference into overrides (value() would
+// copy them, and a pointer into the copy would dangle).
+const json& containerOverrides(const json& overrides) {
+  static const json kNone = json::array();
+  const auto list = overrides.find("containerOverrides");
+  return list != overrides.end() && list->is_array() ? *list : kNone;
+}
+
 const json* overrideFor(const json& overrides, const std::string& name) {
-  for (const auto& o : overrides.value("containerOverrides", json::array())) {
+  for (const auto& o : containerOverrides(overrides)) {
     if (o.is_object() && o.value("name", "") == name) return &o;
   }
   return nullptr;
@@ -29,7 +37,7 @@ std::optional<std::int64_t> number(const json& source, const char* member) {
 }
 
 void checkOverrideNames(const json& overrides, const json& definitions) {
-  for (const auto& o : overrides.value("containerOverrides", json::array())) {
+  for (const auto& o : containerOverrides(overrides)) {
     const std::string name = o.is_object() ? o.value("name", "") : "";
     const bool known = std::any_of(definitions.begin(), definitions.end(),
                                    [&](const json& c) { return c.value("name", "") == name; });

@@ -199,6 +199,26 @@ TEST_F(TaskOperationsTest, DeleteClusterIsRefusedWhileItHoldsInstances) {
   EXPECT_EQ(ok("DeleteCluster", {{"cluster", "demo"}})["cluster"]["status"], "INACTIVE");
 }
 
+TEST_F(TaskOperationsTest, ContainerOverridesChangeWhatTheTaskNeeds) {
+  const auto arn = registerInstance(4096, 8192);
+  for (int i = 0; i < 20; ++i) {
+    const json run =
+        runTask({{"overrides",
+                  {{"containerOverrides",
+                    {{{"name", "mysql"}, {"memory", 256}, {"cpu", 50}, {"command", {"sleep", "1"}}},
+                     {{"name", "wp"}, {"environment", {{{"name", "A"}, {"value", "b"}}}}}}}}}});
+    ASSERT_EQ(run["tasks"].size(), 1u) << i;
+    EXPECT_EQ(run["tasks"][0]["containers"][1]["memory"], "256");
+    EXPECT_EQ(run["tasks"][0]["overrides"]["containerOverrides"][0]["name"], "mysql");
+    report(run["tasks"][0]["taskArn"], "STOPPED");  // frees port 80 for the next
+  }
+  EXPECT_EQ(resource(describeInstance(arn), "remainingResources", "MEMORY")["integerValue"], 8192);
+  EXPECT_EQ(fails("RunTask", {{"cluster", "demo"},
+                              {"taskDefinition", "wordpress"},
+                              {"overrides", {{"containerOverrides", {{{"name", "nope"}}}}}}}),
+            "InvalidParameterException");
+}
+
 TEST_F(TaskOperationsTest, CountFivePlacesWhatFitsAndSaysWhy) {
   registerInstance(1024, 2004);
   registerInstance(1024, 4096);
@@ -260,6 +280,7 @@ TEST_F(TaskOperationsTest, DeregisterRefusedWhileTasksRunUnlessForced) {
   const json gone = ok("DeregisterContainerInstance",
                        {{"cluster", "demo"}, {"containerInstance", arn}, {"force", true}});
   EXPECT_EQ(gone["containerInstance"]["status"], "INACTIVE");
+  EXPECT_EQ(agents_.forgotten, std::vector<std::string>{arn.substr(arn.rfind('/') + 1)});
   const json stopped = ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task}}})["tasks"][0];
   EXPECT_EQ(stopped["lastStatus"], "STOPPED");
   EXPECT_FALSE(stopped["stoppedReason"].get<std::string>().empty());

@@ -16,6 +16,7 @@ class FakeAgents final : public operations::Agents {
   bool allConnected = true;
   std::set<std::string> connectedIds;  // used when !allConnected
   std::vector<std::pair<std::string, nlohmann::json>> delivered;
+  std::vector<std::string> forgotten;
 
   bool connected(const std::string& instanceId) const override {
     return allConnected || connectedIds.contains(instanceId);
@@ -23,6 +24,7 @@ class FakeAgents final : public operations::Agents {
   void deliver(const std::string& instanceId, nlohmann::json tasks) override {
     delivered.emplace_back(instanceId, std::move(tasks));
   }
+  void forget(const std::string& instanceId) override { forgotten.push_back(instanceId); }
   std::string pollEndpoint() const override { return "https://127.0.0.1:8443/"; }
 };
 

@@ -18,9 +18,12 @@ Candidate& ClusterPool::candidate(const std::string& id) {
   return made;
 }
 
-std::vector<Candidate> ClusterPool::all() {
+std::vector<Candidate> ClusterPool::all() { return of(draft_.instanceIds(cluster_)); }
+
+std::vector<Candidate> ClusterPool::of(const std::vector<std::string>& instanceIds) {
   std::vector<Candidate> out;
-  for (const auto& id : draft_.instanceIds(cluster_)) out.push_back(candidate(id));
+  out.reserve(instanceIds.size());
+  for (const auto& id : instanceIds) out.push_back(candidate(id));
   return out;
 }
 

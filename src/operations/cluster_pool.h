@@ -18,6 +18,8 @@ class ClusterPool final : public scheduler::CandidatePool {
   ClusterPool(const Draft& draft, const Agents& agents, std::string cluster);
 
   std::vector<scheduler::Candidate> all() override;
+  // The candidates for these instances (StartTask's named ones), in order.
+  std::vector<scheduler::Candidate> of(const std::vector<std::string>& instanceIds);
   void walkByRemaining(Resource resource, std::int64_t needed,
                        const std::function<bool(scheduler::Candidate&)>& visit) override;
 

@@ -55,16 +55,6 @@ const TaskDefinition& activeDefinition(const StateView& view, const TaskRequest&
   return *definition;
 }
 
-std::vector<scheduler::Candidate> candidates(const Services& s, const StateView& view,
-                                             const std::vector<std::string>& instanceIds) {
-  std::vector<scheduler::Candidate> out;
-  out.reserve(instanceIds.size());
-  for (const auto& id : instanceIds) {
-    out.push_back({view.instance(id), s.agents.connected(id), view.usage(id)});
-  }
-  return out;
-}
-
 // Creates the tasks of a placement outcome in the draft.
 std::vector<Task> createTasks(const Services& s, Draft& draft, const TaskRequest& request,
                               const TaskDefinition& definition, const TaskPlan& plan,
@@ -173,8 +163,8 @@ json startTask(const Services& s, const CallContext&, const RequestReader& in) {
         missing.push_back({reference, "MISSING"});
       }
     }
-    auto pool = candidates(s, draft, ids);
-    auto outcome = scheduler::placeOnEach(pool, plan.demand);
+    auto named = ClusterPool(draft, s.agents, request.cluster).of(ids);
+    auto outcome = scheduler::placeOnEach(named, plan.demand);
     outcome.failures.insert(outcome.failures.end(), missing.begin(), missing.end());
     created = createTasks(s, draft, request, definition, plan, outcome);
     return tasksOutput(s, draft, created, outcome.failures);

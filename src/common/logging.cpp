@@ -1,14 +1,23 @@
 #include "common/logging.h"
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace ecsd::logging {
 
-bool configure(std::string_view level) {
-  auto logger = spdlog::stderr_logger_mt("ecsd");
+bool configure(std::string_view level, Console console, const std::string& file) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (!file.empty()) {
+    logger = spdlog::basic_logger_mt("ecsd", file);
+  } else if (console == Console::Stdout) {
+    logger = spdlog::stdout_logger_mt("ecsd");
+  } else {
+    logger = spdlog::stderr_logger_mt("ecsd");
+  }
   logger->set_pattern("t=%Y-%m-%dT%H:%M:%S.%e%z lvl=%l %v");
   spdlog::set_default_logger(logger);
+  if (level == "crit") level = "critical";  // the ECS agent's spelling
   const auto parsed = spdlog::level::from_str(std::string(level));
   // from_str answers "off" for anything it does not know.
   const bool known = parsed != spdlog::level::off || level == "off";

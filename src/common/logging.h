@@ -6,10 +6,13 @@
 
 namespace ecsd::logging {
 
-// Sets up the default spdlog logger on stderr with the logfmt pattern.
-// level: trace, debug, info, warn, error, critical or off. Returns false for
-// an unknown level (and keeps info).
-bool configure(std::string_view level);
+// Sets up the default spdlog logger with the logfmt pattern, writing to
+// stderr, or to stdout, or appending to `file` when one is given.
+// level: trace, debug, info, warn, error, critical (or crit) or off. Returns
+// false for an unknown level (and keeps info).
+enum class Console { Stderr, Stdout };
+bool configure(std::string_view level, Console console = Console::Stderr,
+               const std::string& file = "");
 
 // A value as logfmt wants it: bare when it has no space, quote, '=' or control
 // character, otherwise double-quoted with \" and \\ escaped.

@@ -367,6 +367,13 @@ Status checkPolicy(const SignedRequest& signedRequest, const Policy& policy, sys
   return checkClockSkew(signedRequest.signedAt, now, policy.maxClockSkew);
 }
 
+// Sets the header, dropping any other of the same name (any case).
+void replaceHeader(HttpRequest& request, std::string_view name, std::string value) {
+  std::erase_if(request.headers,
+                [&](const auto& header) { return boost::algorithm::iequals(header.first, name); });
+  request.headers.emplace_back(std::string(name), std::move(value));
+}
+
 }  // namespace
 
 Result<const security::AccessKey*> verify(const HttpRequest& request, const security::KeyRing& keys,
@@ -407,6 +414,38 @@ std::string signingKey(std::string_view secret, std::string_view date, std::stri
   std::string key = crypto::hmacSha256(concat("AWS4", secret), date);
   for (std::string_view part : {region, service, kTerminator}) key = crypto::hmacSha256(key, part);
   return key;
+}
+
+void sign(HttpRequest& request, std::string_view accessKeyId, std::string_view secret,
+          std::string_view sessionToken, std::string_view region, std::string_view service,
+          std::chrono::system_clock::time_point now) {
+  const std::string amzDate = formatAmzDate(std::chrono::floor<std::chrono::seconds>(now));
+  std::erase_if(request.headers, [](const auto& header) {
+    return boost::algorithm::iequals(header.first, "Authorization");
+  });
+  replaceHeader(request, "X-Amz-Date", amzDate);
+  if (!sessionToken.empty()) {
+    replaceHeader(request, "X-Amz-Security-Token", std::string(sessionToken));
+  }
+  // In the sorted order the Authorization header lists them in.
+  std::string signedHeaders;
+  for (std::string_view name :
+       {"content-type", "host", "x-amz-date", "x-amz-security-token", "x-amz-target"}) {
+    bool always = name == "host" || name == "x-amz-date";
+    if (!always && request.header(name).empty()) continue;
+    signedHeaders += concat(signedHeaders.empty() ? "" : ";", name);
+  }
+  const std::string scope =
+      concat(std::string_view(amzDate).substr(0, 8), "/", region, "/", service, "/", kTerminator);
+  const std::string toSign = stringToSign(
+      amzDate, scope,
+      canonicalRequest(request, signedHeaders, crypto::hex(crypto::sha256(request.body))));
+  const std::string key =
+      signingKey(secret, std::string_view(amzDate).substr(0, 8), region, service);
+  request.headers.emplace_back(
+      "Authorization",
+      concat(kAlgorithm, " Credential=", accessKeyId, "/", scope, ", SignedHeaders=", signedHeaders,
+             ", Signature=", crypto::hex(crypto::hmacSha256(key, toSign))));
 }
 
 }  // namespace ecsd::protocol::sigv4

@@ -1,5 +1,6 @@
-// AWS Signature Version 4 (AWS4-HMAC-SHA256) verification of a request's
-// Authorization header, as an AWS service performs it.
+// AWS Signature Version 4 (AWS4-HMAC-SHA256): verification of a request's
+// Authorization header, as an AWS service performs it, and signing, as an AWS
+// SDK does it.
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,17 @@ struct Policy {
 Result<const security::AccessKey*> verify(const HttpRequest& request,
                                           const security::KeyRing& keys, const Policy& policy,
                                           std::chrono::system_clock::time_point now);
+
+// Signs the request as the AWS SDKs sign JSON-protocol calls: sets X-Amz-Date
+// (now, UTC), X-Amz-Security-Token when sessionToken is not empty, and
+// Authorization, signing host, x-amz-date and, when present, content-type,
+// x-amz-security-token and x-amz-target over the body's SHA-256. Replaces
+// those headers if the request already has them (so a request can be signed
+// again). Headers added afterwards are not signed.
+// REQUIRES: the request has its Host header, as it will be sent ("host:port").
+void sign(HttpRequest& request, std::string_view accessKeyId, std::string_view secret,
+          std::string_view sessionToken, std::string_view region, std::string_view service,
+          std::chrono::system_clock::time_point now);
 
 // Building blocks, exposed for tests against AWS's published examples.
 // signedHeaders: lowercase names joined by ';' as in the Authorization header.

@@ -45,7 +45,32 @@ def read_credentials(path):
     return key, secret
 
 
-class Ecsd:
+class ManagedProcess:
+    """A child process logging to self.log_path, stopped by a signal."""
+
+    process = None
+
+    def launch(self, argv, env=None):
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(argv, env=env, stdout=self.log, stderr=self.log,
+                                        stdin=subprocess.DEVNULL)
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=timeout)
+        if self.process:
+            self.log.close()
+        return self.process.returncode if self.process else None
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def logs(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class Ecsd(ManagedProcess):
     """One ecsd process. Its data directory outlives restarts of the process."""
 
     def __init__(self, data_dir=None, extra_args=()):
@@ -61,11 +86,8 @@ class Ecsd:
         endpoint_file = self.data_dir / "endpoint"
         if endpoint_file.exists():
             endpoint_file.unlink()
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [ecsd_binary(), "--data-dir", str(self.data_dir), "--listen", "127.0.0.1:0",
-             "--region", REGION, *self.extra_args],
-            stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+        self.launch([ecsd_binary(), "--data-dir", str(self.data_dir), "--listen", "127.0.0.1:0",
+                     "--region", REGION, *self.extra_args])
         deadline = time.monotonic() + timeout
         while not endpoint_file.exists():
             if self.process.poll() is not None:
@@ -79,17 +101,6 @@ class Ecsd:
         self.access_key, self.secret_key = read_credentials(self.credentials)
         return self
 
-    def stop(self, sig=signal.SIGTERM, timeout=20):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(sig)
-            self.process.wait(timeout=timeout)
-        if self.process:
-            self.log.close()
-        return self.process.returncode if self.process else None
-
-    def kill9(self):
-        return self.stop(signal.SIGKILL)
-
     def restart(self):
         self.stop()
         return self.start()
@@ -98,9 +109,6 @@ class Ecsd:
         self.stop()
         if self.owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def logs(self):
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     # -- clients ----------------------------------------------------------
     def cli_env(self, **overrides):

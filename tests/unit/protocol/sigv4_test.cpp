@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <random>
 #include <string>
@@ -439,6 +440,91 @@ TEST_F(EcsRequestTest, TamperedSignedHeader) {
 TEST_F(EcsRequestTest, TamperedTarget) {
   request.target = "/?x=1";
   expectError("InvalidSignatureException", kMismatch);
+}
+
+// Signing: what sign() produces must be what botocore produces, and verify.
+
+std::string headerValue(const HttpRequest& request, std::string_view name) {
+  return std::string(request.header(name));
+}
+
+std::size_t headerCount(const HttpRequest& request, std::string_view name) {
+  return std::ranges::count_if(request.headers,
+                               [&](const auto& header) { return header.first == name; });
+}
+
+TEST_F(EcsRequestTest, SignReproducesTheCliRequest) {
+  removeHeader(request, "Authorization");
+  removeHeader(request, "X-Amz-Date");
+  sign(request, "AKIAIOSFODNN7EXAMPLE", kSecret, "", "us-east-1", "ecs", now);
+  EXPECT_EQ(headerValue(request, "X-Amz-Date"), "20240501T093000Z");
+  EXPECT_EQ(headerValue(request, "Authorization"), kAuthorization);
+  EXPECT_TRUE(check().ok());
+}
+
+TEST_F(EcsRequestTest, SignReplacesAnEarlierSignature) {
+  sign(request, "AKIAIOSFODNN7EXAMPLE", kSecret, "", "us-east-1", "ecs", now);
+  now += std::chrono::minutes(1);
+  sign(request, "AKIAIOSFODNN7EXAMPLE", kSecret, "", "us-east-1", "ecs", now);
+  EXPECT_EQ(headerCount(request, "Authorization"), 1u);
+  EXPECT_EQ(headerCount(request, "X-Amz-Date"), 1u);
+  EXPECT_EQ(headerValue(request, "X-Amz-Date"), "20240501T093100Z");
+  EXPECT_TRUE(check().ok());
+}
+
+TEST_F(EcsRequestTest, SignWithASessionTokenSignsTheToken) {
+  sign(request, "AKIAIOSFODNN7EXAMPLE", kSecret, "token/with+chars=", "us-east-1", "ecs", now);
+  EXPECT_EQ(headerValue(request, "X-Amz-Security-Token"), "token/with+chars=");
+  EXPECT_NE(headerValue(request, "Authorization")
+                .find("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;"
+                      "x-amz-target, "),
+            std::string::npos);
+  EXPECT_TRUE(check().ok());
+  setHeader(request, "X-Amz-Security-Token", "another token");
+  expectError("InvalidSignatureException", kMismatch);
+}
+
+TEST(SignTest, ReproducesTheSuiteSignatures) {
+  int checked = 0;
+  for (const SuiteCase& c : suiteCases()) {
+    // sign() chooses its signed headers; the cases signing others do not apply.
+    if (c.signedHeaders != "host;x-amz-date" && c.signedHeaders != "content-type;host;x-amz-date") {
+      continue;
+    }
+    HttpRequest request = c.request();
+    removeHeader(request, "X-Amz-Date");
+    sign(request, "AKIDEXAMPLE", kSuiteSecret, "", "us-east-1", "service", kSuiteTime);
+    EXPECT_EQ(headerValue(request, "Authorization"), std::string(kSuiteCredential) +
+                                                         "SignedHeaders=" + c.signedHeaders +
+                                                         ", Signature=" + c.signature)
+        << c.name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 8);
+}
+
+TEST(SignTest, SignedWebSocketUpgradeVerifies) {
+  // The agent's upgrade: GET with a percent-encoded query, no body, a host with a port.
+  HttpRequest request{
+      "GET",
+      "/ws?clusterArn=arn%3Aaws%3Aecs%3Aus-east-1%3A000000000000%3Acluster%2Fdefault"
+      "&dockerVersion=DockerVersion%3A%2024.0.7&seqNum=1",
+      {{"Host", "127.0.0.1:8443"}},
+      "",
+      ""};
+  const auto now = utc(2026, 3, 1, 12, 0) + std::chrono::milliseconds(750);
+  sign(request, "AKIDEXAMPLE", kSuiteSecret, "", "us-east-1", "ecs", now);
+  EXPECT_EQ(headerValue(request, "X-Amz-Date"), "20260301T120000Z");
+  EXPECT_NE(headerValue(request, "Authorization").find("SignedHeaders=host;x-amz-date, "),
+            std::string::npos);
+  security::KeyRing keys;
+  keys.add({"AKIDEXAMPLE", kSuiteSecret, "agent"});
+  auto result = verify(request, keys, Policy{"us-east-1"}, now);
+  ASSERT_TRUE(result.ok()) << result.error().type << ": " << result.error().message;
+  EXPECT_EQ((*result)->principal, "agent");
+  // A query changed after signing no longer verifies.
+  request.target += "&extra=1";
+  EXPECT_FALSE(verify(request, keys, Policy{"us-east-1"}, now).ok());
 }
 
 // Requests botocore 1.43.11 signed with the suite's key and clock (SigV4Auth,

@@ -1,0 +1,60 @@
+// Retrying politely: delays that double up to a ceiling, with jitter so that
+// many agents coming back at once do not retry in step; and a stop signal
+// that wakes every sleeper at once.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+
+namespace ecsd::agent {
+
+class Backoff {
+ public:
+  Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds ceiling)
+      : initial_(initial), ceiling_(ceiling), next_(initial) {}
+
+  // The delay before the next attempt: the current step with up to 20% taken
+  // off at random; the step then doubles, up to the ceiling.
+  std::chrono::milliseconds next() {
+    const auto step = next_;
+    next_ = std::min(ceiling_, next_ * 2);
+    std::uniform_int_distribution<long long> cut(0, step.count() / 5);
+    return step - std::chrono::milliseconds(cut(random_));
+  }
+  void reset() { next_ = initial_; }
+
+ private:
+  std::chrono::milliseconds initial_;
+  std::chrono::milliseconds ceiling_;
+  std::chrono::milliseconds next_;
+  std::minstd_rand random_{std::random_device{}()};
+};
+
+class StopSignal {
+ public:
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+    }
+    wake_.notify_all();
+  }
+  bool stopped() const {
+    std::lock_guard lock(mutex_);
+    return stopped_;
+  }
+  // Sleeps for `delay` unless stopped first. Returns false when stopped.
+  bool sleepFor(std::chrono::milliseconds delay) const {
+    std::unique_lock lock(mutex_);
+    return !wake_.wait_for(lock, delay, [this] { return stopped_; });
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::condition_variable wake_;
+  bool stopped_ = false;
+};
+
+}  // namespace ecsd::agent

@@ -1,0 +1,163 @@
+#include "agent/task_spec.h"
+
+#include <functional>
+#include <set>
+
+#include "ecsd/errors.h"
+
+namespace ecsd::agent {
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> strings(const json& entry, const char* name) {
+  std::vector<std::string> out;
+  const json& list = entry.value(name, json::array());
+  if (!list.is_array()) return out;
+  for (const json& item : list) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::optional<std::int64_t> optionalInteger(const json& entry, const char* name) {
+  const json& value = entry.value(name, json());
+  if (!value.is_number_integer()) return std::nullopt;
+  return value.get<std::int64_t>();
+}
+
+std::string text(const json& entry, const char* name) {
+  const json& value = entry.value(name, json());
+  return value.is_string() ? value.get<std::string>() : "";
+}
+
+bool flag(const json& entry, const char* name, bool fallback) {
+  const json& value = entry.value(name, json());
+  return value.is_boolean() ? value.get<bool>() : fallback;
+}
+
+Result<ContainerSpec> parseContainer(const json& entry) {
+  if (!entry.is_object()) return errors::invalidParameter("a container entry is not an object");
+  ContainerSpec c;
+  c.name = text(entry, "name");
+  c.image = text(entry, "image");
+  if (c.name.empty() || c.image.empty()) {
+    return errors::invalidParameter("a container entry has no name or image");
+  }
+  c.containerArn = text(entry, "containerArn");
+  c.cpu = optionalInteger(entry, "cpu").value_or(0);
+  c.memory = optionalInteger(entry, "memory");
+  c.memoryReservation = optionalInteger(entry, "memoryReservation");
+  c.essential = flag(entry, "essential", true);
+  c.command = strings(entry, "command");
+  c.entryPoint = strings(entry, "entryPoint");
+  c.links = strings(entry, "links");
+  for (const json& mapping : entry.value("portMappings", json::array())) {
+    if (!mapping.is_object()) continue;
+    const auto containerPort = optionalInteger(mapping, "containerPort").value_or(0);
+    const auto hostPort = optionalInteger(mapping, "hostPort").value_or(0);
+    if (containerPort <= 0 || containerPort > 65535 || hostPort < 0 || hostPort > 65535) {
+      return errors::invalidParameter("container " + c.name + " has a port out of range");
+    }
+    const std::string protocol = text(mapping, "protocol");
+    c.portMappings.push_back({static_cast<std::uint16_t>(containerPort),
+                              static_cast<std::uint16_t>(hostPort),
+                              protocol == "udp" ? "udp" : "tcp"});
+  }
+  const json& environment = entry.value("environment", json::object());
+  if (environment.is_object()) {
+    for (const auto& [name, value] : environment.items()) {
+      c.environment.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
+    }
+  }
+  if (auto timeout = optionalInteger(entry, "stopTimeout")) c.stopTimeoutSeconds = *timeout;
+  c.workingDirectory = text(entry, "workingDirectory");
+  c.user = text(entry, "user");
+  c.hostname = text(entry, "hostname");
+  c.privileged = flag(entry, "privileged", false);
+  c.readonlyRootFilesystem = flag(entry, "readonlyRootFilesystem", false);
+  const json& labels = entry.value("dockerLabels", json::object());
+  if (labels.is_object()) {
+    for (const auto& [name, value] : labels.items()) {
+      if (value.is_string()) c.dockerLabels[name] = value.get<std::string>();
+    }
+  }
+  return c;
+}
+
+// "name:alias" -> "name".
+std::string linkTarget(const std::string& link) { return link.substr(0, link.find(':')); }
+
+}  // namespace
+
+std::string TaskSpec::id() const { return arn.substr(arn.find_last_of('/') + 1); }
+
+const ContainerSpec* TaskSpec::container(const std::string& name) const {
+  for (const auto& c : containers) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+Result<TaskSpec> parseTaskSpec(const json& entry) {
+  if (!entry.is_object()) return errors::invalidParameter("a task entry is not an object");
+  TaskSpec task;
+  task.arn = text(entry, "arn");
+  if (task.arn.find(":task/") == std::string::npos) {
+    return errors::invalidParameter("a task entry has no task ARN");
+  }
+  task.family = text(entry, "family");
+  task.version = text(entry, "version");
+  task.desiredStatus = text(entry, "desiredStatus");
+  if (task.desiredStatus != "RUNNING" && task.desiredStatus != "STOPPED") {
+    return errors::invalidParameter("task " + task.arn + " has desiredStatus '" +
+                                    task.desiredStatus + "'");
+  }
+  if (auto mode = text(entry, "networkMode"); !mode.empty()) task.networkMode = mode;
+  const json& containers = entry.value("containers", json::array());
+  if (!containers.is_array() || containers.empty()) {
+    return errors::invalidParameter("task " + task.arn + " has no containers");
+  }
+  std::set<std::string> names;
+  for (const json& container : containers) {
+    auto parsed = parseContainer(container);
+    if (!parsed) return parsed.error();
+    if (!names.insert(parsed->name).second) {
+      return errors::invalidParameter("task " + task.arn + " names container " + parsed->name +
+                                      " twice");
+    }
+    task.containers.push_back(std::move(*parsed));
+  }
+  return task;
+}
+
+Result<std::vector<const ContainerSpec*>> startOrder(const TaskSpec& task) {
+  std::vector<const ContainerSpec*> order;
+  std::set<std::string> done, visiting;
+  std::optional<Error> failure;
+  // Depth-first: a container goes after everything it links to.
+  std::function<void(const ContainerSpec&)> visit = [&](const ContainerSpec& c) {
+    if (failure || done.count(c.name)) return;
+    if (!visiting.insert(c.name).second) {
+      failure = errors::invalidParameter("the links of container " + c.name + " form a cycle");
+      return;
+    }
+    for (const auto& link : c.links) {
+      const ContainerSpec* target = task.container(linkTarget(link));
+      if (target == nullptr) {
+        failure = errors::invalidParameter("container " + c.name + " links to " + linkTarget(link) +
+                                           ", which is not in the task");
+        return;
+      }
+      visit(*target);
+    }
+    visiting.erase(c.name);
+    done.insert(c.name);
+    order.push_back(&c);
+  };
+  for (const auto& c : task.containers) visit(c);
+  if (failure) return *failure;
+  return order;
+}
+
+}  // namespace ecsd::agent

@@ -1,0 +1,258 @@
+"""ecs-agent end to end: a real ecsd, two real agents on this machine (each
+with its own ECS_DATADIR and reported resources), real Docker containers,
+and the real aws CLI."""
+
+import http.client
+import json
+import socket
+import time
+import unittest
+
+from agent_process import TEST_IMAGE, AgentProcess, docker, require_docker
+from harness import EcsdTestCase
+
+
+def container_def(name, command, essential=True, memory=64, **extra):
+    definition = {"name": name, "image": TEST_IMAGE, "memory": memory, "cpu": 64,
+                  "essential": essential, "command": ["sh", "-c", command]}
+    definition.update(extra)
+    return definition
+
+
+# A web page built from an environment variable and a page fetched through a
+# link, served on container port 80.
+WEB = ("mkdir -p /tmp/www && echo \"$GREETING\" > /tmp/www/index.html && "
+       "for i in $(seq 1 100); do wget -q -O /tmp/www/backend.html http://api:8080/ && break; "
+       "sleep 0.1; done; exec httpd -f -p 80 -h /tmp/www")
+BACKEND = ("mkdir -p /tmp/b && echo backend-ok > /tmp/b/index.html && "
+           "exec httpd -f -p 8080 -h /tmp/b")
+
+
+def http_get(port, path="/", timeout=2):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def resource(instance, which, name):
+    return next(r for r in instance[which] if r["name"] == name)
+
+
+class AgentTest(EcsdTestCase):
+    extra_args = ("--agent-heartbeat", "1")
+
+    @classmethod
+    def setUpClass(cls):
+        require_docker(cls)
+        super().setUpClass()
+        cls.cluster = "agents"
+        cls.agents = []
+        try:
+            cls.small = cls.start_agent(cpu=1024, memory=1000)
+            cls.large = cls.start_agent(cpu=2048, memory=3000)
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def start_agent(cls, cpu, memory, **env):
+        agent = AgentProcess(cls.ecsd, cls.cluster, cpu, memory, **env)
+        cls.agents.append(agent)
+        return agent.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        for agent in getattr(cls, "agents", []):
+            agent.cleanup()
+        super().tearDownClass()
+
+    def run(self, result=None):
+        outcome = super().run(result)
+        if result is not None and (result.failures or result.errors):
+            for agent in self.agents:
+                print(f"\n--- {agent.instance_arn} log (tail) ---\n{agent.logs()[-6000:]}")
+        return outcome
+
+    # -- helpers ---------------------------------------------------------------
+    def wait_until(self, condition, what, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.2)
+        self.fail(f"timed out waiting for {what}")
+
+    def register(self, family, containers):
+        out = self.aws_ok("register-task-definition", "--family", family,
+                          "--container-definitions", json.dumps(containers))
+        return out["taskDefinition"]["taskDefinitionArn"]
+
+    def run_on(self, agent, definition):
+        out = self.aws_ok("start-task", "--cluster", self.cluster, "--task-definition",
+                          definition, "--container-instances", agent.instance_arn)
+        self.assertEqual(out["failures"], [])
+        return out["tasks"][0]["taskArn"]
+
+    def task(self, arn):
+        return self.aws_ok("describe-tasks", "--cluster", self.cluster, "--tasks", arn)["tasks"][0]
+
+    def wait_status(self, arn, status, timeout=30):
+        return self.wait_until(
+            lambda: (lambda t: t if t["lastStatus"] == status else None)(self.task(arn)),
+            f"{arn} {status}", timeout)
+
+    def instance(self, agent):
+        return self.aws_ok("describe-container-instances", "--cluster", self.cluster,
+                           "--container-instances", agent.instance_arn)["containerInstances"][0]
+
+    def remaining(self, agent, name):
+        return resource(self.instance(agent), "remainingResources", name)["integerValue"]
+
+    def running_containers(self, task_arn):
+        return [c for c in docker("GET", "/containers/json")[1]
+                if c["Labels"].get("com.amazonaws.ecs.task-arn") == task_arn]
+
+    def running_ids(self, task_arn):
+        return [c["Id"] for c in self.running_containers(task_arn)]
+
+    # -- the behaviours --------------------------------------------------------
+    def test_agents_register_with_their_resources_and_serve_metadata(self):
+        for agent, cpu, memory in ((self.small, 1024, 1000), (self.large, 2048, 3000)):
+            instance = self.instance(agent)
+            self.assertTrue(instance["agentConnected"])
+            self.assertEqual(resource(instance, "registeredResources", "CPU")["integerValue"], cpu)
+            self.assertEqual(resource(instance, "registeredResources", "MEMORY")["integerValue"],
+                             memory)
+            ports = resource(instance, "registeredResources", "PORTS")["stringSetValue"]
+            self.assertEqual(sorted(ports, key=int), ["22", "2375", "2376", "51678", "51679"])
+            self.assertTrue(instance["versionInfo"]["dockerVersion"].startswith("DockerVersion: "))
+            metadata = agent.metadata()
+            self.assertEqual(metadata["Cluster"], self.cluster)
+            self.assertEqual(metadata["ClusterArn"],
+                             f"arn:aws:ecs:us-east-1:000000000000:cluster/{self.cluster}")
+            self.assertEqual(metadata["ContainerInstanceArn"], instance["containerInstanceArn"])
+            self.assertTrue(metadata["Version"].startswith("ecsd Agent - v"))
+
+    def test_linked_task_runs_answers_on_its_host_port_and_stops(self):
+        definition = self.register("web", [
+            container_def("web", WEB, links=["api"],
+                          environment=[{"name": "GREETING", "value": "hello from ecsd"}],
+                          portMappings=[{"containerPort": 80, "hostPort": 0}]),
+            container_def("api", BACKEND, essential=False),
+        ])
+        memory_before = self.remaining(self.large, "MEMORY")
+        arn = self.run_on(self.large, definition)
+        task = self.wait_status(arn, "RUNNING")
+        web = next(c for c in task["containers"] if c["name"] == "web")
+        self.assertEqual(web["lastStatus"], "RUNNING")
+        binding = web["networkBindings"][0]
+        self.assertEqual(binding["containerPort"], 80)
+        port = binding["hostPort"]
+        self.assertGreater(port, 0)
+
+        def page(path):
+            try:
+                return http_get(port, path)
+            except OSError:
+                return None
+        self.assertEqual(self.wait_until(lambda: page("/"), "the page"), (200, "hello from ecsd\n"))
+        self.assertEqual(self.wait_until(lambda: page("/backend.html"), "the linked page"),
+                         (200, "backend-ok\n"))
+        self.assertIn(str(port), resource(self.instance(self.large), "remainingResources",
+                                          "PORTS")["stringSetValue"])
+        self.assertEqual(self.remaining(self.large, "MEMORY"), memory_before - 128)
+        introspected = next(t for t in self.large.tasks() if t["Arn"] == arn)
+        self.assertEqual(introspected["KnownStatus"], "RUNNING")
+        self.assertEqual({c["Name"] for c in introspected["Containers"]}, {"web", "api"})
+
+        self.aws_ok("stop-task", "--cluster", self.cluster, "--task", arn)
+        stopped = self.wait_status(arn, "STOPPED")
+        self.assertEqual(stopped["stoppedReason"], "Task stopped by user")
+        self.assertEqual(self.running_containers(arn), [])
+        self.assertEqual(self.remaining(self.large, "MEMORY"), memory_before)
+        self.assertIsNone(page("/"))
+
+    def test_essential_exit_stops_the_task_with_its_exit_code(self):
+        definition = self.register("batch", [
+            container_def("main", "sleep 1; exit 7"),
+            container_def("sidecar", "exec sleep 1000", essential=False),
+        ])
+        arn = self.run_on(self.small, definition)
+        stopped = self.wait_status(arn, "STOPPED")
+        self.assertEqual(stopped["stoppedReason"], "Essential container in task exited")
+        main = next(c for c in stopped["containers"] if c["name"] == "main")
+        self.assertEqual(main["exitCode"], 7)
+        self.assertEqual(self.running_containers(arn), [])
+        self.assertEqual(self.remaining(self.small, "MEMORY"), 1000)
+
+    def test_bad_image_and_taken_port_end_in_clear_reasons(self):
+        missing = self.register("missing", [{"name": "app", "image": "ecsd-test/nonexistent:1",
+                                             "memory": 32, "essential": True}])
+        arn = self.run_on(self.small, missing)
+        stopped = self.wait_status(arn, "STOPPED")
+        self.assertTrue(stopped["stoppedReason"].startswith("CannotPullContainerError"),
+                        stopped["stoppedReason"])
+        self.assertEqual(stopped["stopCode"], "TaskFailedToStart")
+
+        with socket.socket() as taken:
+            taken.bind(("0.0.0.0", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            busy = self.register("busy", [container_def(
+                "app", "exec sleep 1000", portMappings=[{"containerPort": 80, "hostPort": port}])])
+            arn = self.run_on(self.small, busy)
+            stopped = self.wait_status(arn, "STOPPED")
+        self.assertTrue(stopped["stoppedReason"].startswith("CannotStartContainerError"),
+                        stopped["stoppedReason"])
+        # The agent carries on: the next task runs.
+        ok = self.register("after", [container_def("app", "exec sleep 1000")])
+        arn = self.run_on(self.small, ok)
+        self.wait_status(arn, "RUNNING")
+        self.aws_ok("stop-task", "--cluster", self.cluster, "--task", arn)
+        self.wait_status(arn, "STOPPED")
+
+    def test_killed_agent_is_disconnected_and_comes_back_with_its_tasks(self):
+        agent = self.start_agent(cpu=1024, memory=1500,
+                                 ECS_INSTANCE_ATTRIBUTES='{"role": "keeper"}')
+        definition = self.register("keep", [container_def("app", "exec sleep 1000", memory=100)])
+        arn = self.run_on(agent, definition)
+        self.wait_status(arn, "RUNNING")
+        before = self.running_ids(arn)
+        self.assertEqual(len(before), 1)
+
+        agent.kill9()
+        self.wait_until(lambda: not self.instance(agent)["agentConnected"], "agentConnected false")
+        # Only the killed agent's instance satisfies the constraint.
+        out = self.aws_ok("run-task", "--cluster", self.cluster, "--task-definition", definition,
+                          "--placement-constraints",
+                          "type=memberOf,expression=attribute:role == keeper")
+        self.assertEqual(out["tasks"], [])
+        reasons = {f["arn"]: f["reason"] for f in out["failures"]}
+        self.assertEqual(reasons.get(agent.instance_arn), "AGENT")
+        self.assertEqual(self.running_ids(arn), before)  # the container outlived the agent
+
+        arn_before = agent.instance_arn
+        agent.start()
+        self.assertEqual(agent.instance_arn, arn_before)
+        self.wait_until(lambda: self.instance(agent)["agentConnected"], "agentConnected true")
+        self.wait_until(lambda: any(t["Arn"] == arn and t["KnownStatus"] == "RUNNING"
+                                    for t in agent.tasks()), "the task adopted")
+        self.assertEqual(self.running_ids(arn), before)  # adopted, not started twice
+        self.assertEqual(self.remaining(agent, "MEMORY"), 1400)
+        instances = self.aws_ok("list-container-instances", "--cluster",
+                                self.cluster)["containerInstanceArns"]
+        self.assertEqual(instances.count(arn_before), 1)
+
+        self.aws_ok("stop-task", "--cluster", self.cluster, "--task", arn)
+        self.wait_status(arn, "STOPPED")
+        self.assertEqual(self.running_containers(arn), [])
+        self.assertEqual(self.remaining(agent, "MEMORY"), 1500)
+
+
+if __name__ == "__main__":
+    unittest.main()

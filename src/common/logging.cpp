@@ -1,10 +1,29 @@
 #include "common/logging.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace ecsd::logging {
+namespace {
+
+// lvl= in the ECS agent's words (warn, crit), not spdlog's (warning, critical).
+class LevelName final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, const std::tm&,
+              spdlog::memory_buf_t& out) override {
+    static constexpr std::string_view kNames[] = {"trace", "debug", "info", "warn",
+                                                  "error", "crit",  "off"};
+    const auto name = kNames[static_cast<int>(message.level)];
+    out.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelName>();
+  }
+};
+
+}  // namespace
 
 bool configure(std::string_view level, Console console, const std::string& file) {
   std::shared_ptr<spdlog::logger> logger;
@@ -15,7 +34,9 @@ bool configure(std::string_view level, Console console, const std::string& file)
   } else {
     logger = spdlog::stderr_logger_mt("ecsd");
   }
-  logger->set_pattern("t=%Y-%m-%dT%H:%M:%S.%e%z lvl=%l %v");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<LevelName>('L').set_pattern("t=%Y-%m-%dT%H:%M:%S.%e%z lvl=%L %v");
+  logger->set_formatter(std::move(formatter));
   spdlog::set_default_logger(logger);
   if (level == "crit") level = "critical";  // the ECS agent's spelling
   const auto parsed = spdlog::level::from_str(std::string(level));

@@ -77,16 +77,17 @@ class Ecsd(ManagedProcess):
         self.owns_dir = data_dir is None
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="ecsd-e2e-"))
         self.extra_args = list(extra_args)
+        self.listen = "127.0.0.1:0"
         self.process = None
         self.url = None
         self.log_path = self.data_dir / "ecsd.log"
 
     # -- lifecycle --------------------------------------------------------
-    def start(self, timeout=20):
+    def start(self, timeout=20, keep_port=False):
         endpoint_file = self.data_dir / "endpoint"
         if endpoint_file.exists():
             endpoint_file.unlink()
-        self.launch([ecsd_binary(), "--data-dir", str(self.data_dir), "--listen", "127.0.0.1:0",
+        self.launch([ecsd_binary(), "--data-dir", str(self.data_dir), "--listen", self.listen,
                      "--region", REGION, *self.extra_args])
         deadline = time.monotonic() + timeout
         while not endpoint_file.exists():
@@ -96,6 +97,8 @@ class Ecsd(ManagedProcess):
                 raise RuntimeError(f"ecsd did not start in {timeout}s:\n{self.logs()}")
             time.sleep(0.02)
         self.url = endpoint_file.read_text().strip()
+        if keep_port:  # restarts serve on the same address
+            self.listen = self.url.split("://", 1)[1]
         self.ca = str(self.data_dir / "ca.pem")
         self.credentials = str(self.data_dir / "credentials")
         self.access_key, self.secret_key = read_credentials(self.credentials)

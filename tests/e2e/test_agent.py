@@ -9,7 +9,7 @@ import time
 import unittest
 
 from agent_process import TEST_IMAGE, AgentProcess, docker, require_docker
-from harness import EcsdTestCase
+from harness import Ecsd, EcsdTestCase
 
 
 def container_def(name, command, essential=True, memory=64, **extra):
@@ -42,18 +42,20 @@ def resource(instance, which, name):
     return next(r for r in instance[which] if r["name"] == name)
 
 
-class AgentTest(EcsdTestCase):
+class AgentTestCase(EcsdTestCase):
+    """An ecsd (keeping its port across restarts) and the agents a test class
+    starts in start_agents()."""
+
     extra_args = ("--agent-heartbeat", "1")
+    cluster = "agents"
 
     @classmethod
     def setUpClass(cls):
         require_docker(cls)
-        super().setUpClass()
-        cls.cluster = "agents"
+        cls.ecsd = Ecsd(extra_args=cls.extra_args).start(keep_port=True)
         cls.agents = []
         try:
-            cls.small = cls.start_agent(cpu=1024, memory=1000)
-            cls.large = cls.start_agent(cpu=2048, memory=3000)
+            cls.start_agents()
         except Exception:
             cls.tearDownClass()
             raise
@@ -120,7 +122,14 @@ class AgentTest(EcsdTestCase):
     def running_ids(self, task_arn):
         return [c["Id"] for c in self.running_containers(task_arn)]
 
-    # -- the behaviours --------------------------------------------------------
+
+
+class AgentTest(AgentTestCase):
+    @classmethod
+    def start_agents(cls):
+        cls.small = cls.start_agent(cpu=1024, memory=1000)
+        cls.large = cls.start_agent(cpu=2048, memory=3000)
+
     def test_agents_register_with_their_resources_and_serve_metadata(self):
         for agent, cpu, memory in ((self.small, 1024, 1000), (self.large, 2048, 3000)):
             instance = self.instance(agent)
@@ -252,6 +261,28 @@ class AgentTest(EcsdTestCase):
         self.wait_status(arn, "STOPPED")
         self.assertEqual(self.running_containers(arn), [])
         self.assertEqual(self.remaining(agent, "MEMORY"), 1500)
+
+
+class EcsdAwayTest(AgentTestCase):
+    """State changes made while ecsd is down reach it when it is back."""
+
+    @classmethod
+    def start_agents(cls):
+        cls.small = cls.start_agent(cpu=1024, memory=1000)
+
+    def test_a_task_that_ends_while_ecsd_is_down_is_reported_when_it_is_back(self):
+        definition = self.register("brief", [container_def("main", "sleep 4; exit 4")])
+        arn = self.run_on(self.small, definition)
+        self.wait_status(arn, "RUNNING")
+        self.ecsd.stop()
+        self.wait_until(lambda: self.running_ids(arn) == [], "the container to exit")
+        time.sleep(2)  # the agent is retrying its report meanwhile
+        self.ecsd.start(keep_port=True)
+        stopped = self.wait_status(arn, "STOPPED", timeout=60)
+        self.assertEqual(stopped["containers"][0]["exitCode"], 4)
+        self.assertEqual(stopped["stoppedReason"], "Essential container in task exited")
+        self.wait_until(lambda: self.instance(self.small)["agentConnected"], "the agent back")
+        self.assertIn("State change not delivered, retrying", self.small.logs())
 
 
 if __name__ == "__main__":

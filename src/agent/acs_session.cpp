@@ -5,26 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "common/logging.h"
+#include "protocol/percent_encoding.h"
 
 namespace ecsd::agent {
 namespace {
 
 using nlohmann::json;
-
-std::string percentEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-  return out;
-}
+using protocol::percentEncode;
 
 std::string frame(const char* type, json message) {
   return json{{"type", type}, {"message", std::move(message)}}.dump();

@@ -9,6 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "ecsd/errors.h"
+#include "protocol/percent_encoding.h"
 
 namespace ecsd::protocol::sigv4 {
 namespace {
@@ -59,49 +60,6 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-bool isUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-// RFC 3986 percent-encoding of everything but the unreserved set (and '/' in paths).
-std::string uriEncode(std::string_view text, bool keepSlash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (isUnreserved(c) || (keepSlash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kDigits[c >> 4], kDigits[c & 0xf]};
-    }
-  }
-  return out;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes %XX escapes; a malformed escape stays literal rather than failing.
-std::string uriDecode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    bool escape = text[i] == '%' && i + 2 < text.size();
-    int high = escape ? hexValue(text[i + 1]) : -1;
-    int low = escape ? hexValue(text[i + 2]) : -1;
-    if (high < 0 || low < 0) {
-      out.push_back(text[i]);
-      continue;
-    }
-    out.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
-  }
-  return out;
-}
-
 // The path as received is encoded again, per segment, after removing empty and
 // dot segments: what botocore signs for every service but S3.
 std::string canonicalUri(std::string_view path) {
@@ -117,7 +75,7 @@ std::string canonicalUri(std::string_view path) {
   std::string out = path.starts_with('/') ? "/" : "";
   for (std::size_t i = 0; i < kept.size(); ++i) {
     if (i > 0) out += '/';
-    out += uriEncode(kept[i], false);
+    out += percentEncode(kept[i]);
   }
   if (path.ends_with('/') && !kept.empty()) out += '/';
   return out.empty() ? "/" : out;
@@ -130,8 +88,8 @@ std::string canonicalQuery(std::string_view query) {
     if (part.empty()) continue;
     std::size_t equals = part.find('=');
     std::string_view value = equals == std::string_view::npos ? "" : part.substr(equals + 1);
-    params.emplace_back(uriEncode(uriDecode(part.substr(0, equals)), false),
-                        uriEncode(uriDecode(value), false));
+    params.emplace_back(percentEncode(percentDecode(part.substr(0, equals))),
+                        percentEncode(percentDecode(value)));
   }
   std::sort(params.begin(), params.end());
   std::string out;

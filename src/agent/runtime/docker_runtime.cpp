@@ -21,6 +21,7 @@
 #include <tuple>
 
 #include "common/logging.h"
+#include "protocol/percent_encoding.h"
 
 namespace ecsd::agent {
 namespace {
@@ -30,6 +31,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace errors = runtime_errors;
 using nlohmann::json;
+using protocol::percentEncode;
 using UnixSocket = asio::local::stream_protocol;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -86,21 +88,6 @@ Error replyError(const Reply& reply, const char* type) {
 // For calls naming a container: 404 means it does not exist.
 Error containerError(const Reply& reply, const char* type) {
   return replyError(reply, reply.status == 404 ? errors::kNoSuchContainer : type);
-}
-
-// RFC 3986 unreserved characters stay; `keep` lists more to leave alone.
-std::string percentEncode(std::string_view value, std::string_view keep = "") {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        keep.find(static_cast<char>(c)) != std::string_view::npos) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 0xf]};
-    }
-  }
-  return out;
 }
 
 // Container ids and image references go into the path as Docker's own client

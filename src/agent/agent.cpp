@@ -65,7 +65,9 @@ Status runAgent(const AgentConfig& config, AgentParts parts, const StopSignal& s
                                        parts.version, previousArn, stop);
   if (!registration) return stop.stopped() ? Status{} : Status{registration.error()};
   const std::string& instanceArn = registration->containerInstanceArn;
-  if (auto saved = saveState(config.dataDir, {config.cluster, instanceArn}); !saved) return saved;
+  if (auto written = saveState(config.dataDir, {config.cluster, instanceArn}); !written) {
+    return written;
+  }
 
   std::vector<std::string> previousOwners;
   if (*saved && (*saved)->containerInstanceArn != instanceArn) {

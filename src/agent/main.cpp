@@ -13,6 +13,7 @@
 #include "agent/runtime/docker_runtime.h"
 #include "common/files.h"
 #include "common/logging.h"
+#include "ecsd/errors.h"
 
 extern char** environ;
 
@@ -58,11 +59,11 @@ Result<Settings> fileSettings(const Settings& environment) {
   const std::string path =
       named != environment.end() ? named->second : std::string("/etc/ecs/ecs.config");
   auto exists = files::fileExists(path);
-  if (!exists || !*exists)
-    return named == environment.end()
-               ? Settings{}
-               : Result<Settings>(Error{"InvalidParameterException",
-                                        "ECS_CONFIG_FILE " + path + " cannot be read", 400});
+  if (!exists || !*exists) {
+    // The default file is optional; one named explicitly is not.
+    if (named == environment.end()) return Settings{};
+    return errors::invalidParameter("ECS_CONFIG_FILE " + path + " cannot be read.");
+  }
   auto text = files::readFile(path);
   if (!text) return text.error();
   return parseConfigFile(*text);

@@ -96,6 +96,13 @@ int run() {
     std::cerr << "ecs-agent: " << config.error().message << "\n";
     return 2;
   }
+  // Checked here: the clients would otherwise retry a CA bundle that cannot work forever.
+  if (!config->caBundle.empty()) {
+    if (auto exists = files::fileExists(config->caBundle); !exists || !*exists) {
+      std::cerr << "ecs-agent: ECSD_CA_BUNDLE " << config->caBundle << " cannot be read\n";
+      return 2;
+    }
+  }
   if (!logging::configure(config->logLevel, logging::Console::Stdout, config->logFile)) {
     std::cerr << "ecs-agent: unknown ECS_LOGLEVEL '" << config->logLevel << "'\n";
     return 2;

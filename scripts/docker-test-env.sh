@@ -5,11 +5,14 @@
 # built from Debian's busybox-static). Does only what is missing; safe to run
 # again, also while a dockerd started by an earlier run is up.
 #   ECSD_DOCKERD_LOG  where a dockerd started here logs (/tmp/ecsd-dockerd.log)
+# A dockerd started here has its PID in /tmp/ecsd-dockerd.pid: tests may
+# restart that one (and only that one) to show the agent rides it out.
 set -euo pipefail
 
 image=ecsd-test/busybox:latest
 socket=/var/run/docker.sock
 log="${ECSD_DOCKERD_LOG:-/tmp/ecsd-dockerd.log}"
+pidfile=/tmp/ecsd-dockerd.pid
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 done_=()
@@ -31,7 +34,7 @@ docker_answers() { [ -S "$socket" ] && timeout 10 $SUDO docker version >/dev/nul
 # it outlives this script, unless one is already up (or still starting).
 if ! docker_answers; then
   if ! pgrep -x dockerd >/dev/null; then
-    $SUDO setsid -f /usr/sbin/dockerd >>"$log" 2>&1 </dev/null
+    $SUDO setsid -f /usr/sbin/dockerd --pidfile "$pidfile" >>"$log" 2>&1 </dev/null
     done_+=("started dockerd (log $log)")
   fi
   for _ in $(seq 40); do

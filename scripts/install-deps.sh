@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config
   libboost1.81-all-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libssl-dev libgtest-dev libgmock-dev openssl
+  libsqlite3-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
-"""Real ecs-agent processes for end-to-end tests, and a small client for the
-Docker Engine API they drive (over its unix socket, like the agent)."""
+"""Real ecs-agent processes for end-to-end tests, a test case holding an ecsd
+and its agents, and a small client for the Docker Engine API they drive (over
+its unix socket, like the agent)."""
 
 import http.client
 import json
@@ -12,7 +13,7 @@ import unittest
 import urllib.parse
 from pathlib import Path
 
-from harness import ROOT, ManagedProcess
+from harness import ROOT, Ecsd, EcsdTestCase, ManagedProcess
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 TEST_IMAGE = "ecsd-test/busybox:latest"
@@ -161,3 +162,95 @@ class AgentProcess(ManagedProcess):
         if self.instance_arn:
             remove_containers(f"{INSTANCE_LABEL}={self.instance_arn}")
         shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def container_def(name, command, essential=True, memory=64, **extra):
+    definition = {"name": name, "image": TEST_IMAGE, "memory": memory, "cpu": 64,
+                  "essential": essential, "command": ["sh", "-c", command]}
+    definition.update(extra)
+    return definition
+
+
+def resource(instance, which, name):
+    return next(r for r in instance[which] if r["name"] == name)
+
+
+class AgentTestCase(EcsdTestCase):
+    """An ecsd (keeping its port across restarts) and the agents a test class
+    starts in start_agents()."""
+
+    extra_args = ("--agent-heartbeat", "1")
+    cluster = "agents"
+
+    @classmethod
+    def setUpClass(cls):
+        require_docker(cls)
+        cls.ecsd = Ecsd(extra_args=cls.extra_args).start(keep_port=True)
+        cls.agents = []
+        try:
+            cls.start_agents()
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def start_agent(cls, cpu, memory, **env):
+        agent = AgentProcess(cls.ecsd, cls.cluster, cpu, memory, **env)
+        cls.agents.append(agent)
+        return agent.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        for agent in getattr(cls, "agents", []):
+            agent.cleanup()
+        super().tearDownClass()
+
+    def run(self, result=None):
+        outcome = super().run(result)
+        if result is not None and (result.failures or result.errors):
+            for agent in self.agents:
+                print(f"\n--- {agent.instance_arn} log (tail) ---\n{agent.logs()[-6000:]}")
+        return outcome
+
+    # -- helpers ---------------------------------------------------------------
+    def wait_until(self, condition, what, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.2)
+        self.fail(f"timed out waiting for {what}")
+
+    def register(self, family, containers):
+        out = self.aws_ok("register-task-definition", "--family", family,
+                          "--container-definitions", json.dumps(containers))
+        return out["taskDefinition"]["taskDefinitionArn"]
+
+    def run_on(self, agent, definition):
+        out = self.aws_ok("start-task", "--cluster", self.cluster, "--task-definition",
+                          definition, "--container-instances", agent.instance_arn)
+        self.assertEqual(out["failures"], [])
+        return out["tasks"][0]["taskArn"]
+
+    def task(self, arn):
+        return self.aws_ok("describe-tasks", "--cluster", self.cluster, "--tasks", arn)["tasks"][0]
+
+    def wait_status(self, arn, status, timeout=30):
+        return self.wait_until(
+            lambda: (lambda t: t if t["lastStatus"] == status else None)(self.task(arn)),
+            f"{arn} {status}", timeout)
+
+    def instance(self, agent):
+        return self.aws_ok("describe-container-instances", "--cluster", self.cluster,
+                           "--container-instances", agent.instance_arn)["containerInstances"][0]
+
+    def remaining(self, agent, name):
+        return resource(self.instance(agent), "remainingResources", name)["integerValue"]
+
+    def running_containers(self, task_arn):
+        return [c for c in docker("GET", "/containers/json")[1]
+                if c["Labels"].get("com.amazonaws.ecs.task-arn") == task_arn]
+
+    def running_ids(self, task_arn):
+        return [c["Id"] for c in self.running_containers(task_arn)]

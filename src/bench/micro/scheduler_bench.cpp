@@ -1,0 +1,280 @@
+// Placement as RunTask makes it, in process: a fresh Draft over committed
+// state, a ClusterPool over the cluster's remaining-resources index, and
+// scheduler::place(). No store, no I/O. One placed task is one decision.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <new>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ecsd/scheduler/placement.h"
+#include "ecsd/state/state.h"
+#include "operations/agents.h"
+#include "operations/cluster_pool.h"
+
+// Counts heap allocations, to show what bounds the cost of a decision. A
+// thread_local counter: an atomic one would cost more than what it counts.
+namespace {
+thread_local std::uint64_t allocations = 0;
+}  // namespace
+
+// noinline: inlined into callers, GCC flags new/free pairs (-Wmismatched-new-delete).
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace ecsd::bench {
+namespace {
+
+using nlohmann::json;
+using scheduler::Constraint;
+using scheduler::Strategy;
+using scheduler::TaskDemand;
+
+constexpr const char* kCluster = "bench";
+
+class AllConnected final : public operations::Agents {
+ public:
+  bool connected(const std::string&) const override { return true; }
+  void deliver(const std::string&, json) override {}
+  void forget(const std::string&) override {}
+  std::string pollEndpoint() const override { return {}; }
+};
+
+// Ids as ecsd makes them: UUIDs, so index comparisons cost what they cost.
+std::string uuid(std::mt19937_64& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (i != 8 && i != 13 && i != 18 && i != 23) id[i] = kHex[rng() % 16];
+  }
+  return id;
+}
+
+// A committed cluster of n instances of mixed sizes, each partly used by
+// live tasks (with their dynamic ports and group), indexed as State::apply
+// leaves it. Built once per size.
+struct Fixture {
+  Data data;
+  AllConnected agents;
+
+  explicit Fixture(int n) {
+    std::mt19937_64 rng(n);
+    struct Size {
+      const char* type;
+      std::int64_t cpu, memory;
+    };
+    static constexpr Size kSizes[] = {{"m5.large", 2048, 7680},
+                                      {"m5.xlarge", 4096, 15576},
+                                      {"m5.2xlarge", 8192, 31368},
+                                      {"c5.4xlarge", 16384, 30958}};
+    static constexpr const char* kZones[] = {"us-east-1a", "us-east-1b", "us-east-1c"};
+    auto& ids = data.clusterIndex[kCluster].instanceIds;
+    for (int i = 0; i < n; ++i) {
+      const Size& size = kSizes[rng() % 4];
+      ContainerInstance instance;
+      instance.id = uuid(rng);
+      instance.arn = std::string("arn:aws:ecs:us-east-1:000000000000:container-instance/")
+                         .append(kCluster)
+                         .append("/")
+                         .append(instance.id);
+      instance.cluster = kCluster;
+      instance.registered = {size.cpu, size.memory, {22, 2375, 2376, 51678, 51679}, {}};
+      instance.attributes = {{"ecs.instance-type", size.type},
+                             {"ecs.availability-zone", kZones[rng() % 3]},
+                             {"ecs.os-type", "linux"}};
+      // 0 to ~90% used, in tasks of 256 CPU / 512 MiB with one dynamic port.
+      Usage& usage = data.usages[instance.id];
+      const int fits = static_cast<int>(std::min(size.cpu / 256, size.memory / 512));
+      const int live = static_cast<int>(rng() % (fits * 9 / 10 + 1));
+      for (int t = 0; t < live; ++t) {
+        Task task;
+        task.lastStatus = t % 4 == 0 ? "PENDING" : "RUNNING";
+        task.group = t % 2 == 0 ? "family:web" : "family:worker";
+        task.held = {
+            256, 512, {static_cast<std::uint16_t>(scheduler::kEphemeralPortFirst + t)}, {}};
+        usage.add(task, 1);
+      }
+      ids.insert(instance.id);
+      const std::string id = instance.id;
+      data.instances.emplace(id, std::move(instance));
+      data.reindex(id);
+    }
+  }
+};
+
+Fixture& fixture(int n) {
+  static std::map<int, std::unique_ptr<Fixture>> built;
+  auto& f = built[n];
+  if (!f) f = std::make_unique<Fixture>(n);
+  return *f;
+}
+
+// Demands of varied sizes, so that successive walks start at different
+// places in the index (as different requests do) rather than one hot path.
+std::vector<TaskDemand> demands() {
+  std::vector<TaskDemand> out;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 1024; ++i) {
+    const std::int64_t cpu = 128 * static_cast<std::int64_t>(1 + rng() % 8);
+    const std::int64_t memory = 128 * static_cast<std::int64_t>(1 + rng() % 16);
+    out.push_back({cpu, memory, {{0, false}}, "family:web"});
+  }
+  return out;
+}
+
+// Forwards to the real pool and counts the candidates binpack's walk hands
+// to place(). Used outside the timed loop only.
+class CountingPool final : public scheduler::CandidatePool {
+ public:
+  explicit CountingPool(scheduler::CandidatePool& pool) : pool_(pool) {}
+  std::vector<scheduler::Candidate> all() override { return pool_.all(); }
+  void walkByRemaining(Resource resource, std::int64_t needed,
+                       const std::function<bool(scheduler::Candidate&)>& visit) override {
+    pool_.walkByRemaining(resource, needed, [&](scheduler::Candidate& c) {
+      ++visited;
+      return visit(c);
+    });
+  }
+  std::int64_t visited = 0;
+
+ private:
+  scheduler::CandidatePool& pool_;
+};
+
+void report(benchmark::State& state, std::int64_t decisions, std::uint64_t allocated) {
+  state.SetItemsProcessed(decisions);
+  // Rate, inverted: seconds per decision (the console shows it as "1.6us").
+  state.counters["time_per_decision"] = benchmark::Counter(
+      static_cast<double>(decisions), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["allocs_per_decision"] =
+      static_cast<double>(allocated) / static_cast<double>(decisions ? decisions : 1);
+}
+
+// One RunTask's placement: a fresh Draft over the committed state (as a write
+// sees it), the pool RunTask builds, place() for `count` tasks. The draft is
+// dropped, so committed state (and its index) is the same for every iteration.
+void runPlacement(benchmark::State& state, int count, const std::vector<Constraint>& constraints,
+                  const std::vector<Strategy>& strategies) {
+  Fixture& f = fixture(static_cast<int>(state.range(0)));
+  const auto tasks = demands();
+  std::mt19937_64 random(1);
+  std::size_t next = 0;
+  std::int64_t placed = 0;
+  const std::uint64_t allocatedBefore = allocations;
+  for (auto _ : state) {
+    Draft draft(f.data);
+    operations::ClusterPool pool(draft, f.agents, kCluster);
+    const auto outcome = scheduler::place(pool, tasks[next++ % tasks.size()], count, constraints,
+                                          strategies, random);
+    placed += static_cast<std::int64_t>(outcome.placements.size());
+    benchmark::DoNotOptimize(outcome.placements.data());
+  }
+  if (placed != static_cast<std::int64_t>(state.iterations()) * count) {
+    state.SkipWithError("a task was not placed: the fixture is too full");
+  }
+  report(state, placed, allocations - allocatedBefore);
+  // How far binpack's walk goes per decision, over every demand once (untimed).
+  std::int64_t visited = 0, decided = 0;
+  for (const auto& demand : tasks) {
+    Draft draft(f.data);
+    operations::ClusterPool pool(draft, f.agents, kCluster);
+    CountingPool counting(pool);
+    decided += static_cast<std::int64_t>(
+        scheduler::place(counting, demand, count, constraints, strategies, random)
+            .placements.size());
+    visited += counting.visited;
+    if (!constraints.empty() || strategies.size() > 1 ||
+        (!strategies.empty() && strategies[0].type != Strategy::Type::Binpack)) {
+      return;  // ranks all(): no walk to count
+    }
+  }
+  state.counters["visited_per_decision"] =
+      static_cast<double>(visited) / static_cast<double>(decided ? decided : 1);
+}
+
+std::vector<Strategy> strategies(const char* text) {
+  return scheduler::parseStrategies(json::parse(text)).value();
+}
+
+void binpackMemory(benchmark::State& state) { runPlacement(state, 1, {}, {}); }
+void binpackMemoryCount10(benchmark::State& state) { runPlacement(state, 10, {}, {}); }
+void binpackCpu(benchmark::State& state) {
+  runPlacement(state, 1, {}, strategies(R"([{"type":"binpack","field":"cpu"}])"));
+}
+// The docs' example: spread over zones, then pack. Ranks every instance.
+void spreadZoneBinpack(benchmark::State& state) {
+  runPlacement(state, 1, {},
+               strategies(R"([{"type":"spread","field":"attribute:ecs.availability-zone"},
+                              {"type":"binpack","field":"memory"}])"));
+}
+// A constraint also ranks every instance (the index is for binpack alone).
+void memberOfBinpack(benchmark::State& state) {
+  const auto constraints = scheduler::parseConstraints(json::parse(R"([{"type":"memberOf",
+      "expression":"attribute:ecs.instance-type =~ m5.*"}])"))
+                               .value();
+  runPlacement(state, 1, constraints, {});
+}
+
+// A decision and what committing and later stopping its task do to the
+// committed index (Usage::add and Data::reindex, as State::apply runs them),
+// so the state stays the same from one iteration to the next.
+void binpackMemoryWithIndexUpdate(benchmark::State& state) {
+  Fixture& f = fixture(static_cast<int>(state.range(0)));
+  const auto tasks = demands();
+  std::mt19937_64 random(1);
+  std::size_t next = 0;
+  std::int64_t placed = 0;
+  const std::uint64_t allocatedBefore = allocations;
+  for (auto _ : state) {
+    const TaskDemand& demand = tasks[next++ % tasks.size()];
+    Task task;
+    {
+      Draft draft(f.data);
+      operations::ClusterPool pool(draft, f.agents, kCluster);
+      const auto outcome = scheduler::place(pool, demand, 1, {}, {}, random);
+      if (outcome.placements.empty()) continue;
+      task.containerInstanceId = outcome.placements[0].instance->id;
+      task.group = demand.group;
+      task.held = outcome.placements[0].held;
+    }
+    f.data.usages[task.containerInstanceId].add(task, 1);  // committed
+    f.data.reindex(task.containerInstanceId);
+    f.data.usages[task.containerInstanceId].add(task, -1);  // stopped
+    f.data.reindex(task.containerInstanceId);
+    ++placed;
+  }
+  if (placed != static_cast<std::int64_t>(state.iterations())) {
+    state.SkipWithError("a task was not placed: the fixture is too full");
+  }
+  report(state, placed, allocations - allocatedBefore);
+}
+
+// Sizes: 100 .. 100,000 instances. Fixtures are built on first use, outside
+// the timed loop.
+void sizes(benchmark::internal::Benchmark* b) {
+  for (int n : {100, 1000, 10000, 100000}) b->Arg(n);
+  b->ArgName("instances");
+}
+
+BENCHMARK(binpackMemory)->Name("BM_PlaceBinpackMemory")->Apply(sizes);
+BENCHMARK(binpackMemoryCount10)->Name("BM_PlaceBinpackMemoryCount10")->Apply(sizes);
+BENCHMARK(binpackCpu)->Name("BM_PlaceBinpackCpu")->Apply(sizes);
+BENCHMARK(binpackMemoryWithIndexUpdate)->Name("BM_PlaceBinpackMemoryWithIndexUpdate")->Apply(sizes);
+BENCHMARK(spreadZoneBinpack)->Name("BM_PlaceSpreadZoneBinpack")->Apply(sizes);
+BENCHMARK(memberOfBinpack)->Name("BM_PlaceMemberOfBinpack")->Apply(sizes);
+
+}  // namespace
+}  // namespace ecsd::bench

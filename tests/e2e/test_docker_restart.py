@@ -17,8 +17,9 @@ def our_dockerd():
     """The PID of the dockerd scripts/docker-test-env.sh started, if it runs."""
     try:
         pid = int(open(PID_FILE).read().strip())
-        os.kill(pid, 0)
-        return pid
+        # A stale file may name a PID reused by something else.
+        with open(f"/proc/{pid}/comm") as comm:
+            return pid if comm.read().strip() == "dockerd" else None
     except (OSError, ValueError):
         return None
 

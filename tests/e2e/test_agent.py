@@ -3,9 +3,11 @@ with its own ECS_DATADIR and reported resources), real Docker containers,
 and the real aws CLI."""
 
 import http.client
+import shutil
 import socket
-import time
+import tempfile
 import unittest
+from pathlib import Path
 
 from agent_process import AgentTestCase, container_def, resource
 
@@ -169,26 +171,34 @@ class AgentTest(AgentTestCase):
 
 
 class EcsdAwayTest(AgentTestCase):
-    """State changes made while ecsd is down reach it when it is back."""
+    """State changes made while ecsd is down reach it when it is back. The
+    agent logs to ECS_LOGFILE here."""
 
     @classmethod
     def start_agents(cls):
-        cls.small = cls.start_agent(cpu=1024, memory=1000)
+        cls.logfile = Path(tempfile.mkdtemp(prefix="ecs-agent-log-")) / "ecs-agent.log"
+        cls.small = cls.start_agent(cpu=1024, memory=1000, ECS_LOGFILE=cls.logfile)
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.logfile.parent, ignore_errors=True)
 
     def test_a_task_that_ends_while_ecsd_is_down_is_reported_when_it_is_back(self):
         definition = self.register("brief", [container_def("main", "sleep 4; exit 4")])
         arn = self.run_on(self.small, definition)
         self.wait_status(arn, "RUNNING")
         self.ecsd.stop()
-        self.wait_until(lambda: self.running_ids(arn) == [], "the container to exit")
-        time.sleep(2)  # the agent is retrying its report meanwhile
+        self.wait_until(lambda: "State change not delivered, retrying" in self.logfile.read_text(),
+                        "the agent retrying its report", timeout=60)
         self.ecsd.start(keep_port=True)
         stopped = self.wait_status(arn, "STOPPED", timeout=60)
         self.assertEqual(stopped["containers"][0]["exitCode"], 4)
         self.assertEqual(stopped["stoppedReason"], "Essential container in task exited")
         self.wait_until(lambda: self.instance(self.small)["agentConnected"], "the agent back")
-        self.assertIn("State change not delivered, retrying", self.small.logs())
-
+        log = self.logfile.read_text()
+        self.assertIn('lvl=info msg="Task change event" module=TaskEngine', log)
+        self.assertNotIn("Task change event", self.small.logs())  # not on stdout
 
 if __name__ == "__main__":
     unittest.main()

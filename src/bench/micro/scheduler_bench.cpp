@@ -187,14 +187,19 @@ void runPlacement(benchmark::State& state, int count, const std::vector<Constrai
   }
   report(state, placed, allocations - allocatedBefore);
   // How far binpack's walk goes per decision, over every demand once (untimed).
-  std::int64_t visited = 0, decided = 0;
+  // And how many live tasks the chosen instance holds: its Usage is copied
+  // and its ports scanned for each decision.
+  std::int64_t visited = 0, decided = 0, tasksOnChosen = 0;
   for (const auto& demand : tasks) {
     Draft draft(f.data);
     operations::ClusterPool pool(draft, f.agents, kCluster);
     CountingPool counting(pool);
-    decided += static_cast<std::int64_t>(
-        scheduler::place(counting, demand, count, constraints, strategies, random)
-            .placements.size());
+    const auto outcome = scheduler::place(counting, demand, count, constraints, strategies, random);
+    for (const auto& p : outcome.placements) {
+      const Usage& used = f.data.usages.at(p.instance->id);
+      tasksOnChosen += used.runningTasks + used.pendingTasks;
+    }
+    decided += static_cast<std::int64_t>(outcome.placements.size());
     visited += counting.visited;
     if (!constraints.empty() || strategies.size() > 1 ||
         (!strategies.empty() && strategies[0].type != Strategy::Type::Binpack)) {
@@ -203,6 +208,8 @@ void runPlacement(benchmark::State& state, int count, const std::vector<Constrai
   }
   state.counters["visited_per_decision"] =
       static_cast<double>(visited) / static_cast<double>(decided ? decided : 1);
+  state.counters["tasks_on_chosen"] =
+      static_cast<double>(tasksOnChosen) / static_cast<double>(decided ? decided : 1);
 }
 
 std::vector<Strategy> strategies(const char* text) {

@@ -38,8 +38,9 @@ struct RunnerSettings {
   std::string containerInstanceArn;  // labels the containers this agent owns
   std::chrono::seconds stopTimeout{30};
   // How long one wait for a container's exit may block before the watcher
-  // checks whether it should give up (agent exit).
-  std::chrono::milliseconds watchSlice{1000};
+  // checks whether it should give up (agent exit). Each slice costs Docker a
+  // request or two per running container; an agent exit waits up to one.
+  std::chrono::milliseconds watchSlice{5000};
   // Delay before retrying the runtime after it was unreachable.
   std::chrono::milliseconds runtimeRetry{1000};
 };

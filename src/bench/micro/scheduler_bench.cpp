@@ -3,6 +3,7 @@
 // scheduler::place(). No store, no I/O. One placed task is one decision.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -186,9 +187,14 @@ void runPlacement(benchmark::State& state, int count, const std::vector<Constrai
     state.SkipWithError("a task was not placed: the fixture is too full");
   }
   report(state, placed, allocations - allocatedBefore);
-  // How far binpack's walk goes per decision, over every demand once (untimed).
-  // And how many live tasks the chosen instance holds: its Usage is copied
-  // and its ports scanned for each decision.
+  // Ranking all() has no walk to count.
+  const bool walks = constraints.empty() &&
+                     (strategies.empty() ||
+                      (strategies.size() == 1 && strategies[0].type == Strategy::Type::Binpack));
+  if (!walks) return;
+  // How far binpack's walk goes per decision, over every demand once (untimed),
+  // and how many live tasks the chosen instance holds: its Usage is copied and
+  // its ports scanned for each decision.
   std::int64_t visited = 0, decided = 0, tasksOnChosen = 0;
   for (const auto& demand : tasks) {
     Draft draft(f.data);
@@ -201,10 +207,6 @@ void runPlacement(benchmark::State& state, int count, const std::vector<Constrai
     }
     decided += static_cast<std::int64_t>(outcome.placements.size());
     visited += counting.visited;
-    if (!constraints.empty() || strategies.size() > 1 ||
-        (!strategies.empty() && strategies[0].type != Strategy::Type::Binpack)) {
-      return;  // ranks all(): no walk to count
-    }
   }
   state.counters["visited_per_decision"] =
       static_cast<double>(visited) / static_cast<double>(decided ? decided : 1);

@@ -13,7 +13,7 @@ import unittest
 import urllib.parse
 from pathlib import Path
 
-from harness import ROOT, Ecsd, EcsdTestCase, ManagedProcess
+from harness import ROOT, Ecsd, EcsdTestCase, ManagedProcess, built_binary
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 TEST_IMAGE = "ecsd-test/busybox:latest"
@@ -21,10 +21,7 @@ INSTANCE_LABEL = "ecsd.container-instance-arn"
 
 
 def agent_binary():
-    binary = os.environ.get("ECS_AGENT_BINARY") or str(ROOT / "build" / "ecs-agent")
-    if not os.path.exists(binary):
-        raise RuntimeError(f"ecs-agent binary not found at {binary}; build first")
-    return binary
+    return built_binary("ecs-agent", "ECS_AGENT_BINARY")
 
 
 class _UnixConnection(http.client.HTTPConnection):

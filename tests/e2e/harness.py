@@ -27,11 +27,16 @@ REGION = "us-east-1"
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
 
-def ecsd_binary():
-    binary = os.environ.get("ECSD_BINARY") or str(ROOT / "build" / "ecsd")
+def built_binary(name, variable):
+    """The binary the variable names (ctest sets it), else build/NAME."""
+    binary = os.environ.get(variable) or str(ROOT / "build" / name)
     if not os.path.exists(binary):
-        raise RuntimeError(f"ecsd binary not found at {binary}; build first")
+        raise RuntimeError(f"{name} binary not found at {binary}; build first")
     return binary
+
+
+def ecsd_binary():
+    return built_binary("ecsd", "ECSD_BINARY")
 
 
 def read_credentials(path):

@@ -1,0 +1,58 @@
+// The load generator's network side, on one event loop: N kept-alive HTTPS
+// connections ("lanes") making SigV4-signed ECS calls the way the SDKs do, and
+// any number of simulated agent sessions (the real WebSocket protocol of
+// api/agent-protocol.md: signed upgrade, heartbeats answered, payloads
+// acknowledged). Everything runs on the thread that calls run(); callbacks
+// too, so scenarios need no locks.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "agent/net/backend.h"
+
+namespace ecsd::bench {
+
+struct CallResult {
+  int status = 0;  // HTTP status; 0 when there was no answer
+  nlohmann::json body;
+  std::chrono::nanoseconds latency{0};
+  std::string error;  // the AWS error type, or what went wrong on the wire
+  bool ok() const { return status == 200; }
+};
+
+class LoadClient {
+ public:
+  using Reply = std::function<void(CallResult)>;
+  // A PayloadMessage an agent received (already acknowledged).
+  using PayloadHandler = std::function<void(std::size_t agent, const nlohmann::json& message)>;
+  using Connected = std::function<void(bool ok, const std::string& error)>;
+
+  LoadClient(std::string endpoint, agent::SigningCredentials credentials, agent::TlsOptions tls,
+             std::size_t lanes);
+  ~LoadClient();
+
+  // Calls go out on `lane` one at a time, in order.
+  void call(std::size_t lane, const std::string& operation, nlohmann::json request, Reply reply);
+  // Opens agent session number `agent` for a registered instance.
+  void connectAgent(std::size_t agent, const std::string& clusterArn,
+                    const std::string& instanceArn, Connected connected);
+  void onPayload(PayloadHandler handler);
+  // Runs `task` on the loop after `delay`.
+  void after(std::chrono::nanoseconds delay, std::function<void()> task);
+
+  void run();   // serves until stop()
+  void stop();  // from a callback or another thread
+
+  std::size_t lanes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ecsd::bench

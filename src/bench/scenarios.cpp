@@ -1,0 +1,165 @@
+#include "bench/scenarios.h"
+
+#include <chrono>
+#include <functional>
+#include <iostream>
+
+#include "bench/stats.h"
+
+namespace ecsd::bench {
+namespace {
+
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+double secondsSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+json instanceResources() {
+  return json::array(
+      {{{"name", "CPU"}, {"type", "INTEGER"}, {"integerValue", 4096}},
+       {{"name", "MEMORY"}, {"type", "INTEGER"}, {"integerValue", 16384}},
+       {{"name", "PORTS"},
+        {"type", "STRINGSET"},
+        {"stringSetValue", {"22", "2375", "2376", "51678", "51679"}}},
+       {{"name", "PORTS_UDP"}, {"type", "STRINGSET"}, {"stringSetValue", json::array()}}});
+}
+
+json latencyJson(Latencies& latencies) {
+  return {{"calls", latencies.count()},
+          {"p50_ms", latencies.quantileMs(0.5)},
+          {"p99_ms", latencies.quantileMs(0.99)},
+          {"p999_ms", latencies.quantileMs(0.999)},
+          {"max_ms", latencies.quantileMs(1.0)}};
+}
+
+json costJson(const ProcessSample& before, const ProcessSample& after) {
+  return {{"ecsd_cpu_seconds", after.cpuSeconds - before.cpuSeconds},
+          {"ecsd_rss_mib", static_cast<double>(after.rssKiB) / 1024},
+          {"ecsd_peak_rss_mib", static_cast<double>(after.peakRssKiB) / 1024}};
+}
+
+// Stops the loop with an error answer when a call fails.
+bool check(LoadClient& client, const CallResult& result, const char* what, std::string& error) {
+  if (result.ok()) return true;
+  error = std::string(what) + ": " + result.error + " " + result.body.dump();
+  client.stop();
+  return false;
+}
+
+}  // namespace
+
+json registerScenario(LoadClient& client, const BenchSettings& settings,
+                      std::vector<std::string>& instanceArns) {
+  instanceArns.assign(settings.instances, "");
+  Latencies latencies;
+  std::size_t next = 0, connected = 0;
+  std::string error;
+  const auto before = ProcessSample::of(settings.ecsdPid);
+  SteadyClock::time_point start;
+  double registeredAt = 0;
+  std::size_t registered = 0;
+
+  std::function<void(std::size_t)> registerNext = [&](std::size_t lane) {
+    if (next >= settings.instances) return;
+    const std::size_t index = next++;
+    client.call(lane, "RegisterContainerInstance",
+                {{"cluster", settings.cluster},
+                 {"totalResources", instanceResources()},
+                 {"versionInfo", {{"agentVersion", "bench"}, {"dockerVersion", "bench"}}}},
+                [&, lane, index](CallResult result) {
+                  if (!check(client, result, "RegisterContainerInstance", error)) return;
+                  latencies.add(result.latency);
+                  if (++registered == settings.instances) registeredAt = secondsSince(start);
+                  const std::string arn = result.body["containerInstance"]["containerInstanceArn"];
+                  instanceArns[index] = arn;
+                  client.connectAgent(index, settings.cluster, arn,
+                                      [&](bool ok, const std::string& why) {
+                                        if (!ok) {
+                                          error = "agent session: " + why;
+                                          return client.stop();
+                                        }
+                                        if (++connected == settings.instances) client.stop();
+                                      });
+                  registerNext(lane);
+                });
+  };
+  client.call(0, "CreateCluster", {{"clusterName", settings.cluster}}, [&](CallResult result) {
+    if (!check(client, result, "CreateCluster", error)) return;
+    start = SteadyClock::now();
+    for (std::size_t lane = 0; lane < client.lanes(); ++lane) registerNext(lane);
+  });
+  client.run();
+  const double total = secondsSince(start);
+  if (!error.empty()) return {{"scenario", "register"}, {"error", error}};
+  json out = {{"scenario", "register"},
+              {"instances", settings.instances},
+              {"lanes", client.lanes()},
+              {"registered_seconds", registeredAt},
+              {"connected_seconds", total},
+              {"registrations_per_second", static_cast<double>(settings.instances) / registeredAt},
+              {"latency", latencyJson(latencies)}};
+  out.update(costJson(before, ProcessSample::of(settings.ecsdPid)));
+  return out;
+}
+
+json placeScenario(LoadClient& client, const BenchSettings& settings) {
+  constexpr std::size_t kPerCall = 10;
+  Latencies latencies;
+  std::size_t requested = 0, placed = 0, delivered = 0, unplaced = 0;
+  std::string error;
+  const auto before = ProcessSample::of(settings.ecsdPid);
+  SteadyClock::time_point start;
+  double placedAt = 0;
+
+  client.onPayload([&](std::size_t, const json& message) {
+    for (const json& task : message.value("tasks", json::array())) {
+      if (task.value("desiredStatus", "") == "RUNNING") ++delivered;
+    }
+    if (placedAt > 0 && delivered >= placed) client.stop();
+  });
+  std::function<void(std::size_t)> runNext = [&](std::size_t lane) {
+    if (requested >= settings.tasks) return;
+    const std::size_t count = std::min(kPerCall, settings.tasks - requested);
+    requested += count;
+    client.call(lane, "RunTask",
+                {{"cluster", settings.cluster}, {"taskDefinition", "bench"}, {"count", count}},
+                [&, lane, count](CallResult result) {
+                  if (!check(client, result, "RunTask", error)) return;
+                  latencies.add(result.latency);
+                  placed += result.body["tasks"].size();
+                  unplaced += count - result.body["tasks"].size();
+                  if (placed + unplaced >= settings.tasks) {
+                    placedAt = secondsSince(start);
+                    if (delivered >= placed) client.stop();
+                  }
+                  runNext(lane);
+                });
+  };
+  client.call(0, "RegisterTaskDefinition",
+              {{"family", "bench"},
+               {"containerDefinitions",
+                {{{"name", "app"}, {"image", "busybox"}, {"cpu", 16}, {"memory", 32}}}}},
+              [&](CallResult result) {
+                if (!check(client, result, "RegisterTaskDefinition", error)) return;
+                start = SteadyClock::now();
+                for (std::size_t lane = 0; lane < client.lanes(); ++lane) runNext(lane);
+              });
+  client.run();
+  const double total = secondsSince(start);
+  if (!error.empty()) return {{"scenario", "place"}, {"error", error}};
+  json out = {{"scenario", "place"},
+              {"instances", settings.instances},
+              {"lanes", client.lanes()},
+              {"tasks_placed", placed},
+              {"tasks_unplaced", unplaced},
+              {"placed_seconds", placedAt},
+              {"delivered_seconds", total},
+              {"placements_per_second", static_cast<double>(placed) / placedAt},
+              {"run_task_latency", latencyJson(latencies)}};
+  out.update(costJson(before, ProcessSample::of(settings.ecsdPid)));
+  return out;
+}
+
+}  // namespace ecsd::bench

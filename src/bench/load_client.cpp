@@ -1,5 +1,6 @@
 #include "bench/load_client.h"
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -49,6 +50,7 @@ class Lane : public std::enable_shared_from_this<Lane> {
     queue_.push_back({operation, request.dump(), std::move(reply)});
     if (!busy_) next();
   }
+  bool idle() const { return !busy_; }
 
  private:
   struct Pending {
@@ -302,6 +304,17 @@ void LoadClient::run() {
 }
 
 void LoadClient::stop() { impl_->io.stop(); }
+
+void LoadClient::drain() {
+  impl_->shared.payload = nullptr;
+  const auto busy = [this] {
+    return std::any_of(impl_->lanes.begin(), impl_->lanes.end(),
+                       [](const auto& lane) { return !lane->idle(); });
+  };
+  impl_->io.restart();
+  while (busy() && impl_->io.run_one() > 0) {
+  }
+}
 
 std::size_t LoadClient::lanes() const { return impl_->lanes.size(); }
 

@@ -47,6 +47,10 @@ class LoadClient {
 
   void run();   // serves until stop()
   void stop();  // from a callback or another thread
+  // After stop(): lets the calls still in flight finish (their callbacks run)
+  // and forgets the payload handler, so a scenario leaves nothing behind
+  // that refers to it. REQUIRES: the callbacks start no new calls.
+  void drain();
 
   std::size_t lanes() const;
 

@@ -22,10 +22,13 @@ JSON 1.1 over HTTPS keep-alive connections, and one real agent WebSocket session
 per simulated container instance (heartbeats answered, payloads acknowledged).
 
   --data-dir DIR      ecsd's data directory: endpoint, ca.pem and credentials from it
-  --scenario NAME     register | place | all (default: all; place registers first)
+  --scenario NAME     register | place | lifecycle | read | all (default: all). Every
+                      scenario registers the instances first; read also places tasks.
   --instances N       simulated container instances (default: 100)
   --connections N     API connections (default: 8)
   --tasks N           place: tasks to place, RunTask(count=10) at a time (default: 1000)
+  --cycles N          lifecycle: run/stop cycles (default: 200)
+  --read-seconds N    read: how long to read (default: 5)
   --ecsd-pid PID      report ecsd's CPU seconds and memory (from /proc)
   --json FILE         also write the results as JSON
   --region NAME       signing region (default: us-east-1)
@@ -61,10 +64,10 @@ void printTable(const nlohmann::json& result) {
     if (name == "scenario") continue;
     if (value.is_object()) {
       for (const auto& [inner, number] : value.items()) {
-        std::cout << "  " << std::left << std::setw(28) << (name + "." + inner) << number << "\n";
+        std::cout << "  " << std::left << std::setw(36) << (name + "." + inner) << number << "\n";
       }
     } else {
-      std::cout << "  " << std::left << std::setw(28) << name << value << "\n";
+      std::cout << "  " << std::left << std::setw(36) << name << value << "\n";
     }
   }
 }
@@ -100,8 +103,11 @@ int run(int argc, char** argv) {
   settings.instances = std::stoul(options["instances"]);
   settings.tasks = std::stoul(options["tasks"]);
   settings.ecsdPid = std::stoi(options["ecsd-pid"]);
+  settings.cycles = std::stoul(options["cycles"]);
+  settings.readDuration = std::chrono::seconds(std::stoul(options["read-seconds"]));
   const std::string scenario = options["scenario"];
-  if (scenario != "register" && scenario != "place" && scenario != "all") {
+  const auto wanted = [&](const char* name) { return scenario == name || scenario == "all"; };
+  if (!wanted("register") && !wanted("place") && !wanted("lifecycle") && !wanted("read")) {
     std::cerr << "ecs-bench: unknown scenario '" << scenario << "'\n";
     return 2;
   }
@@ -110,10 +116,13 @@ int run(int argc, char** argv) {
                     agent::TlsOptions{dir + "/ca.pem", true}, std::stoul(options["connections"]));
   nlohmann::json results = nlohmann::json::array();
   std::vector<std::string> instances;
+  const auto failed = [&] { return results.back().contains("error"); };
   results.push_back(registerScenario(client, settings, instances));
-  if (scenario != "register" && !results.back().contains("error")) {
+  if ((wanted("place") || wanted("read")) && !failed()) {
     results.push_back(placeScenario(client, settings));
   }
+  if (wanted("read") && !failed()) results.push_back(readScenario(client, settings, instances));
+  if (wanted("lifecycle") && !failed()) results.push_back(lifecycleScenario(client, settings));
   int status = 0;
   for (const auto& result : results) {
     printTable(result);

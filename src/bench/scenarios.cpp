@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <iostream>
+#include <map>
 
 #include "bench/stats.h"
 
@@ -91,6 +92,7 @@ json registerScenario(LoadClient& client, const BenchSettings& settings,
     for (std::size_t lane = 0; lane < client.lanes(); ++lane) registerNext(lane);
   });
   client.run();
+  client.drain();
   const double total = secondsSince(start);
   if (!error.empty()) return {{"scenario", "register"}, {"error", error}};
   json out = {{"scenario", "register"},
@@ -147,6 +149,7 @@ json placeScenario(LoadClient& client, const BenchSettings& settings) {
                 for (std::size_t lane = 0; lane < client.lanes(); ++lane) runNext(lane);
               });
   client.run();
+  client.drain();
   const double total = secondsSince(start);
   if (!error.empty()) return {{"scenario", "place"}, {"error", error}};
   json out = {{"scenario", "place"},
@@ -158,6 +161,152 @@ json placeScenario(LoadClient& client, const BenchSettings& settings) {
               {"delivered_seconds", total},
               {"placements_per_second", static_cast<double>(placed) / placedAt},
               {"run_task_latency", latencyJson(latencies)}};
+  out.update(costJson(before, ProcessSample::of(settings.ecsdPid)));
+  return out;
+}
+
+json lifecycleScenario(LoadClient& client, const BenchSettings& settings) {
+  // Half the lanes run the cycles; the agents report over the other half, as
+  // real agents report over connections of their own.
+  const std::size_t cycleLanes = std::max<std::size_t>(1, client.lanes() / 2);
+  const std::size_t reportLanes = std::max<std::size_t>(1, client.lanes() - cycleLanes);
+  Latencies toRunning, toStopped;
+  std::size_t started = 0, finished = 0, nextReportLane = 0;
+  std::string error;
+  const auto before = ProcessSample::of(settings.ecsdPid);
+  const auto start = SteadyClock::now();
+
+  client.onPayload([&](std::size_t, const json& message) {
+    for (const json& task : message.value("tasks", json::array())) {
+      const std::string status =
+          task.value("desiredStatus", "") == "RUNNING" ? "RUNNING" : "STOPPED";
+      json containers = json::array();
+      for (const json& c : task.value("containers", json::array())) {
+        containers.push_back({{"containerName", c.value("name", "")}, {"status", status}});
+      }
+      const std::size_t lane = cycleLanes + nextReportLane++ % reportLanes;
+      client.call(
+          std::min(lane, client.lanes() - 1), "SubmitTaskStateChange",
+          {{"cluster", settings.cluster},
+           {"task", task.value("arn", "")},
+           {"status", status},
+           {"containers", containers}},
+          [&](CallResult result) { check(client, result, "SubmitTaskStateChange", error); });
+    }
+  });
+  // Polls DescribeTasks on `lane` until the task's lastStatus is `status`.
+  std::function<void(std::size_t, std::string, std::string, SteadyClock::time_point,
+                     std::function<void(std::chrono::nanoseconds)>)>
+      waitFor = [&](std::size_t lane, std::string arn, std::string status,
+                    SteadyClock::time_point since,
+                    std::function<void(std::chrono::nanoseconds)> then) {
+        client.call(lane, "DescribeTasks", {{"cluster", settings.cluster}, {"tasks", {arn}}},
+                    [&, lane, arn, status, since, then](CallResult result) {
+                      if (!check(client, result, "DescribeTasks", error)) return;
+                      if (result.body["tasks"][0].value("lastStatus", "") == status) {
+                        return then(SteadyClock::now() - since);
+                      }
+                      client.after(std::chrono::milliseconds(1),
+                                   [&, lane, arn, status, since, then] {
+                                     waitFor(lane, arn, status, since, then);
+                                   });
+                    });
+      };
+  std::function<void(std::size_t)> cycle = [&](std::size_t lane) {
+    if (started >= settings.cycles) return;
+    ++started;
+    const auto runAt = SteadyClock::now();
+    client.call(lane, "RunTask", {{"cluster", settings.cluster}, {"taskDefinition", "bench"}},
+                [&, lane, runAt](CallResult result) {
+                  if (!check(client, result, "RunTask", error)) return;
+                  const std::string arn = result.body["tasks"][0]["taskArn"];
+                  waitFor(lane, arn, "RUNNING", runAt, [&, lane, arn](auto running) {
+                    toRunning.add(running);
+                    const auto stopAt = SteadyClock::now();
+                    client.call(lane, "StopTask", {{"cluster", settings.cluster}, {"task", arn}},
+                                [&, lane, arn, stopAt](CallResult result) {
+                                  if (!check(client, result, "StopTask", error)) return;
+                                  waitFor(lane, arn, "STOPPED", stopAt, [&, lane](auto stopped) {
+                                    toStopped.add(stopped);
+                                    if (++finished == settings.cycles) return client.stop();
+                                    cycle(lane);
+                                  });
+                                });
+                  });
+                });
+  };
+  for (std::size_t lane = 0; lane < cycleLanes; ++lane) cycle(lane);
+  client.run();
+  client.drain();
+  if (!error.empty()) return {{"scenario", "lifecycle"}, {"error", error}};
+  json out = {{"scenario", "lifecycle"},
+              {"cycles", finished},
+              {"seconds", secondsSince(start)},
+              {"run_to_running", latencyJson(toRunning)},
+              {"stop_to_stopped", latencyJson(toStopped)}};
+  out.update(costJson(before, ProcessSample::of(settings.ecsdPid)));
+  return out;
+}
+
+json readScenario(LoadClient& client, const BenchSettings& settings,
+                  const std::vector<std::string>& instanceArns) {
+  std::map<std::string, Latencies> latencies;
+  std::vector<std::string> taskArns;
+  std::string error;
+  bool over = false;
+  const std::vector<std::string> someInstances(
+      instanceArns.begin(),
+      instanceArns.begin() +
+          static_cast<std::ptrdiff_t>(std::min<std::size_t>(100, instanceArns.size())));
+  const auto before = ProcessSample::of(settings.ecsdPid);
+  SteadyClock::time_point start;
+
+  // Each lane cycles through the four reads an operator's tools make.
+  const std::vector<std::pair<std::string, std::function<json()>>> reads = {
+      {"DescribeContainerInstances",
+       [&] {
+         return json{{"cluster", settings.cluster}, {"containerInstances", someInstances}};
+       }},
+      {"ListTasks",
+       [&] {
+         return json{{"cluster", settings.cluster}, {"maxResults", 100}};
+       }},
+      {"DescribeTasks",
+       [&] {
+         return json{{"cluster", settings.cluster}, {"tasks", taskArns}};
+       }},
+      {"DescribeClusters", [&] {
+         return json{{"clusters", {settings.cluster}}};
+       }}};
+  std::function<void(std::size_t, std::size_t)> readNext = [&](std::size_t lane, std::size_t n) {
+    if (over) return;
+    const auto& [operation, request] = reads[n % reads.size()];
+    client.call(lane, operation, request(), [&, lane, n, operation = operation](CallResult result) {
+      if (!check(client, result, operation.c_str(), error)) return;
+      latencies[operation].add(result.latency);
+      readNext(lane, n + 1);
+    });
+  };
+  client.call(0, "ListTasks", {{"cluster", settings.cluster}, {"maxResults", 100}},
+              [&](CallResult result) {
+                if (!check(client, result, "ListTasks", error)) return;
+                taskArns = result.body["taskArns"].get<std::vector<std::string>>();
+                if (taskArns.empty()) {
+                  error = "read: the cluster has no tasks to describe (run place first)";
+                  return client.stop();
+                }
+                start = SteadyClock::now();
+                for (std::size_t lane = 0; lane < client.lanes(); ++lane) readNext(lane, lane);
+                client.after(settings.readDuration, [&] {
+                  over = true;
+                  client.stop();
+                });
+              });
+  client.run();
+  client.drain();
+  if (!error.empty()) return {{"scenario", "read"}, {"error", error}};
+  json out = {{"scenario", "read"}, {"seconds", secondsSince(start)}};
+  for (auto& [operation, samples] : latencies) out[operation] = latencyJson(samples);
   out.update(costJson(before, ProcessSample::of(settings.ecsdPid)));
   return out;
 }

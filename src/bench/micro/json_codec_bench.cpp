@@ -54,7 +54,10 @@ void parseRunTask(benchmark::State& state) {
   const HttpRequest r = request("RunTask", kRunTaskBody);
   for (auto _ : state) {
     auto call = protocol::parseCall(r);
-    if (!call.ok()) state.SkipWithError("RunTask body rejected");
+    if (!call.ok()) {
+      state.SkipWithError("RunTask body rejected");
+      break;
+    }
     const RequestReader in(call->input);
     auto definition = in.requiredString("taskDefinition");
     auto overrides = in.optObject("overrides");
@@ -65,7 +68,10 @@ void parseRunTask(benchmark::State& state) {
     auto constraints = scheduler::parseConstraints(in.list("placementConstraints"));
     auto strategies = scheduler::parseStrategies(in.list("placementStrategy"));
     auto token = in.optString("clientToken");
-    if (!constraints.ok() || !strategies.ok()) state.SkipWithError("placement rejected");
+    if (!constraints.ok() || !strategies.ok()) {
+      state.SkipWithError("placement rejected");
+      break;
+    }
     benchmark::DoNotOptimize(definition.data());
     benchmark::DoNotOptimize(count);
     benchmark::DoNotOptimize(tags.data());
@@ -90,11 +96,17 @@ void parseRegisterTaskDefinition(benchmark::State& state) {
   const HttpRequest r = request("RegisterTaskDefinition", wordpressBody());
   for (auto _ : state) {
     auto call = protocol::parseCall(r);
-    if (!call.ok()) state.SkipWithError("RegisterTaskDefinition body rejected");
+    if (!call.ok()) {
+      state.SkipWithError("RegisterTaskDefinition body rejected");
+      break;
+    }
     const RequestReader in(call->input);
     auto tags = in.tags("tags");
     auto body = normalizeTaskDefinition(in.raw());
-    if (!body.ok()) state.SkipWithError("definition rejected");
+    if (!body.ok()) {
+      state.SkipWithError("definition rejected");
+      break;
+    }
     benchmark::DoNotOptimize(tags.data());
     benchmark::DoNotOptimize(&*body);
   }

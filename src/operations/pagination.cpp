@@ -11,30 +11,38 @@ namespace {
 constexpr std::string_view kTokenPrefix = "ecsd1:";
 }
 
-Page paginate(const std::vector<Listed>& items, const protocol::RequestReader& input,
-              std::string_view listing, bool descending) {
-  const std::string prefix = std::string(kTokenPrefix) + std::string(listing) + ":";
-  const int maxResults = input.optInt("maxResults", 1, 100).value_or(100);
-  auto begin = items.begin();
+PageBuilder::PageBuilder(const protocol::RequestReader& input, std::string_view listing,
+                         bool descending)
+    : prefix_(std::string(kTokenPrefix).append(listing).append(":")),
+      descending_(descending),
+      maxResults_(static_cast<std::size_t>(input.optInt("maxResults", 1, 100).value_or(100))) {
   if (auto token = input.optString("nextToken")) {
     const auto decoded = crypto::base64Decode(*token);
-    if (!decoded || !decoded->starts_with(prefix)) {
+    if (!decoded || !decoded->starts_with(prefix_)) {
       throw protocol::ApiError(errors::invalidParameter("Invalid nextToken."));
     }
-    const std::string last = decoded->substr(prefix.size());
-    begin = std::partition_point(items.begin(), items.end(), [&](const Listed& item) {
-      return descending ? item.key >= last : item.key <= last;
-    });
+    after_ = decoded->substr(prefix_.size());
   }
-  Page page;
-  auto it = begin;
-  for (; it != items.end() && page.values.size() < static_cast<std::size_t>(maxResults); ++it) {
-    page.values.push_back(it->value);
+}
+
+bool PageBuilder::isAfterToken(const std::string& key) const {
+  return !after_ || (descending_ ? key < *after_ : key > *after_);
+}
+
+bool PageBuilder::add(const std::string& key, const std::string& value) {
+  if (values_.size() == maxResults_) {
+    more_ = true;
+    return false;
   }
-  if (it != items.end()) {
-    page.nextToken = crypto::base64Encode(prefix + std::prev(it)->key);
-  }
-  return page;
+  values_.push_back(value);
+  lastKey_ = key;
+  return true;
+}
+
+nlohmann::json PageBuilder::output(const char* valuesMember) && {
+  nlohmann::json output = {{valuesMember, std::move(values_)}};
+  if (more_) output["nextToken"] = crypto::base64Encode(prefix_ + lastKey_);
+  return output;
 }
 
 nlohmann::json listPage(const char* valuesMember, std::vector<Listed> items,
@@ -42,10 +50,11 @@ nlohmann::json listPage(const char* valuesMember, std::vector<Listed> items,
   std::sort(items.begin(), items.end(), [descending](const Listed& a, const Listed& b) {
     return descending ? a.key > b.key : a.key < b.key;
   });
-  Page page = paginate(items, input, valuesMember, descending);
-  nlohmann::json output = {{valuesMember, std::move(page.values)}};
-  if (page.nextToken) output["nextToken"] = *page.nextToken;
-  return output;
+  PageBuilder page(input, valuesMember, descending);
+  auto it = std::partition_point(items.begin(), items.end(),
+                                 [&](const Listed& item) { return !page.isAfterToken(item.key); });
+  while (it != items.end() && page.add(it->key, it->value)) ++it;
+  return std::move(page).output(valuesMember);
 }
 
 }  // namespace ecsd::operations

@@ -1,5 +1,7 @@
 // ECS-style pagination: maxResults (1..100, default 100) and an opaque
-// nextToken that names where the next page starts.
+// nextToken that names where the next page starts: the key of the last item
+// given, so a token keeps working when items are added or removed between
+// pages.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -16,17 +18,34 @@ struct Listed {
   std::string value;  // what the list shows (an ARN, a family name)
 };
 
-struct Page {
-  nlohmann::json values = nlohmann::json::array();
-  std::optional<std::string> nextToken;
-};
+// One page, filled by walking items in key order: no need to build (or sort)
+// the whole list when the items already come in order.
+class PageBuilder {
+ public:
+  // Reads maxResults and nextToken. Throws ApiError (InvalidParameterException)
+  // for a bad token or maxResults; a token of another listing is refused.
+  PageBuilder(const protocol::RequestReader& input, std::string_view listing,
+              bool descending = false);
 
-// REQUIRES: items sorted by key, ascending (or descending when descending).
-// A token keeps working when items are added or removed between pages.
-// Throws ApiError (InvalidParameterException) for a bad token or maxResults.
-// `listing` names what is listed; a token of another listing is refused.
-Page paginate(const std::vector<Listed>& items, const protocol::RequestReader& input,
-              std::string_view listing, bool descending = false);
+  // The page starts after this key (nullopt: at the first item).
+  const std::optional<std::string>& after() const { return after_; }
+  // Whether an item with this key belongs after the token (walks may start earlier).
+  bool isAfterToken(const std::string& key) const;
+  // The next item in key order. Returns false once the page is full: the
+  // walk can stop (the item was not taken; it makes the nextToken).
+  bool add(const std::string& key, const std::string& value);
+  // {valuesMember: [...], "nextToken": ... when more follow}.
+  nlohmann::json output(const char* valuesMember) &&;
+
+ private:
+  std::string prefix_;
+  bool descending_;
+  std::size_t maxResults_;
+  std::optional<std::string> after_;
+  nlohmann::json values_ = nlohmann::json::array();
+  std::string lastKey_;
+  bool more_ = false;
+};
 
 // A List* operation's output: items sorted by key (descending when asked),
 // one page of their values under valuesMember, and nextToken when more follow.

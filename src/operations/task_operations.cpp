@@ -207,9 +207,9 @@ json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
       in.optEnum("desiredStatus", {"RUNNING", "PENDING", "STOPPED"}).value_or("RUNNING");
   const auto launchType =
       in.optEnum("launchType", {"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"});
-  std::vector<Listed> items = s.state.read([&](const Data& data) {
+  PageBuilder page(in, "taskArns");
+  return s.state.read([&](const Data& data) {
     activeCluster(data, cluster);
-    std::vector<Listed> out;
     std::optional<std::string> instanceId;
     if (instanceReference) {
       const ContainerInstance* instance = findInstance(data, s.arns, cluster, *instanceReference);
@@ -217,9 +217,14 @@ json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
       instanceId = instance->id;
     }
     // Services are not modelled yet: a service has no tasks.
-    if (service || (launchType && *launchType != "EC2")) return out;
-    for (const auto& id : data.taskIds(cluster)) {
-      const Task& task = *data.task(id);
+    if (service || (launchType && *launchType != "EC2")) return std::move(page).output("taskArns");
+    // The cluster's task ids are kept in order, and its ARNs differ only in
+    // the id: walk from the token on until the page is full.
+    const auto& ids = data.taskIds(cluster);
+    auto it = ids.begin();
+    if (page.after()) it = ids.upper_bound(page.after()->substr(page.after()->rfind('/') + 1));
+    for (; it != ids.end(); ++it) {
+      const Task& task = *data.task(*it);
       if (instanceId && task.containerInstanceId != *instanceId) continue;
       if (family && task.family != *family) continue;
       if (startedBy && task.startedBy != *startedBy) continue;
@@ -227,11 +232,10 @@ json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
       const bool matches = desired == "PENDING"
                                ? task.desiredStatus == "RUNNING" && task.lastStatus == "PENDING"
                                : task.desiredStatus == desired;
-      if (matches) out.push_back({task.arn, task.arn});
+      if (matches && page.isAfterToken(task.arn) && !page.add(task.arn, task.arn)) break;
     }
-    return out;
+    return std::move(page).output("taskArns");
   });
-  return listPage("taskArns", std::move(items), in);
 }
 
 json describeTasks(const Services& s, const CallContext&, const RequestReader& in) {

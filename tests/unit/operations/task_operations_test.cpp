@@ -357,6 +357,35 @@ TEST_F(TaskOperationsTest, ListTasksHonoursEveryFilter) {
   EXPECT_EQ(missing["failures"][0]["reason"], "MISSING");
 }
 
+TEST_F(TaskOperationsTest, ListTasksPagesInArnOrderAcrossFilteredTasks) {
+  for (int i = 0; i < 4; ++i) registerInstance(4096, 16384);  // wordpress: one per instance
+  std::vector<std::string> running;
+  for (int i = 0; i < 7; ++i) {
+    const std::string arn =
+        runTask(i % 3 == 0 ? json{{"startedBy", "ci"}} : json::object())["tasks"][0]["taskArn"];
+    if (i % 2 == 0) {
+      ok("StopTask", {{"cluster", "demo"}, {"task", arn}});  // filtered out below
+      report(arn, "STOPPED");
+    } else {
+      running.push_back(arn);
+    }
+  }
+  std::sort(running.begin(), running.end());
+  json pages = json::array();
+  json request = {{"cluster", "demo"}, {"maxResults", 2}};
+  for (int page = 0; page < 10; ++page) {
+    const json answer = ok("ListTasks", request);
+    EXPECT_LE(answer["taskArns"].size(), 2u);
+    for (const auto& arn : answer["taskArns"]) pages.push_back(arn);
+    if (!answer.contains("nextToken")) break;
+    request["nextToken"] = answer["nextToken"];
+  }
+  EXPECT_EQ(pages, json(running));
+  EXPECT_FALSE(ok("ListTasks", {{"cluster", "demo"}, {"maxResults", 3}}).contains("nextToken"));
+  EXPECT_EQ(fails("ListTasks", {{"cluster", "demo"}, {"nextToken", "bm90IG91cnM="}}),
+            "InvalidParameterException");
+}
+
 TEST_F(TaskOperationsTest, StoppedTasksArePurgedAfterRetention) {
   registerInstance(4096, 8192);
   const std::string task = runTask()["tasks"][0]["taskArn"];

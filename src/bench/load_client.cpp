@@ -12,6 +12,7 @@
 #include <deque>
 #include <optional>
 
+#include "agent/acs_session.h"
 #include "agent/net/connection.h"
 #include "protocol/percent_encoding.h"
 
@@ -155,8 +156,13 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
               "&containerInstanceArn=" + percentEncode(instanceArn) +
               "&agentVersion=bench&agentHash=bench&dockerVersion=bench"
               "&protocolVersion=2&sendCredentials=true&seqNum=1";
-    clusterArn_ = clusterArn;
-    instanceArn_ = instanceArn;
+    protocol_.emplace(
+        agent::SessionIdentity{clusterArn, instanceArn, "bench", "bench", "bench"}, nullptr,
+        nullptr,
+        [this](const std::vector<agent::TaskSpec>& tasks) {
+          if (shared_.payload) shared_.payload(index_, tasks);
+        },
+        agent::SessionTiming{});
     connected_ = std::move(connected);
     auto& tcpStream = beast::get_lowest_layer(ws_);
     SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), shared_.url.host.c_str());
@@ -207,22 +213,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   }
 
   void onFrame(const std::string& text) {
-    const json frame = json::parse(text, nullptr, false);
-    if (!frame.is_object() || !frame.value("message", json()).is_object()) return;
-    const std::string type = frame.value("type", "");
-    const json& message = frame["message"];
-    const std::string messageId = message.value("messageId", "");
-    if (type == "HeartbeatMessage") {
-      write(json{{"type", "HeartbeatAckRequest"}, {"message", {{"messageId", messageId}}}}.dump());
-    } else if (type == "PayloadMessage") {
-      write(json{{"type", "AckRequest"},
-                 {"message",
-                  {{"messageId", messageId},
-                   {"cluster", clusterArn_},
-                   {"containerInstance", instanceArn_}}}}
-                .dump());
-      if (shared_.payload) shared_.payload(index_, message);
-    }
+    if (auto answer = protocol_->handleFrame(text)) write(std::move(*answer));
   }
 
   void write(std::string text) {
@@ -243,7 +234,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   Shared& shared_;
   const std::size_t index_;
   websocket::stream<net::TlsStream> ws_{shared_.io, *shared_.tls};
-  std::string target_, clusterArn_, instanceArn_;
+  std::string target_;
+  std::optional<agent::AcsSession> protocol_;  // the agent's own frame handling
   LoadClient::Connected connected_;
   beast::flat_buffer buffer_;
   std::deque<std::string> outbox_;

@@ -1,9 +1,9 @@
 // The load generator's network side, on one event loop: N kept-alive HTTPS
 // connections ("lanes") making SigV4-signed ECS calls the way the SDKs do, and
 // any number of simulated agent sessions (the real WebSocket protocol of
-// api/agent-protocol.md: signed upgrade, heartbeats answered, payloads
-// acknowledged). Everything runs on the thread that calls run(); callbacks
-// too, so scenarios need no locks.
+// api/agent-protocol.md: signed upgrade, and frames handled by the agent's own
+// AcsSession, so heartbeats and payloads are answered as ecs-agent answers). Everything runs on the
+// thread that calls run(); callbacks too, so scenarios need no locks.
 #pragma once
 
 #include <chrono>
@@ -12,8 +12,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "agent/net/backend.h"
+#include "agent/task_spec.h"
 
 namespace ecsd::bench {
 
@@ -28,8 +30,9 @@ struct CallResult {
 class LoadClient {
  public:
   using Reply = std::function<void(CallResult)>;
-  // A PayloadMessage an agent received (already acknowledged).
-  using PayloadHandler = std::function<void(std::size_t agent, const nlohmann::json& message)>;
+  // The tasks of a PayloadMessage an agent received (already acknowledged).
+  using PayloadHandler =
+      std::function<void(std::size_t agent, const std::vector<agent::TaskSpec>& tasks)>;
   using Connected = std::function<void(bool ok, const std::string& error)>;
 
   LoadClient(std::string endpoint, agent::SigningCredentials credentials, agent::TlsOptions tls,

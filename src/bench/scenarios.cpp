@@ -115,9 +115,9 @@ json placeScenario(LoadClient& client, const BenchSettings& settings) {
   SteadyClock::time_point start;
   double placedAt = 0;
 
-  client.onPayload([&](std::size_t, const json& message) {
-    for (const json& task : message.value("tasks", json::array())) {
-      if (task.value("desiredStatus", "") == "RUNNING") ++delivered;
+  client.onPayload([&](std::size_t, const std::vector<agent::TaskSpec>& tasks) {
+    for (const auto& task : tasks) {
+      if (task.desiredStatus == "RUNNING") ++delivered;
     }
     if (placedAt > 0 && delivered >= placed) client.stop();
   });
@@ -176,19 +176,18 @@ json lifecycleScenario(LoadClient& client, const BenchSettings& settings) {
   const auto before = ProcessSample::of(settings.ecsdPid);
   const auto start = SteadyClock::now();
 
-  client.onPayload([&](std::size_t, const json& message) {
-    for (const json& task : message.value("tasks", json::array())) {
-      const std::string status =
-          task.value("desiredStatus", "") == "RUNNING" ? "RUNNING" : "STOPPED";
+  client.onPayload([&](std::size_t, const std::vector<agent::TaskSpec>& tasks) {
+    for (const auto& task : tasks) {
+      const std::string& status = task.desiredStatus;  // reached at once, as reported
       json containers = json::array();
-      for (const json& c : task.value("containers", json::array())) {
-        containers.push_back({{"containerName", c.value("name", "")}, {"status", status}});
+      for (const auto& c : task.containers) {
+        containers.push_back({{"containerName", c.name}, {"status", status}});
       }
       const std::size_t lane = cycleLanes + nextReportLane++ % reportLanes;
       client.call(
           std::min(lane, client.lanes() - 1), "SubmitTaskStateChange",
           {{"cluster", settings.cluster},
-           {"task", task.value("arn", "")},
+           {"task", task.arn},
            {"status", status},
            {"containers", containers}},
           [&](CallResult result) { check(client, result, "SubmitTaskStateChange", error); });

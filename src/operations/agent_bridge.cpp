@@ -41,11 +41,9 @@ Result<std::string> AgentBridge::instanceForSession(std::string_view clusterArn,
 nlohmann::json AgentBridge::tasksFor(const std::string& instanceId) {
   return state_.read([&](const Data& data) {
     nlohmann::json tasks = nlohmann::json::array();
-    const ContainerInstance* instance = data.instance(instanceId);
-    if (!instance) return tasks;
-    for (const auto& id : data.taskIds(instance->cluster)) {
+    for (const auto& id : data.taskIdsOn(instanceId)) {
       const Task& task = *data.task(id);
-      if (task.containerInstanceId != instanceId || !task.live()) continue;
+      if (!task.live()) continue;
       if (const TaskDefinition* definition = data.taskDefinition(task.family, task.revision)) {
         tasks.push_back(dispatch::payloadTask(task, *definition));
       }

@@ -13,7 +13,7 @@ ClusterPool::ClusterPool(const Draft& draft, const Agents& agents, std::string c
 Candidate& ClusterPool::candidate(const std::string& id) {
   if (const auto it = made_.find(id); it != made_.end()) return *it->second;
   Candidate& made = storage_.emplace_back(
-      Candidate{draft_.instance(id), agents_.connected(id), draft_.usage(id)});
+      Candidate{draft_.instance(id), agents_.connected(id), draft_.layeredUsage(id)});
   made_[id] = &made;
   return made;
 }
@@ -34,8 +34,7 @@ void ClusterPool::walkByRemaining(Resource resource, std::int64_t needed,
   // in by their current values.
   std::set<std::string> stale = draft_.touchedInstances();
   for (const auto& [id, c] : made_) {
-    const Usage committed = draft_.usage(id);
-    if (c->usage.memory != committed.memory || c->usage.cpu != committed.cpu) stale.insert(id);
+    if (c->usage.changes().memory != 0 || c->usage.changes().cpu != 0) stale.insert(id);
   }
   std::vector<std::pair<std::int64_t, std::string>> fresh;
   for (const auto& id : stale) {

@@ -27,8 +27,8 @@ class ClusterPool final : public scheduler::CandidatePool {
   // The pool's candidate for an instance, made on first use.
   scheduler::Candidate& candidate(const std::string& id);
   static std::int64_t remaining(const scheduler::Candidate& c, Resource resource) {
-    return resource == Resource::Cpu ? c.instance->registered.cpu - c.usage.cpu
-                                     : c.instance->registered.memory - c.usage.memory;
+    return resource == Resource::Cpu ? c.instance->registered.cpu - c.usage.cpu()
+                                     : c.instance->registered.memory - c.usage.memory();
   }
 
   const Draft& draft_;

@@ -187,9 +187,8 @@ json listContainerInstances(const Services& s, const CallContext&, const Request
     for (const auto& id : data.instanceIds(cluster)) {
       const ContainerInstance& instance = *data.instance(id);
       if (status && instance.status != *status) continue;
-      const Usage usage = data.usage(id);
-      if (filter &&
-          !filter->matches(scheduler::InstanceTarget(instance, s.agents.connected(id), usage))) {
+      if (filter && !filter->matches(scheduler::InstanceTarget(
+                        instance, s.agents.connected(id), data.layeredUsage(id)))) {
         continue;
       }
       out.push_back({instance.arn, instance.arn});

@@ -9,10 +9,9 @@ namespace ecsd::scheduler {
 
 namespace {
 
-bool portFree(std::uint16_t port, const PortList& reserved,
-              const std::map<std::uint16_t, int>& held, const PortList& taken) {
-  return !std::binary_search(reserved.begin(), reserved.end(), port) && !held.contains(port) &&
-         std::find(taken.begin(), taken.end(), port) == taken.end();
+bool taken(std::uint16_t port, const PortList& reserved, const PortList& chosen) {
+  return std::binary_search(reserved.begin(), reserved.end(), port) ||
+         std::find(chosen.begin(), chosen.end(), port) != chosen.end();
 }
 
 // Chooses the host ports of the task: static ones must be free, dynamic ones
@@ -20,21 +19,24 @@ bool portFree(std::uint16_t port, const PortList& reserved,
 std::optional<Resources> assignPorts(const Candidate& c, const TaskDemand& demand) {
   Resources held{demand.cpu, demand.memory, {}, {}};
   for (const auto& port : demand.ports) {
-    PortList& taken = port.udp ? held.udpPorts : held.tcpPorts;
+    PortList& chosen = port.udp ? held.udpPorts : held.tcpPorts;
     const PortList& reserved =
         port.udp ? c.instance->registered.udpPorts : c.instance->registered.tcpPorts;
-    const auto& used = port.udp ? c.usage.udpPorts : c.usage.tcpPorts;
-    std::optional<std::uint16_t> chosen;
+    std::optional<std::uint16_t> free;
     if (port.hostPort != 0) {
-      if (portFree(port.hostPort, reserved, used, taken)) chosen = port.hostPort;
+      if (!taken(port.hostPort, reserved, chosen) && !c.usage.holds(port.udp, port.hostPort)) {
+        free = port.hostPort;
+      }
     } else {
-      for (unsigned p = kEphemeralPortFirst; p <= kEphemeralPortLast && !chosen; ++p) {
-        const auto candidate = static_cast<std::uint16_t>(p);
-        if (portFree(candidate, reserved, used, taken)) chosen = candidate;
+      free = c.usage.firstUnheld(port.udp, kEphemeralPortFirst);
+      while (free && taken(*free, reserved, chosen)) {
+        free = *free == kEphemeralPortLast
+                   ? std::nullopt
+                   : c.usage.firstUnheld(port.udp, static_cast<std::uint16_t>(*free + 1));
       }
     }
-    if (!chosen) return std::nullopt;
-    taken.push_back(*chosen);
+    if (!free) return std::nullopt;
+    chosen.push_back(*free);
   }
   std::sort(held.tcpPorts.begin(), held.tcpPorts.end());
   std::sort(held.udpPorts.begin(), held.udpPorts.end());
@@ -45,8 +47,7 @@ std::optional<std::string> constraintRejection(const Candidate& c, const TaskDem
                                                const std::vector<Constraint>& constraints) {
   for (const auto& constraint : constraints) {
     if (constraint.type == Constraint::Type::DistinctInstance) {
-      const auto group = c.usage.groups.find(demand.group);
-      if (group != c.usage.groups.end() && group->second > 0) {
+      if (c.usage.groupCount(demand.group) > 0) {
         return "DistinctInstance placement constraint unsatisfied";
       }
     } else if (!constraint.expression->matches(
@@ -63,8 +64,10 @@ Fit fit(const Candidate& c, const TaskDemand& demand, const std::vector<Constrai
   const ContainerInstance& instance = *c.instance;
   if (instance.status != "ACTIVE") return {instance.status, {}};  // DRAINING takes no new tasks
   if (!c.agentConnected) return {"AGENT", {}};
-  if (instance.registered.cpu - c.usage.cpu < demand.cpu) return {"RESOURCE:CPU", {}};
-  if (instance.registered.memory - c.usage.memory < demand.memory) return {"RESOURCE:MEMORY", {}};
+  if (instance.registered.cpu - c.usage.cpu() < demand.cpu) return {"RESOURCE:CPU", {}};
+  if (instance.registered.memory - c.usage.memory() < demand.memory) {
+    return {"RESOURCE:MEMORY", {}};
+  }
   auto held = assignPorts(c, demand);
   if (!held) return {"RESOURCE:PORTS", {}};
   if (auto rejection = constraintRejection(c, demand, constraints)) return {rejection, {}};

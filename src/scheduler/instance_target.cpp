@@ -9,12 +9,6 @@ std::optional<std::string> InstanceTarget::attribute(std::string_view name) cons
   return std::nullopt;
 }
 
-std::vector<std::string> InstanceTarget::taskGroups() const {
-  std::vector<std::string> groups;
-  for (const auto& [group, count] : usage_.groups) {
-    if (count > 0) groups.push_back(group);
-  }
-  return groups;
-}
+std::vector<std::string> InstanceTarget::taskGroups() const { return usage_.groups(); }
 
 }  // namespace ecsd::scheduler

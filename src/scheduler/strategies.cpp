@@ -9,11 +9,6 @@ namespace ecsd::scheduler {
 
 namespace {
 
-int groupCount(const Candidate& c, const std::string& group) {
-  const auto it = c.usage.groups.find(group);
-  return it == c.usage.groups.end() ? 0 : it->second;
-}
-
 // spread attribute:NAME: the task group's count over all instances sharing
 // each value of the attribute (a missing attribute is a value of its own).
 std::map<std::string, int> groupCountByAttribute(const std::vector<Candidate>& candidates,
@@ -22,7 +17,7 @@ std::map<std::string, int> groupCountByAttribute(const std::vector<Candidate>& c
   std::map<std::string, int> counts;
   for (const auto& c : candidates) {
     const auto value = InstanceTarget(*c.instance, c.agentConnected, c.usage).attribute(attribute);
-    counts[value.value_or("\x01missing")] += groupCount(c, group);
+    counts[value.value_or("\x01missing")] += c.usage.groupCount(group);
   }
   return counts;
 }
@@ -38,8 +33,8 @@ std::vector<double> scores(const std::vector<Candidate>& candidates,
     for (auto i : feasible) {
       const Candidate& c = candidates[i];
       out.push_back(strategy.field == "cpu"
-                        ? static_cast<double>(c.instance->registered.cpu - c.usage.cpu)
-                        : static_cast<double>(c.instance->registered.memory - c.usage.memory));
+                        ? static_cast<double>(c.instance->registered.cpu - c.usage.cpu())
+                        : static_cast<double>(c.instance->registered.memory - c.usage.memory()));
     }
   } else if (strategy.type == Strategy::Type::Spread) {
     // The value with the fewest tasks of the group so far.
@@ -54,7 +49,7 @@ std::vector<double> scores(const std::vector<Candidate>& candidates,
         out.push_back(counts.at(value.value_or("\x01missing")));
       }
     } else {  // instanceId, host: every instance is its own value
-      for (auto i : feasible) out.push_back(groupCount(candidates[i], demand.group));
+      for (auto i : feasible) out.push_back(candidates[i].usage.groupCount(demand.group));
     }
   } else {
     std::uniform_real_distribution<double> uniform(0.0, 1.0);

@@ -22,18 +22,29 @@ const TaskDefinition* latestActiveIn(const Family& family) {
 const std::set<std::string> kNoIds;
 const Data::RemainingIndex kNoIndex;
 
-}  // namespace
-
-ClusterCounts StateView::counts(std::string_view cluster) const {
-  ClusterCounts counts;
-  for (const auto& id : instanceIds(cluster)) {
-    ++counts.registeredContainerInstances;
-    const Usage used = usage(id);
-    counts.runningTasks += used.runningTasks;
-    counts.pendingTasks += used.pendingTasks;
-  }
-  return counts;
+// Adds (sign 1) or takes away (-1) what the instance counts for its cluster,
+// when it is registered there; returns that cluster ("" when not registered).
+std::string countInstance(const StateView& view, std::string_view instanceId, int sign,
+                          std::map<std::string, ClusterCounts, std::less<>>& byCluster) {
+  const ContainerInstance* instance = view.instance(instanceId);
+  if (!instance || instance->status == "INACTIVE") return "";
+  ClusterCounts& counts = byCluster[instance->cluster];
+  const Usage used = view.usage(instanceId);
+  counts.registeredContainerInstances += sign;
+  counts.runningTasks += sign * used.runningTasks;
+  counts.pendingTasks += sign * used.pendingTasks;
+  return instance->cluster;
 }
+
+ClusterCounts& operator+=(ClusterCounts& into, const ClusterCounts& delta) {
+  into.registeredContainerInstances += delta.registeredContainerInstances;
+  into.runningTasks += delta.runningTasks;
+  into.pendingTasks += delta.pendingTasks;
+  into.activeServices += delta.activeServices;
+  return into;
+}
+
+}  // namespace
 
 const TaskDefinition* resolveTaskDefinition(const StateView& view, std::string_view family,
                                             std::optional<int> revision) {
@@ -60,9 +71,18 @@ const ContainerInstance* Data::instance(std::string_view id) const { return find
 
 const Task* Data::task(std::string_view id) const { return findIn(tasks, id); }
 
+ClusterCounts Data::counts(std::string_view cluster) const {
+  const ClusterIndex* index = findIn(clusterIndex, cluster);
+  return index ? index->counts : ClusterCounts{};
+}
+
 Usage Data::usage(std::string_view instanceId) const {
   const Usage* used = findIn(usages, instanceId);
   return used ? *used : Usage{};
+}
+
+LayeredUsage Data::layeredUsage(std::string_view instanceId) const {
+  return LayeredUsage(findIn(usages, instanceId));
 }
 
 std::vector<std::string> Data::instanceIds(std::string_view cluster) const {
@@ -81,6 +101,11 @@ const std::set<std::string>& Data::taskIds(std::string_view cluster) const {
   return index ? index->taskIds : kNoIds;
 }
 
+const std::set<std::string>& Data::taskIdsOn(std::string_view instanceId) const {
+  const auto* ids = findIn(taskIdsByInstance, instanceId);
+  return ids ? *ids : kNoIds;
+}
+
 const Data::RemainingIndex& Data::byRemaining(Resource resource, std::string_view cluster) const {
   const RemainingIndex* index = findIn(resource == Resource::Cpu ? cpuIndex : memoryIndex, cluster);
   return index ? *index : kNoIndex;
@@ -94,9 +119,9 @@ void Data::reindex(const std::string& instanceId) {
   }
   const ContainerInstance* found = instance(instanceId);
   if (!found || found->status == "INACTIVE") return;
-  const Usage used = usage(instanceId);
-  const Indexed keys{found->cluster, found->registered.cpu - used.cpu,
-                     found->registered.memory - used.memory};
+  const Usage* used = findIn(usages, instanceId);
+  const Indexed keys{found->cluster, found->registered.cpu - (used ? used->cpu : 0),
+                     found->registered.memory - (used ? used->memory : 0)};
   cpuIndex[keys.cluster].insert({keys.cpu, instanceId});
   memoryIndex[keys.cluster].insert({keys.memory, instanceId});
   indexedAs[instanceId] = keys;
@@ -140,18 +165,36 @@ Usage Draft::usage(std::string_view instanceId) const {
   return used;
 }
 
+LayeredUsage Draft::layeredUsage(std::string_view instanceId) const {
+  const Usage* delta = findIn(usageDeltas_, instanceId);
+  return LayeredUsage(findIn(base_.usages, instanceId), delta ? *delta : Usage{});
+}
+
+ClusterCounts Draft::counts(std::string_view cluster) const {
+  // The committed counts, with each instance this draft touched counted anew.
+  std::map<std::string, ClusterCounts, std::less<>> delta;
+  for (const auto& id : touchedInstances()) {
+    countInstance(base_, id, -1, delta);
+    countInstance(*this, id, 1, delta);
+  }
+  ClusterCounts counts = base_.counts(cluster);
+  if (const auto* changed = findIn(delta, cluster)) counts += *changed;
+  return counts;
+}
+
 std::vector<std::string> Draft::instanceIds(std::string_view cluster) const {
-  std::set<std::string> ids;
-  for (const auto& id : base_.instanceIds(cluster)) ids.insert(id);
+  std::vector<std::string> ids = base_.instanceIds(cluster);
+  if (instances_.empty()) return ids;
   // This draft may have registered, moved or deregistered some.
+  std::set<std::string> changed(ids.begin(), ids.end());
   for (const auto& [id, instance] : instances_) {
     if (instance.cluster == cluster && instance.status != "INACTIVE") {
-      ids.insert(id);
+      changed.insert(id);
     } else {
-      ids.erase(id);
+      changed.erase(id);
     }
   }
-  return {ids.begin(), ids.end()};
+  return {changed.begin(), changed.end()};
 }
 
 std::optional<std::string> Draft::idempotentAnswer(std::string_view key) const {
@@ -377,6 +420,9 @@ void State::apply(ChangeSet changes) {
   for (const auto& id : changes.removedTasks) {
     if (const Task* previous = data_.task(id)) touched.insert(previous->containerInstanceId);
   }
+  // Cluster counts: what the touched instances counted goes, what they count now comes.
+  std::map<std::string, ClusterCounts, std::less<>> counted;
+  for (const auto& id : touched) countInstance(data_, id, -1, counted);
   for (auto& cluster : changes.clusters) {
     auto name = cluster.name;
     data_.clusters.insert_or_assign(std::move(name), std::move(cluster));
@@ -400,12 +446,18 @@ void State::apply(ChangeSet changes) {
     if (it == data_.tasks.end()) return;
     data_.usages[it->second.containerInstanceId].add(it->second, -1);
     data_.clusterIndex[it->second.cluster].taskIds.erase(id);
+    if (const auto on = data_.taskIdsByInstance.find(it->second.containerInstanceId);
+        on != data_.taskIdsByInstance.end()) {
+      on->second.erase(id);
+      if (on->second.empty()) data_.taskIdsByInstance.erase(on);
+    }
     data_.tasks.erase(it);
   };
   for (auto& task : changes.tasks) {
     forget(task.id);
     data_.usages[task.containerInstanceId].add(task, 1);
     data_.clusterIndex[task.cluster].taskIds.insert(task.id);
+    data_.taskIdsByInstance[task.containerInstanceId].insert(task.id);
     auto id = task.id;
     data_.tasks.insert_or_assign(std::move(id), std::move(task));
   }
@@ -413,7 +465,11 @@ void State::apply(ChangeSet changes) {
   for (auto& [key, answer] : changes.answers) {
     data_.idempotency.insert_or_assign(std::move(key), std::move(answer));
   }
-  for (const auto& id : touched) data_.reindex(id);
+  for (const auto& id : touched) {
+    data_.reindex(id);
+    countInstance(data_, id, 1, counted);
+  }
+  for (const auto& [cluster, delta] : counted) data_.clusterIndex[cluster].counts += delta;
 }
 
 std::vector<std::string> State::checkAccounting() const {
@@ -421,6 +477,7 @@ std::vector<std::string> State::checkAccounting() const {
   std::map<std::string, Usage, std::less<>> recomputed;
   for (const auto& [id, task] : data_.tasks) recomputed[task.containerInstanceId].add(task, 1);
   std::vector<std::string> differing;
+  std::map<std::string, ClusterCounts, std::less<>> counts;
   for (const auto& [id, instance] : data_.instances) {
     const auto indexed = data_.indexedAs.find(id);
     const bool indexRight =
@@ -430,6 +487,17 @@ std::vector<std::string> State::checkAccounting() const {
                   indexed->second.cpu == instance.registered.cpu - recomputed[id].cpu &&
                   indexed->second.memory == instance.registered.memory - recomputed[id].memory;
     if (!(data_.usage(id) == recomputed[id]) || !indexRight) differing.push_back(instance.arn);
+    if (instance.status != "INACTIVE") {
+      counts[instance.cluster] += {1, recomputed[id].runningTasks, recomputed[id].pendingTasks, 0};
+    }
+  }
+  for (const auto& [name, cluster] : data_.clusters) {
+    const ClusterCounts kept = data_.counts(name);
+    const ClusterCounts& right = counts[name];
+    if (kept.registeredContainerInstances != right.registeredContainerInstances ||
+        kept.runningTasks != right.runningTasks || kept.pendingTasks != right.pendingTasks) {
+      differing.push_back(cluster.arn);
+    }
   }
   return differing;
 }

@@ -57,6 +57,65 @@ bool Usage::operator==(const Usage& other) const {
          pendingTasks == other.pendingTasks && groups == other.groups;
 }
 
+namespace {
+
+int countIn(const std::map<std::uint16_t, int>& counts, std::uint16_t port) {
+  const auto it = counts.find(port);
+  return it == counts.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+int LayeredUsage::groupCount(const std::string& group) const {
+  int count = 0;
+  if (committed_) {
+    if (const auto it = committed_->groups.find(group); it != committed_->groups.end()) {
+      count += it->second;
+    }
+  }
+  if (const auto it = changes_.groups.find(group); it != changes_.groups.end()) count += it->second;
+  return count;
+}
+
+std::vector<std::string> LayeredUsage::groups() const {
+  std::map<std::string, int> counts = changes_.groups;
+  if (committed_) mergeCounts(counts, committed_->groups);
+  std::vector<std::string> out;
+  for (const auto& [group, count] : counts) {
+    if (count > 0) out.push_back(group);
+  }
+  return out;
+}
+
+bool LayeredUsage::holds(bool udp, std::uint16_t port) const {
+  const auto& changed = udp ? changes_.udpPorts : changes_.tcpPorts;
+  const int committed = committed_ ? countIn(udp ? committed_->udpPorts : committed_->tcpPorts, port)
+                                   : 0;
+  return committed + countIn(changed, port) > 0;
+}
+
+std::optional<std::uint16_t> LayeredUsage::firstUnheld(bool udp, std::uint16_t from) const {
+  static const std::map<std::uint16_t, int> kNone;
+  const auto& committed = committed_ ? (udp ? committed_->udpPorts : committed_->tcpPorts) : kNone;
+  const auto& changed = udp ? changes_.udpPorts : changes_.tcpPorts;
+  // Held ports are mostly a run upwards from `from`: walk the committed map
+  // along with the candidate port instead of looking each one up.
+  auto next = committed.lower_bound(from);
+  for (unsigned port = from; port <= 65535; ++port) {
+    while (next != committed.end() && next->first < port) ++next;
+    const int held = (next != committed.end() && next->first == port ? next->second : 0) +
+                     (changed.empty() ? 0 : countIn(changed, static_cast<std::uint16_t>(port)));
+    if (held <= 0) return static_cast<std::uint16_t>(port);
+  }
+  return std::nullopt;
+}
+
+Usage LayeredUsage::merged() const {
+  Usage out = committed_ ? *committed_ : Usage{};
+  out.merge(changes_);
+  return out;
+}
+
 Remaining remainingOf(const ContainerInstance& instance, const Usage& usage) {
   return Remaining{instance.registered.cpu - usage.cpu, instance.registered.memory - usage.memory,
                    inUse(instance.registered.tcpPorts, usage.tcpPorts),

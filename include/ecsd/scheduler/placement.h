@@ -57,7 +57,7 @@ Result<std::vector<Strategy>> parseStrategies(const nlohmann::json& strategies);
 struct Candidate {
   const ContainerInstance* instance = nullptr;
   bool agentConnected = false;
-  Usage usage;
+  LayeredUsage usage;
 };
 
 struct Placement {

@@ -52,12 +52,14 @@ class StateView {
   virtual const Task* task(std::string_view id) const = 0;
   // What the live tasks on the instance hold.
   virtual Usage usage(std::string_view instanceId) const = 0;
+  // The same without copying what is committed (valid while the view is).
+  virtual LayeredUsage layeredUsage(std::string_view instanceId) const = 0;
   // Registered (not deregistered) instances of the cluster, by id.
   virtual std::vector<std::string> instanceIds(std::string_view cluster) const = 0;
   // The answer recorded for an idempotent call (by client token), if any.
   virtual std::optional<std::string> idempotentAnswer(std::string_view key) const = 0;
-
-  ClusterCounts counts(std::string_view cluster) const;
+  // What DescribeClusters shows; kept up to date, not counted per call.
+  virtual ClusterCounts counts(std::string_view cluster) const = 0;
 };
 
 // "family" resolves to the latest ACTIVE revision, "family:rev" to that
@@ -72,6 +74,7 @@ struct Data final : StateView {
   struct ClusterIndex {
     std::set<std::string> instanceIds;  // registered ones
     std::set<std::string> taskIds;
+    ClusterCounts counts;  // over its registered instances' live tasks
   };
 
   std::map<std::string, Cluster, std::less<>> clusters;             // by name, ACTIVE and INACTIVE
@@ -80,6 +83,7 @@ struct Data final : StateView {
   std::map<std::string, Task, std::less<>> tasks;                   // by id
   std::map<std::string, Usage, std::less<>> usages;                 // by instance id
   std::map<std::string, ClusterIndex, std::less<>> clusterIndex;    // by cluster name
+  std::map<std::string, std::set<std::string>, std::less<>> taskIdsByInstance;  // all statuses
   std::map<std::string, std::string, std::less<>> idempotency;      // key -> answer
   // Per cluster, registered instances ordered by remaining CPU and by
   // remaining memory, so that binpack finds the tightest fit without visiting
@@ -100,10 +104,14 @@ struct Data final : StateView {
   const ContainerInstance* instance(std::string_view id) const override;
   const Task* task(std::string_view id) const override;
   Usage usage(std::string_view instanceId) const override;
+  LayeredUsage layeredUsage(std::string_view instanceId) const override;
   std::vector<std::string> instanceIds(std::string_view cluster) const override;
   std::optional<std::string> idempotentAnswer(std::string_view key) const override;
+  ClusterCounts counts(std::string_view cluster) const override;
   // Task ids of the cluster (all statuses), in id order.
   const std::set<std::string>& taskIds(std::string_view cluster) const;
+  // Task ids on the instance (all statuses), in id order.
+  const std::set<std::string>& taskIdsOn(std::string_view instanceId) const;
   const RemainingIndex& byRemaining(Resource resource, std::string_view cluster) const;
   // Puts the instance where its remaining CPU and memory now belong in the indexes.
   void reindex(const std::string& instanceId);
@@ -122,6 +130,8 @@ class Draft final : public StateView {
   Usage usage(std::string_view instanceId) const override;
   std::vector<std::string> instanceIds(std::string_view cluster) const override;
   std::optional<std::string> idempotentAnswer(std::string_view key) const override;
+  ClusterCounts counts(std::string_view cluster) const override;
+  LayeredUsage layeredUsage(std::string_view instanceId) const override;
   // One past the highest revision the family ever had (revisions are never reused).
   int nextRevision(std::string_view family) const;
   const Data& base() const { return base_; }
@@ -196,8 +206,9 @@ class State {
   // How many store commits have carried writes (for tests and metrics).
   std::uint64_t commits() const { return commits_.load(); }
 
-  // Recomputes every instance's usage from its tasks and lists each instance
-  // whose kept usage differs ("" when all agree).
+  // Recomputes every instance's usage from its tasks, and each cluster's
+  // counts, and lists the ARN of each instance or cluster whose kept figures
+  // differ (empty when all agree).
   std::vector<std::string> checkAccounting() const;
 
  private:

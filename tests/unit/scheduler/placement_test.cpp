@@ -54,7 +54,9 @@ TEST(FitTest, ReasonsInEcsOrder) {
 TEST(FitTest, PortsHeldByTasksAndUdpAreSeparate) {
   Cluster c;
   auto& candidate = c.add("a", 1024, 1024);
-  candidate.usage.tcpPorts[80] = 1;
+  Usage committed;
+  committed.tcpPorts[80] = 1;
+  candidate.usage = LayeredUsage(&committed);
   EXPECT_EQ(fit(candidate, demand(1, 1, {{80, false}}), {}).rejection, "RESOURCE:PORTS");
   const Fit udp = fit(candidate, demand(1, 1, {{80, true}}), {});
   ASSERT_FALSE(udp.rejection);
@@ -65,10 +67,16 @@ TEST(FitTest, PortsHeldByTasksAndUdpAreSeparate) {
 TEST(FitTest, DynamicPortsComeFromTheEphemeralRangeAndAvoidUsedOnes) {
   Cluster c;
   auto& candidate = c.add("a", 1024, 1024, {kEphemeralPortFirst});
-  candidate.usage.tcpPorts[kEphemeralPortFirst + 1] = 1;
+  // One port held by a committed task, one by a task placed since (laid over it).
+  Usage committed;
+  committed.tcpPorts[kEphemeralPortFirst + 1] = 1;
+  candidate.usage = LayeredUsage(&committed);
+  Task placed;
+  placed.held.tcpPorts = {kEphemeralPortFirst + 3};
+  candidate.usage.add(placed, 1);
   const Fit f = fit(candidate, demand(1, 1, {{0, false}, {0, false}, {8080, false}}), {});
   ASSERT_FALSE(f.rejection);
-  EXPECT_EQ(f.held.tcpPorts, (PortList{8080, kEphemeralPortFirst + 2, kEphemeralPortFirst + 3}));
+  EXPECT_EQ(f.held.tcpPorts, (PortList{8080, kEphemeralPortFirst + 2, kEphemeralPortFirst + 4}));
 }
 
 TEST(PlaceTest, BinpackMemoryPicksTheLeastRemainingThatFits) {
@@ -101,8 +109,8 @@ TEST(PlaceTest, CountPlacesUntilNothingFitsThenSaysWhyPerInstance) {
   EXPECT_EQ(chosenId(c, outcome), "c");
   ASSERT_EQ(outcome.failures.size(), 3u);
   for (const auto& f : outcome.failures) EXPECT_EQ(f.reason, "RESOURCE:MEMORY") << f.arn;
-  EXPECT_EQ(c.candidates[2].usage.memory, 3072);
-  EXPECT_EQ(c.candidates[2].usage.pendingTasks, 1);
+  EXPECT_EQ(c.candidates[2].usage.memory(), 3072);
+  EXPECT_EQ(c.candidates[2].usage.pendingTasks(), 1);
 }
 
 TEST(PlaceTest, SpreadInstanceIdEvensOutTheGroup) {
@@ -113,7 +121,7 @@ TEST(PlaceTest, SpreadInstanceIdEvensOutTheGroup) {
   const auto outcome =
       place(c.candidates, demand(10, 10), 6, {}, {{Strategy::Type::Spread, "instanceId"}}, rng);
   ASSERT_EQ(outcome.placements.size(), 6u);
-  for (const auto& candidate : c.candidates) EXPECT_EQ(candidate.usage.groups.at("family:web"), 2);
+  for (const auto& candidate : c.candidates) EXPECT_EQ(candidate.usage.groupCount("family:web"), 2);
 }
 
 TEST(PlaceTest, SpreadByAttributeThenBinpackWithinIt) {

@@ -726,6 +726,79 @@ TEST(StateTest, AStoreThatThrowsFailsItsGroupAndLaterWritesGoOn) {
   EXPECT_TRUE(hasCluster(*state, "later"));
 }
 
+TEST(StateTest, ClusterCountsAndInstanceTaskIdsFollowEveryChange) {
+  FakeStore store;
+  auto state = loadState(store);
+  ASSERT_TRUE(state);
+  const auto instance = [](const std::string& id, const std::string& status) {
+    ContainerInstance i;
+    i.id = id;
+    i.cluster = "demo";
+    i.status = status;
+    return i;
+  };
+  const auto task = [](const std::string& id, const std::string& on, const std::string& status) {
+    Task t;
+    t.id = id;
+    t.cluster = "demo";
+    t.containerInstanceId = on;
+    t.lastStatus = status;
+    return t;
+  };
+  const auto write = [&](const std::function<void(Draft&)>& change) {
+    ASSERT_TRUE(state->write([&](Draft& draft) -> Result<int> {
+                       change(draft);
+                       return 0;
+                     }).ok());
+  };
+  write([&](Draft& draft) {
+    draft.put(sampleCluster("demo"));
+    draft.put(instance("i-1", "ACTIVE"));
+    draft.put(instance("i-2", "ACTIVE"));
+    draft.put(task("t-1", "i-1", "RUNNING"));
+    draft.put(task("t-2", "i-1", "PENDING"));
+    draft.put(task("t-3", "i-2", "RUNNING"));
+    // The draft counts its own changes before they are committed.
+    const ClusterCounts counts = draft.counts("demo");
+    EXPECT_EQ(counts.registeredContainerInstances, 2);
+    EXPECT_EQ(counts.runningTasks, 2);
+    EXPECT_EQ(counts.pendingTasks, 1);
+  });
+  const auto committed = [&] {
+    return state->read([](const Data& data) { return data.counts("demo"); });
+  };
+  EXPECT_EQ(committed().runningTasks, 2);
+  EXPECT_EQ(committed().pendingTasks, 1);
+  write([&](Draft& draft) {
+    draft.put(task("t-2", "i-1", "RUNNING"));
+    draft.put(task("t-1", "i-1", "STOPPED"));
+    EXPECT_EQ(draft.counts("demo").runningTasks, 2);
+    EXPECT_EQ(draft.counts("demo").pendingTasks, 0);
+  });
+  EXPECT_EQ(committed().runningTasks, 2);
+  EXPECT_EQ(committed().pendingTasks, 0);
+  state->read([](const Data& data) {
+    EXPECT_EQ(data.taskIdsOn("i-1"), (std::set<std::string>{"t-1", "t-2"}));
+    EXPECT_EQ(data.taskIdsOn("i-2"), (std::set<std::string>{"t-3"}));
+    return 0;
+  });
+  // A deregistered instance no longer counts, nor do its tasks; a forgotten
+  // task leaves its instance's list.
+  write([&](Draft& draft) {
+    draft.put(instance("i-2", "INACTIVE"));
+    draft.removeTask("t-1");
+    EXPECT_EQ(draft.counts("demo").registeredContainerInstances, 1);
+  });
+  const ClusterCounts after = committed();
+  EXPECT_EQ(after.registeredContainerInstances, 1);
+  EXPECT_EQ(after.runningTasks, 1);
+  state->read([](const Data& data) {
+    EXPECT_EQ(data.taskIdsOn("i-1"), (std::set<std::string>{"t-2"}));
+    return 0;
+  });
+  EXPECT_EQ(state->checkAccounting(), std::vector<std::string>{});
+}
+
 // --- Draft ---
 
 class DraftTest : public testing::Test {

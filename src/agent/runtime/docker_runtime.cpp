@@ -18,7 +18,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
-#include <tuple>
 
 #include "common/logging.h"
 #include "protocol/percent_encoding.h"
@@ -287,22 +286,28 @@ std::uint16_t portNumber(std::string_view text) {
 }
 
 // NetworkSettings.Ports: {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "49153"},
-// {"HostIp": "::", ...}]}; null for a port exposed but not published. The same
-// host port on IPv4 and IPv6 is one binding.
+// {"HostIp": "::", ...}]}; null for a port exposed but not published. A port
+// published on IPv4 and IPv6 is one binding, the IPv4 one: Docker 20.10 can
+// give the IPv6 side a different dynamic port (moby/moby#42375), and the ECS
+// agent reports the IPv4 one too.
 std::vector<PortBinding> hostBindings(const json& ports) {
   std::vector<PortBinding> out;
   if (!ports.is_object()) return out;
-  std::set<std::tuple<std::uint16_t, std::uint16_t, std::string>> seen;
   for (const auto& [key, bound] : ports.items()) {
     if (!bound.is_array()) continue;
     const auto slash = key.find('/');
     const std::uint16_t containerPort = portNumber(std::string_view(key).substr(0, slash));
     const std::string protocol = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
+    const auto isIpv6 = [](const json& binding) {
+      return stringAt(binding, "HostIp").find(':') != std::string::npos;
+    };
+    const bool hasIpv4 = std::any_of(bound.begin(), bound.end(),
+                                     [&](const json& binding) { return !isIpv6(binding); });
+    std::set<std::uint16_t> seen;
     for (const json& binding : bound) {
+      if (hasIpv4 && isIpv6(binding)) continue;
       const std::uint16_t hostPort = portNumber(stringAt(binding, "HostPort"));
-      if (seen.emplace(containerPort, hostPort, protocol).second) {
-        out.push_back({containerPort, hostPort, protocol});
-      }
+      if (seen.insert(hostPort).second) out.push_back({containerPort, hostPort, protocol});
     }
   }
   return out;

@@ -568,6 +568,26 @@ TEST(DockerRuntimeFakeEngineTest, AnEngineThatNeverAnswersTimesTheWaitOut) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
+TEST(DockerRuntimeFakeEngineTest, APortPublishedOnIpv4AndIpv6IsItsIpv4Binding) {
+  // Docker 20.10 may give the IPv6 side another dynamic port (moby/moby#42375).
+  FakeEngine engine({jsonResponse(200, R"({"Id":"abc","Name":"/web","State":{"Running":true},
+      "NetworkSettings":{"Ports":{
+        "80/tcp":[{"HostIp":"0.0.0.0","HostPort":"49160"},{"HostIp":"::","HostPort":"49158"}],
+        "53/udp":[{"HostIp":"::","HostPort":"5353"}],
+        "8080/tcp":null}}})")});
+  auto runtime = makeDockerRuntime(engine.path());
+  ASSERT_TRUE(runtime);
+  auto state = (*runtime)->inspectContainer("abc");
+  ASSERT_TRUE(state) << state.error().message;
+  ASSERT_EQ(state->portBindings.size(), 2u);
+  std::map<std::string, std::uint16_t> hostPorts;
+  for (const auto& binding : state->portBindings) {
+    hostPorts[std::to_string(binding.containerPort) + "/" + binding.protocol] = binding.hostPort;
+  }
+  EXPECT_EQ(hostPorts["80/tcp"], 49160);
+  EXPECT_EQ(hostPorts["53/udp"], 5353);  // IPv6 only: that is the binding
+}
+
 TEST(DockerRuntimeFakeEngineTest, ErrorsCarryDockersMessage) {
   FakeEngine engine({jsonResponse(500, R"({"message":"driver failed: port is already allocated"})"),
                      jsonResponse(409, R"({"message":"Conflict."})")});

@@ -1,20 +1,30 @@
 #include "operations/cluster_pool.h"
 
-#include <algorithm>
-#include <set>
-
 namespace ecsd::operations {
 
 using scheduler::Candidate;
 
+namespace {
+
+std::size_t slot(Resource resource) { return resource == Resource::Cpu ? 0 : 1; }
+
+std::array<std::int64_t, 2> remaining(const Candidate& c) {
+  return {c.instance->registered.cpu - c.usage.cpu(),
+          c.instance->registered.memory - c.usage.memory()};
+}
+
+}  // namespace
+
 ClusterPool::ClusterPool(const Draft& draft, const Agents& agents, std::string cluster)
-    : draft_(draft), agents_(agents), cluster_(std::move(cluster)) {}
+    : draft_(draft), agents_(agents), cluster_(std::move(cluster)) {
+  for (const auto& id : draft_.touchedInstances()) refresh(id);
+}
 
 Candidate& ClusterPool::candidate(const std::string& id) {
   if (const auto it = made_.find(id); it != made_.end()) return *it->second;
   Candidate& made = storage_.emplace_back(
       Candidate{draft_.instance(id), agents_.connected(id), draft_.layeredUsage(id)});
-  made_[id] = &made;
+  made_.emplace(id, &made);
   return made;
 }
 
@@ -27,35 +37,43 @@ std::vector<Candidate> ClusterPool::of(const std::vector<std::string>& instanceI
   return out;
 }
 
+void ClusterPool::refresh(const std::string& id) {
+  if (const auto filed = freshKeys_.find(id); filed != freshKeys_.end()) {
+    for (std::size_t r = 0; r < 2; ++r) fresh_[r].erase({filed->second[r], id});
+    freshKeys_.erase(filed);
+  }
+  const ContainerInstance* instance = draft_.instance(id);
+  // Still in the walk only while registered in this cluster; either way its
+  // committed index entry, if any, is stale (freshKeys_ marks it so).
+  auto& keys = freshKeys_[id];
+  keys = {-1, -1};
+  if (!instance || instance->cluster != cluster_ || instance->status == "INACTIVE") return;
+  keys = remaining(candidate(id));
+  for (std::size_t r = 0; r < 2; ++r) fresh_[r].insert({keys[r], id});
+}
+
 void ClusterPool::walkByRemaining(Resource resource, std::int64_t needed,
                                   const std::function<bool(Candidate&)>& visit) {
-  // The index is exact for instances nobody has touched since it was built;
-  // the others (changed by the draft, or placed on by this pool) are merged
-  // in by their current values.
-  std::set<std::string> stale = draft_.touchedInstances();
-  for (const auto& [id, c] : made_) {
-    if (c->usage.changes().memory != 0 || c->usage.changes().cpu != 0) stale.insert(id);
-  }
-  std::vector<std::pair<std::int64_t, std::string>> fresh;
-  for (const auto& id : stale) {
-    const ContainerInstance* instance = draft_.instance(id);
-    if (!instance || instance->cluster != cluster_ || instance->status == "INACTIVE") continue;
-    const std::int64_t left = remaining(candidate(id), resource);
-    if (left >= needed) fresh.emplace_back(left, id);
-  }
-  std::sort(fresh.begin(), fresh.end());
+  if (handedOut_) refresh(handedOut_->instance->id);
+  handedOut_ = nullptr;
+  // Merge the committed index (skipping its stale entries) with the fresh one.
+  const Index& fresh = fresh_[slot(resource)];
   const auto& index = draft_.base().byRemaining(resource, cluster_);
   auto indexed = index.lower_bound({needed, std::string()});
-  auto merged = fresh.begin();
+  auto merged = fresh.lower_bound({needed, std::string()});
   while (indexed != index.end() || merged != fresh.end()) {
-    if (indexed != index.end() && stale.contains(indexed->second)) {
+    if (indexed != index.end() && freshKeys_.contains(indexed->second)) {
       ++indexed;
       continue;
     }
     const bool takeIndexed =
         merged == fresh.end() || (indexed != index.end() && *indexed < *merged);
     const std::string& id = takeIndexed ? indexed->second : merged->second;
-    if (visit(candidate(id))) return;
+    Candidate& c = candidate(id);
+    if (visit(c)) {
+      handedOut_ = &c;
+      return;
+    }
     if (takeIndexed) {
       ++indexed;
     } else {

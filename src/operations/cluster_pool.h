@@ -1,11 +1,14 @@
 // A cluster's instances as RunTask's placement sees them inside a write:
-// committed state's memory index, corrected for what the write's draft (and
-// the placement itself) has changed.
+// committed state's remaining-resources index, corrected for what the write's
+// draft (and the placement itself) has changed.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "ecsd/scheduler/placement.h"
 #include "ecsd/state/state.h"
@@ -24,18 +27,28 @@ class ClusterPool final : public scheduler::CandidatePool {
                        const std::function<bool(scheduler::Candidate&)>& visit) override;
 
  private:
+  using Key = std::pair<std::int64_t, std::string>;  // remaining, instance id
+  using Index = std::set<Key>;
+
   // The pool's candidate for an instance, made on first use.
   scheduler::Candidate& candidate(const std::string& id);
-  static std::int64_t remaining(const scheduler::Candidate& c, Resource resource) {
-    return resource == Resource::Cpu ? c.instance->registered.cpu - c.usage.cpu()
-                                     : c.instance->registered.memory - c.usage.memory();
-  }
+  // Walks the instance from `fresh_` by its current remaining resources
+  // instead of from the committed index, whose entry for it is stale.
+  void refresh(const std::string& id);
 
   const Draft& draft_;
   const Agents& agents_;
   std::string cluster_;
   std::deque<scheduler::Candidate> storage_;  // stable addresses
-  std::map<std::string, scheduler::Candidate*> made_;
+  std::map<std::string, scheduler::Candidate*, std::less<>> made_;
+  // Instances the draft changed or this pool handed out to be placed on,
+  // indexed by what they have left now (by CPU, by memory), with the keys
+  // they are filed under. Built once per pool, so each walk costs what the
+  // committed index's walk costs and not what the whole write changed.
+  std::array<Index, 2> fresh_;
+  std::map<std::string, std::array<std::int64_t, 2>, std::less<>> freshKeys_;
+  // The candidate the last walk stopped at: place() may have placed on it.
+  scheduler::Candidate* handedOut_ = nullptr;
 };
 
 }  // namespace ecsd::operations

@@ -237,6 +237,44 @@ void memberOfBinpack(benchmark::State& state) {
   runPlacement(state, 1, constraints, {});
 }
 
+// RunTask(count=10) as the last of a group of 16 that commit together (group
+// commit): the draft already holds the 150 tasks the 15 before it placed, and
+// the pool must merge what they changed into the committed index.
+void binpackMemoryCount10InGroup(benchmark::State& state) {
+  Fixture& f = fixture(static_cast<int>(state.range(0)));
+  const auto tasks = demands();
+  std::mt19937_64 random(1);
+  Draft draft(f.data);
+  for (int request = 0; request < 15; ++request) {
+    operations::ClusterPool pool(draft, f.agents, kCluster);
+    const auto& demand = tasks[static_cast<std::size_t>(request)];
+    const auto outcome = scheduler::place(pool, demand, 10, {}, {}, random);
+    for (const auto& placement : outcome.placements) {
+      Task task;
+      task.id = uuid(random);
+      task.cluster = kCluster;
+      task.containerInstanceId = placement.instance->id;
+      task.group = demand.group;
+      task.held = placement.held;
+      draft.put(std::move(task));
+    }
+  }
+  std::size_t next = 15;
+  std::int64_t placed = 0;
+  const std::uint64_t allocatedBefore = allocations;
+  for (auto _ : state) {
+    operations::ClusterPool pool(draft, f.agents, kCluster);
+    const auto outcome =
+        scheduler::place(pool, tasks[next++ % tasks.size()], 10, {}, {}, random);
+    placed += static_cast<std::int64_t>(outcome.placements.size());
+    benchmark::DoNotOptimize(outcome.placements.data());
+  }
+  if (placed != static_cast<std::int64_t>(state.iterations()) * 10) {
+    state.SkipWithError("a task was not placed: the fixture is too full");
+  }
+  report(state, placed, allocations - allocatedBefore);
+}
+
 // A decision and what committing and later stopping its task do to the
 // committed index (Usage::add and Data::reindex, as State::apply runs them),
 // so the state stays the same from one iteration to the next.
@@ -280,6 +318,7 @@ void sizes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(binpackMemory)->Name("BM_PlaceBinpackMemory")->Apply(sizes);
 BENCHMARK(binpackMemoryCount10)->Name("BM_PlaceBinpackMemoryCount10")->Apply(sizes);
+BENCHMARK(binpackMemoryCount10InGroup)->Name("BM_PlaceBinpackMemoryCount10InGroup")->Apply(sizes);
 BENCHMARK(binpackCpu)->Name("BM_PlaceBinpackCpu")->Apply(sizes);
 BENCHMARK(binpackMemoryWithIndexUpdate)->Name("BM_PlaceBinpackMemoryWithIndexUpdate")->Apply(sizes);
 BENCHMARK(spreadZoneBinpack)->Name("BM_PlaceSpreadZoneBinpack")->Apply(sizes);

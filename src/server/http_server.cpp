@@ -1,4 +1,4 @@
-// The only translation unit that knows Beast and Asio. Modeled on Beast's
+// With tls_stream.h, the only code that knows Beast and Asio. Modeled on Beast's
 // advanced_server_flex example: one listener per endpoint, each connection on
 // its own strand, lifetimes held by shared_from_this, and the plain and TLS
 // sessions sharing all HTTP logic, and all WebSocket logic after an upgrade,
@@ -33,6 +33,7 @@
 
 #include "common/logging.h"
 #include "ecsd/errors.h"
+#include "server/tls_stream.h"
 
 namespace ecsd::server {
 namespace {
@@ -429,18 +430,17 @@ class TlsWebSocketSession final : public WebSocketSession<TlsWebSocketSession> {
  public:
   static constexpr bool kTls = true;
 
-  TlsWebSocketSession(beast::ssl_stream<beast::tcp_stream>&& stream,
-                      std::shared_ptr<ssl::context> tls, std::shared_ptr<ServerContext> ctx,
-                      std::string remote)
+  TlsWebSocketSession(TlsStream&& stream, std::shared_ptr<ssl::context> tls,
+                      std::shared_ptr<ServerContext> ctx, std::string remote)
       : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote)),
         tls_(std::move(tls)),
         ws_(std::move(stream)) {}
 
-  websocket::stream<beast::ssl_stream<beast::tcp_stream>>& ws() { return ws_; }
+  websocket::stream<TlsStream>& ws() { return ws_; }
 
  private:
   std::shared_ptr<ssl::context> tls_;  // before ws_: the stream uses it
-  websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws_;
+  websocket::stream<TlsStream> ws_;
 };
 
 // All HTTP/1.1 behavior of a connection. Derived supplies stream(),
@@ -743,17 +743,16 @@ class TlsSession final : public HttpSession<TlsSession> {
              std::shared_ptr<ssl::context> tls)
       : HttpSession(std::move(ctx), std::move(remote)),
         tls_(std::move(tls)),
-        stream_(std::move(socket), *tls_) {}
+        stream_(beast::tcp_stream(std::move(socket)), tls_->native_handle()) {}
 
-  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+  TlsStream& stream() { return stream_; }
   std::shared_ptr<TlsWebSocketSession> makeWebSocket() {
     return std::make_shared<TlsWebSocketSession>(std::move(stream_), tls_, ctx_, remote_);
   }
 
   void onStart() {
     lowest().expires_after(ctx_->limits.requestTimeout);
-    stream_.async_handshake(ssl::stream_base::server,
-                            beast::bind_front_handler(&TlsSession::onHandshake, self()));
+    stream_.async_handshake(beast::bind_front_handler(&TlsSession::onHandshake, self()));
   }
 
   void shutdown() {
@@ -777,7 +776,7 @@ class TlsSession final : public HttpSession<TlsSession> {
   }
 
   std::shared_ptr<ssl::context> tls_;  // before stream_: the stream uses it
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  TlsStream stream_;
 };
 
 // Accepts connections on one endpoint, each onto its own strand.

@@ -310,6 +310,20 @@ TEST(HttpServerTest, ServesTlsWithTheConfiguredCertificate) {
   EXPECT_FALSE(client.shutdownTls());
 }
 
+// Many TLS records each way, so reads wait for input more than once.
+TEST(HttpServerTest, ServesLargeBodiesOverTls) {
+  TempCertificate certificate;
+  RunningServer server([](const HttpRequest& request) { return ok(request.body + request.body); },
+                       {}, certificate.files());
+  Client client(server.endpoint, certificate.files().certificateChain);
+  ASSERT_FALSE(client.connectError) << client.connectError.message();
+  std::string body(1536 * 1024, 'a');
+  for (std::size_t i = 0; i < body.size(); i += 4093) body[i] = static_cast<char>('b' + i % 20);
+  EXPECT_EQ(client.roundTrip(post("/", body)).body(), body + body);
+  EXPECT_EQ(client.roundTrip(post("/", "small")).body(), "smallsmall");
+  EXPECT_FALSE(client.shutdownTls());
+}
+
 TEST(HttpServerTest, ListenReportsErrorsAndFormatsEndpoints) {
   HttpServer server([](const HttpRequest&) { return ok(""); }, errorResponder, {}, 1);
   const auto v4 = server.listen("127.0.0.1:0", std::nullopt);
@@ -550,6 +564,28 @@ TEST(HttpServerWebSocketTest, ServesWebSocketsOverTls) {
   EXPECT_EQ(text, "echo:secure");
   ASSERT_FALSE(client.close());
   EXPECT_TRUE(fixture.echo.waitForCloses(1));
+}
+
+TEST(HttpServerWebSocketTest, LargeMessagesAndDrainOverTls) {
+  TempCertificate certificate;
+  EchoServer fixture(certificate.files());
+  WsClient<true> client(fixture.server.endpoint, certificate.files().certificateChain);
+  ASSERT_FALSE(client.connectError) << client.connectError.message();
+  websocket::response_type response;
+  ASSERT_FALSE(client.handshake("/ws", response));
+  std::string text;
+  ASSERT_FALSE(client.read(text));
+  const std::string large(1000 * 1000, 'z');
+  ASSERT_FALSE(client.write(large));
+  ASSERT_FALSE(client.read(text));
+  EXPECT_EQ(text, "echo:" + large);
+
+  std::future<bool> stopped =
+      std::async(std::launch::async, [&] { return fixture.server.stopAndWait(); });
+  EXPECT_EQ(client.read(text), websocket::error::closed);
+  EXPECT_EQ(client.reason().code, websocket::close_code::going_away);
+  EXPECT_TRUE(stopped.get());
+  EXPECT_EQ(fixture.echo.closes(), 1);
 }
 
 TEST(HttpServerWebSocketTest, DrainClosesWebSocketsGoingAway) {

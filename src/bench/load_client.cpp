@@ -274,6 +274,16 @@ void LoadClient::call(std::size_t lane, const std::string& operation, json reque
   impl_->lanes.at(lane)->call(operation, std::move(request), std::move(reply));
 }
 
+CallResult LoadClient::callNow(const std::string& operation, json request) {
+  CallResult answer;
+  call(0, operation, std::move(request), [&](CallResult result) {
+    answer = std::move(result);
+    stop();
+  });
+  run();
+  return answer;
+}
+
 void LoadClient::connectAgent(std::size_t agent, const std::string& clusterArn,
                               const std::string& instanceArn, Connected connected) {
   if (impl_->agents.size() <= agent) impl_->agents.resize(agent + 1);

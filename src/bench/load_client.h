@@ -25,6 +25,10 @@ struct CallResult {
   std::chrono::nanoseconds latency{0};
   std::string error;  // the AWS error type, or what went wrong on the wire
   bool ok() const { return status == 200; }
+  // What went wrong, for a report: "Operation: ErrorType {answer}".
+  std::string failure(const std::string& operation) const {
+    return operation + ": " + error + " " + body.dump();
+  }
 };
 
 class LoadClient {
@@ -41,6 +45,9 @@ class LoadClient {
 
   // Calls go out on `lane` one at a time, in order.
   void call(std::size_t lane, const std::string& operation, nlohmann::json request, Reply reply);
+  // A set-up step: makes one call on lane 0 and serves until it is answered.
+  // REQUIRES: not called from a callback.
+  CallResult callNow(const std::string& operation, nlohmann::json request);
   // Opens agent session number `agent` for a registered instance.
   void connectAgent(std::size_t agent, const std::string& clusterArn,
                     const std::string& instanceArn, Connected connected);

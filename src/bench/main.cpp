@@ -1,9 +1,12 @@
 // ecs-bench: load for an ECS endpoint, as real clients and agents make it.
 // See --help and docs/benchmarks.md.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -20,18 +23,50 @@ constexpr const char* kUsage = R"(Usage: ecs-bench --data-dir DIR [options]
 Drives an ecsd (or any ECS endpoint) the way the SDKs and agents do: SigV4-signed
 JSON 1.1 over HTTPS keep-alive connections, and one real agent WebSocket session
 per simulated container instance (heartbeats answered, payloads acknowledged).
+Prints a table per scenario; exits 1 if a scenario failed.
 
   --data-dir DIR      ecsd's data directory: endpoint, ca.pem and credentials from it
-  --scenario NAME     register | place | lifecycle | read | all (default: all). Every
-                      scenario registers the instances first; read also places tasks.
+  --endpoint URL      call URL instead of the one in DIR/endpoint
+  --scenario NAME     one of those below, or all (default): every one but first-answer,
+                      in the order below, on one cluster
   --instances N       simulated container instances (default: 100)
   --connections N     API connections (default: 8)
   --tasks N           place: tasks to place, RunTask(count=10) at a time (default: 1000)
   --cycles N          lifecycle: run/stop cycles (default: 200)
-  --read-seconds N    read: how long to read (default: 5)
+  --rate N            read, place-rate, mixed: calls/s offered in total over the
+                      connections (open loop). Without it: closed loop, each
+                      connection makes its next call when its last is answered.
+  --seconds N         read, place-rate, mixed: how long to make calls (default: 5)
+  --since-ns NS       first-answer: when ecsd was started, in ns since the epoch
+                      (date +%s%N)
   --ecsd-pid PID      report ecsd's CPU seconds and memory (from /proc)
-  --json FILE         also write the results as JSON
+  --json FILE         also write the results as JSON: an array, one object per scenario
   --region NAME       signing region (default: us-east-1)
+
+Scenarios. Each but first-answer first creates the cluster bench-PID, registers the
+task definition "bench" (one container, 16 CPU units, 32 MiB) and runs register.
+  register      RegisterContainerInstance for every instance over all connections,
+                each followed by its agent session; time until every session is up
+  place         RunTask(count=10) from every connection until --tasks are placed;
+                done when every task has reached its agent
+  read          after place: DescribeContainerInstances (100), ListTasks (100),
+                DescribeTasks (100), DescribeClusters, in turn
+  lifecycle     per connection: RunTask -> the agent reports RUNNING -> DescribeTasks
+                shows it -> StopTask -> STOPPED; the agents report over half the
+                connections
+  place-rate    RunTask(count=1) of "bench". Its tasks stay placed: 256 fit on an
+                instance, so size --rate x --seconds to fit (tasks_unplaced says if not)
+  mixed         CI jobs, each in turn: RegisterTaskDefinition (a new revision of one of
+                four families), RunTask, DescribeTasks, ListTasks (its family),
+                DescribeTasks, StopTask; 50 tasks are run before the clock starts.
+                The agents acknowledge their tasks but report no state changes.
+  first-answer  ListClusters retried every 2 ms until it is answered: the time since
+                --since-ns. Start ecsd and this together (scripts/bench.sh does).
+
+Open loop (--rate): call k is due k/rate seconds after the start. It goes out on an
+idle connection, or waits for the first one to free up (late_calls counts those). Its
+latency runs from when it was due, not from when it went out, so queueing shows in
+the percentiles. Every latency is reported as p50, p99, p99.9 and max, in ms.
 )";
 
 std::string trim(std::string text) {
@@ -73,9 +108,10 @@ void printTable(const nlohmann::json& result) {
 }
 
 int run(int argc, char** argv) {
-  std::map<std::string, std::string> options = {{"scenario", "all"},  {"instances", "100"},
-                                                {"connections", "8"}, {"tasks", "1000"},
-                                                {"ecsd-pid", "0"},    {"region", "us-east-1"}};
+  std::map<std::string, std::string> options = {
+      {"scenario", "all"}, {"instances", "100"}, {"connections", "8"},
+      {"tasks", "1000"},   {"cycles", "200"},    {"rate", "0"},
+      {"seconds", "5"},    {"ecsd-pid", "0"},    {"region", "us-east-1"}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -93,10 +129,13 @@ int run(int argc, char** argv) {
     return 2;
   }
   const std::string dir = options["data-dir"];
-  auto endpoint = files::readFile(dir + "/endpoint");
-  if (!endpoint) {
-    std::cerr << "ecs-bench: " << endpoint.error().message << "\n";
-    return 2;
+  if (!options.count("endpoint")) {
+    auto endpoint = files::readFile(dir + "/endpoint");
+    if (!endpoint) {
+      std::cerr << "ecs-bench: " << endpoint.error().message << "\n";
+      return 2;
+    }
+    options["endpoint"] = trim(*endpoint);
   }
   BenchSettings settings;
   settings.cluster = "bench-" + std::to_string(getpid());
@@ -104,29 +143,52 @@ int run(int argc, char** argv) {
   settings.tasks = std::stoul(options["tasks"]);
   settings.ecsdPid = std::stoi(options["ecsd-pid"]);
   settings.cycles = std::stoul(options["cycles"]);
-  settings.readDuration = std::chrono::seconds(std::stoul(options["read-seconds"]));
+  settings.rate = std::stod(options["rate"]);
+  settings.duration = std::chrono::milliseconds(std::llround(std::stod(options["seconds"]) * 1000));
   const std::string scenario = options["scenario"];
   const auto wanted = [&](const char* name) { return scenario == name || scenario == "all"; };
-  if (!wanted("register") && !wanted("place") && !wanted("lifecycle") && !wanted("read")) {
-    std::cerr << "ecs-bench: unknown scenario '" << scenario << "'\n";
+  const bool firstAnswer = scenario == "first-answer";
+  if (!firstAnswer && !wanted("register") && !wanted("place") && !wanted("read") &&
+      !wanted("lifecycle") && !wanted("place-rate") && !wanted("mixed")) {
+    std::cerr << "ecs-bench: unknown scenario '" << scenario << "' (see --help)\n";
+    return 2;
+  }
+  if (firstAnswer && !options.count("since-ns")) {
+    std::cerr << "ecs-bench: first-answer needs --since-ns (see --help)\n";
     return 2;
   }
 
-  LoadClient client(trim(*endpoint), credentialsFrom(dir + "/credentials", options["region"]),
+  // The agents' sessions log what ecs-agent logs (a line per payload): noise
+  // and CPU when thousands of them run here.
+  spdlog::set_level(spdlog::level::warn);
+  LoadClient client(options["endpoint"], credentialsFrom(dir + "/credentials", options["region"]),
                     agent::TlsOptions{dir + "/ca.pem", true}, std::stoul(options["connections"]));
-  nlohmann::json results = nlohmann::json::array();
   std::vector<std::string> instances;
-  const auto failed = [&] { return results.back().contains("error"); };
-  results.push_back(registerScenario(client, settings, instances));
-  if ((wanted("place") || wanted("read")) && !failed()) {
-    results.push_back(placeScenario(client, settings));
-  }
-  if (wanted("read") && !failed()) results.push_back(readScenario(client, settings, instances));
-  if (wanted("lifecycle") && !failed()) results.push_back(lifecycleScenario(client, settings));
+  // The scenarios to run, in order; each runs only if those before it succeeded.
+  const std::vector<std::pair<bool, std::function<nlohmann::json()>>> steps = {
+      {firstAnswer,
+       [&] {
+         const std::chrono::nanoseconds since(std::stoll(options["since-ns"]));
+         return firstAnswerScenario(
+             client, std::chrono::system_clock::time_point(
+                         std::chrono::duration_cast<std::chrono::system_clock::duration>(since)));
+       }},
+      {!firstAnswer, [&] { return registerScenario(client, settings, instances); }},
+      {wanted("place") || wanted("read"), [&] { return placeScenario(client, settings); }},
+      {wanted("read"), [&] { return readScenario(client, settings, instances); }},
+      {wanted("lifecycle"), [&] { return lifecycleScenario(client, settings); }},
+      {wanted("place-rate"), [&] { return placeRateScenario(client, settings); }},
+      {wanted("mixed"), [&] { return mixedScenario(client, settings); }}};
+  nlohmann::json results = nlohmann::json::array();
   int status = 0;
-  for (const auto& result : results) {
-    printTable(result);
-    if (result.contains("error")) status = 1;
+  for (const auto& [wantedStep, step] : steps) {
+    if (!wantedStep) continue;
+    results.push_back(step());
+    printTable(results.back());
+    if (results.back().contains("error")) {
+      status = 1;
+      break;
+    }
   }
   if (options.count("json")) std::ofstream(options["json"]) << results.dump(2) << "\n";
   return status;

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 
+#include "bench/call_driver.h"
 #include "bench/stats.h"
 
 namespace ecsd::bench {
@@ -27,29 +28,21 @@ json instanceResources() {
        {{"name", "PORTS_UDP"}, {"type", "STRINGSET"}, {"stringSetValue", json::array()}}});
 }
 
-json latencyJson(Latencies& latencies) {
-  return {{"calls", latencies.count()},
-          {"p50_ms", latencies.quantileMs(0.5)},
-          {"p99_ms", latencies.quantileMs(0.99)},
-          {"p999_ms", latencies.quantileMs(0.999)},
-          {"max_ms", latencies.quantileMs(1.0)}};
-}
-
-json costJson(const ProcessSample& before, const ProcessSample& after) {
-  return {{"ecsd_cpu_seconds", after.cpuSeconds - before.cpuSeconds},
-          {"ecsd_rss_mib", static_cast<double>(after.rssKiB) / 1024},
-          {"ecsd_peak_rss_mib", static_cast<double>(after.peakRssKiB) / 1024}};
-}
-
 // Stops the loop with an error answer when a call fails.
 bool check(LoadClient& client, const CallResult& result, const char* what, std::string& error) {
   if (result.ok()) return true;
-  error = std::string(what) + ": " + result.error + " " + result.body.dump();
+  error = result.failure(what);
   client.stop();
   return false;
 }
 
 }  // namespace
+
+json benchTaskDefinition(const std::string& family) {
+  return {{"family", family},
+          {"containerDefinitions",
+           {{{"name", "app"}, {"image", "busybox"}, {"cpu", 16}, {"memory", 32}}}}};
+}
 
 json registerScenario(LoadClient& client, const BenchSettings& settings,
                       std::vector<std::string>& instanceArns) {
@@ -86,11 +79,15 @@ json registerScenario(LoadClient& client, const BenchSettings& settings,
                   registerNext(lane);
                 });
   };
-  client.call(0, "CreateCluster", {{"clusterName", settings.cluster}}, [&](CallResult result) {
-    if (!check(client, result, "CreateCluster", error)) return;
-    start = SteadyClock::now();
-    for (std::size_t lane = 0; lane < client.lanes(); ++lane) registerNext(lane);
-  });
+  for (const auto& [operation, request] :
+       {std::pair{"CreateCluster", json{{"clusterName", settings.cluster}}},
+        std::pair{"RegisterTaskDefinition", benchTaskDefinition("bench")}}) {
+    if (const auto result = client.callNow(operation, request); !result.ok()) {
+      return {{"scenario", "register"}, {"error", result.failure(operation)}};
+    }
+  }
+  start = SteadyClock::now();
+  for (std::size_t lane = 0; lane < client.lanes(); ++lane) registerNext(lane);
   client.run();
   client.drain();
   const double total = secondsSince(start);
@@ -101,8 +98,8 @@ json registerScenario(LoadClient& client, const BenchSettings& settings,
               {"registered_seconds", registeredAt},
               {"connected_seconds", total},
               {"registrations_per_second", static_cast<double>(settings.instances) / registeredAt},
-              {"latency", latencyJson(latencies)}};
-  out.update(costJson(before, ProcessSample::of(settings.ecsdPid)));
+              {"latency", latencies.toJson()}};
+  out.update(ProcessSample::of(settings.ecsdPid).costSince(before));
   return out;
 }
 
@@ -139,15 +136,8 @@ json placeScenario(LoadClient& client, const BenchSettings& settings) {
                   runNext(lane);
                 });
   };
-  client.call(0, "RegisterTaskDefinition",
-              {{"family", "bench"},
-               {"containerDefinitions",
-                {{{"name", "app"}, {"image", "busybox"}, {"cpu", 16}, {"memory", 32}}}}},
-              [&](CallResult result) {
-                if (!check(client, result, "RegisterTaskDefinition", error)) return;
-                start = SteadyClock::now();
-                for (std::size_t lane = 0; lane < client.lanes(); ++lane) runNext(lane);
-              });
+  start = SteadyClock::now();
+  for (std::size_t lane = 0; lane < client.lanes(); ++lane) runNext(lane);
   client.run();
   client.drain();
   const double total = secondsSince(start);
@@ -160,8 +150,8 @@ json placeScenario(LoadClient& client, const BenchSettings& settings) {
               {"placed_seconds", placedAt},
               {"delivered_seconds", total},
               {"placements_per_second", static_cast<double>(placed) / placedAt},
-              {"run_task_latency", latencyJson(latencies)}};
-  out.update(costJson(before, ProcessSample::of(settings.ecsdPid)));
+              {"run_task_latency", latencies.toJson()}};
+  out.update(ProcessSample::of(settings.ecsdPid).costSince(before));
   return out;
 }
 
@@ -241,72 +231,65 @@ json lifecycleScenario(LoadClient& client, const BenchSettings& settings) {
   json out = {{"scenario", "lifecycle"},
               {"cycles", finished},
               {"seconds", secondsSince(start)},
-              {"run_to_running", latencyJson(toRunning)},
-              {"stop_to_stopped", latencyJson(toStopped)}};
-  out.update(costJson(before, ProcessSample::of(settings.ecsdPid)));
+              {"run_to_running", toRunning.toJson()},
+              {"stop_to_stopped", toStopped.toJson()}};
+  out.update(ProcessSample::of(settings.ecsdPid).costSince(before));
   return out;
 }
 
 json readScenario(LoadClient& client, const BenchSettings& settings,
                   const std::vector<std::string>& instanceArns) {
-  std::map<std::string, Latencies> latencies;
-  std::vector<std::string> taskArns;
-  std::string error;
-  bool over = false;
   const std::vector<std::string> someInstances(
       instanceArns.begin(),
       instanceArns.begin() +
           static_cast<std::ptrdiff_t>(std::min<std::size_t>(100, instanceArns.size())));
-  const auto before = ProcessSample::of(settings.ecsdPid);
-  SteadyClock::time_point start;
-
-  // Each lane cycles through the four reads an operator's tools make.
-  const std::vector<std::pair<std::string, std::function<json()>>> reads = {
+  const auto listed =
+      client.callNow("ListTasks", {{"cluster", settings.cluster}, {"maxResults", 100}});
+  if (!listed.ok()) return {{"scenario", "read"}, {"error", listed.failure("ListTasks")}};
+  const auto taskArns = listed.body["taskArns"].get<std::vector<std::string>>();
+  if (taskArns.empty()) {
+    return {{"scenario", "read"},
+            {"error", "the cluster has no tasks to describe (run place first)"}};
+  }
+  // The four reads an operator's tools make, in turn.
+  const std::vector<PlannedCall> reads = {
       {"DescribeContainerInstances",
-       [&] {
-         return json{{"cluster", settings.cluster}, {"containerInstances", someInstances}};
-       }},
-      {"ListTasks",
-       [&] {
-         return json{{"cluster", settings.cluster}, {"maxResults", 100}};
-       }},
-      {"DescribeTasks",
-       [&] {
-         return json{{"cluster", settings.cluster}, {"tasks", taskArns}};
-       }},
-      {"DescribeClusters", [&] {
-         return json{{"clusters", {settings.cluster}}};
-       }}};
-  std::function<void(std::size_t, std::size_t)> readNext = [&](std::size_t lane, std::size_t n) {
-    if (over) return;
-    const auto& [operation, request] = reads[n % reads.size()];
-    client.call(lane, operation, request(), [&, lane, n, operation = operation](CallResult result) {
-      if (!check(client, result, operation.c_str(), error)) return;
-      latencies[operation].add(result.latency);
-      readNext(lane, n + 1);
-    });
-  };
-  client.call(0, "ListTasks", {{"cluster", settings.cluster}, {"maxResults", 100}},
-              [&](CallResult result) {
-                if (!check(client, result, "ListTasks", error)) return;
-                taskArns = result.body["taskArns"].get<std::vector<std::string>>();
-                if (taskArns.empty()) {
-                  error = "read: the cluster has no tasks to describe (run place first)";
-                  return client.stop();
-                }
-                start = SteadyClock::now();
-                for (std::size_t lane = 0; lane < client.lanes(); ++lane) readNext(lane, lane);
-                client.after(settings.readDuration, [&] {
-                  over = true;
-                  client.stop();
-                });
-              });
-  client.run();
-  client.drain();
-  if (!error.empty()) return {{"scenario", "read"}, {"error", error}};
-  json out = {{"scenario", "read"}, {"seconds", secondsSince(start)}};
-  for (auto& [operation, samples] : latencies) out[operation] = latencyJson(samples);
-  out.update(costJson(before, ProcessSample::of(settings.ecsdPid)));
+       {{"cluster", settings.cluster}, {"containerInstances", someInstances}},
+       {}},
+      {"ListTasks", {{"cluster", settings.cluster}, {"maxResults", 100}}, {}},
+      {"DescribeTasks", {{"cluster", settings.cluster}, {"tasks", taskArns}}, {}},
+      {"DescribeClusters", {{"clusters", {settings.cluster}}}, {}}};
+  std::size_t next = 0;
+  const auto before = ProcessSample::of(settings.ecsdPid);
+  CallDriver driver(client, {settings.rate, settings.duration},
+                    [&] { return reads[next++ % reads.size()]; });
+  if (auto error = driver.run(); !error.empty()) return {{"scenario", "read"}, {"error", error}};
+  json out = {{"scenario", "read"}};
+  out.update(driver.report());
+  out.update(ProcessSample::of(settings.ecsdPid).costSince(before));
+  return out;
+}
+
+json placeRateScenario(LoadClient& client, const BenchSettings& settings) {
+  std::size_t placed = 0, unplaced = 0;
+  const auto before = ProcessSample::of(settings.ecsdPid);
+  CallDriver driver(client, {settings.rate, settings.duration}, [&] {
+    return PlannedCall{"RunTask",
+                       {{"cluster", settings.cluster}, {"taskDefinition", "bench"}, {"count", 1}},
+                       [&](const CallResult& result) {
+                         const bool ok = result.body["tasks"].size() == 1;
+                         ++(ok ? placed : unplaced);
+                       }};
+  });
+  if (auto error = driver.run(); !error.empty()) {
+    return {{"scenario", "place-rate"}, {"error", error}};
+  }
+  json out = {{"scenario", "place-rate"},
+              {"instances", settings.instances},
+              {"tasks_placed", placed},
+              {"tasks_unplaced", unplaced}};
+  out.update(driver.report());
+  out.update(ProcessSample::of(settings.ecsdPid).costSince(before));
   return out;
 }
 

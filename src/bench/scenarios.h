@@ -17,12 +17,19 @@ struct BenchSettings {
   std::size_t instances = 100;  // simulated agents
   std::size_t tasks = 1000;     // place: tasks to place
   std::size_t cycles = 200;     // lifecycle: run -> RUNNING -> stop -> STOPPED cycles
-  std::chrono::milliseconds readDuration{5000};  // read: how long to read
-  int ecsdPid = 0;                               // for CPU and memory figures; 0: not measured
+  // read, place-rate, mixed: calls/s offered (0: closed loop) and for how long.
+  double rate = 0;
+  std::chrono::milliseconds duration{5000};
+  int ecsdPid = 0;  // for CPU and memory figures; 0: not measured
 };
 
+// The task definition the place, lifecycle and place-rate scenarios run
+// (family "bench": one container of 16 CPU units and 32 MiB).
+nlohmann::json benchTaskDefinition(const std::string& family);
+
 // register: every instance registered (RegisterContainerInstance over all
-// lanes) and its agent session open. Leaves the instances connected for the
+// lanes) and its agent session open. Creates the cluster and registers the
+// "bench" task definition first; leaves the instances connected for the
 // scenarios after it; returns their ARNs in `instanceArns`.
 nlohmann::json registerScenario(LoadClient& client, const BenchSettings& settings,
                                 std::vector<std::string>& instanceArns);
@@ -31,12 +38,25 @@ nlohmann::json registerScenario(LoadClient& client, const BenchSettings& setting
 // when every placed task has reached its agent in a PayloadMessage.
 nlohmann::json placeScenario(LoadClient& client, const BenchSettings& settings);
 
+// place-rate: RunTask(count=1) at the offered rate (closed loop without one)
+// for the duration; RunTask's latency. Its tasks stay: 256 fit on an instance.
+nlohmann::json placeRateScenario(LoadClient& client, const BenchSettings& settings);
+
+// mixed: what CI jobs do, in turn: RegisterTaskDefinition (a new revision of
+// one of four families), RunTask, DescribeTasks, ListTasks, DescribeTasks,
+// StopTask; at the offered rate or closed loop, for the duration.
+nlohmann::json mixedScenario(LoadClient& client, const BenchSettings& settings);
+
+// first-answer: ListClusters, retried until it is answered; the time from
+// `since` (the wall clock when the caller started ecsd) to that answer.
+nlohmann::json firstAnswerScenario(LoadClient& client, std::chrono::system_clock::time_point since);
+
 // lifecycle: run -> RUNNING reported by the agent -> stop -> STOPPED reported,
 // one task at a time per lane; the time until DescribeTasks shows each.
 nlohmann::json lifecycleScenario(LoadClient& client, const BenchSettings& settings);
 
 // read: DescribeContainerInstances (100), ListTasks, DescribeTasks (100) and
-// DescribeClusters in turn from every lane, closed loop, for readDuration.
+// DescribeClusters in turn, at the offered rate or closed loop, for the duration.
 nlohmann::json readScenario(LoadClient& client, const BenchSettings& settings,
                             const std::vector<std::string>& instanceArns);
 

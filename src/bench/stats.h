@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,6 +27,14 @@ class Latencies {
     const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples_.size())));
     return static_cast<double>(samples_[std::clamp<std::size_t>(rank, 1, samples_.size()) - 1]) /
            1e6;
+  }
+  // The figures every scenario reports for a kind of call.
+  nlohmann::json toJson() {
+    return {{"calls", count()},
+            {"p50_ms", quantileMs(0.5)},
+            {"p99_ms", quantileMs(0.99)},
+            {"p999_ms", quantileMs(0.999)},
+            {"max_ms", quantileMs(1.0)}};
   }
 
  private:
@@ -61,6 +70,13 @@ struct ProcessSample {
       if (line.starts_with("VmHWM:")) sample.peakRssKiB = std::stoll(line.substr(6));
     }
     return sample;
+  }
+
+  // What ecsd spent since `before`, and its memory now.
+  nlohmann::json costSince(const ProcessSample& before) const {
+    return {{"ecsd_cpu_seconds", cpuSeconds - before.cpuSeconds},
+            {"ecsd_rss_mib", static_cast<double>(rssKiB) / 1024},
+            {"ecsd_peak_rss_mib", static_cast<double>(peakRssKiB) / 1024}};
   }
 };
 

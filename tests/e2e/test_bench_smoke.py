@@ -4,24 +4,32 @@ and reports sane numbers (CI never asserts timings, only that the bench works)."
 import json
 import subprocess
 import tempfile
+import time
 import unittest
 from pathlib import Path
 
 from harness import EcsdTestCase, built_binary
 
+READS = ("DescribeContainerInstances", "ListTasks", "DescribeTasks", "DescribeClusters")
+CI_CALLS = ("RegisterTaskDefinition", "RunTask", "DescribeTasks", "ListTasks", "StopTask")
+
 
 class BenchSmokeTest(EcsdTestCase):
-    def test_every_scenario_runs(self):
+    def bench(self, *args, timeout=120):
+        """Runs ecs-bench against this ecsd; returns (its results by scenario, stdout)."""
         out = Path(tempfile.mkdtemp(prefix="ecs-bench-")) / "results.json"
         result = subprocess.run(
             [built_binary("ecs-bench", "ECS_BENCH_BINARY"), "--data-dir", str(self.ecsd.data_dir),
-             "--instances", "20", "--connections", "4", "--tasks", "200", "--cycles", "10",
-             "--read-seconds", "1",
-             "--ecsd-pid", str(self.ecsd.process.pid), "--json", str(out)],
-            capture_output=True, text=True, timeout=120)
+             "--ecsd-pid", str(self.ecsd.process.pid), "--json", str(out), *args],
+            capture_output=True, text=True, timeout=timeout)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        results = {r["scenario"]: r for r in json.loads(out.read_text())}
-        self.assertEqual(set(results), {"register", "place", "read", "lifecycle"})
+        return {r["scenario"]: r for r in json.loads(out.read_text())}, result.stdout
+
+    def test_1_every_scenario_runs_at_an_offered_rate(self):
+        results, stdout = self.bench("--instances", "20", "--connections", "4", "--tasks", "200",
+                                     "--cycles", "10", "--rate", "100", "--seconds", "1")
+        self.assertEqual(set(results),
+                         {"register", "place", "read", "lifecycle", "place-rate", "mixed"})
         register, place = results["register"], results["place"]
         self.assertEqual(register["instances"], 20)
         self.assertEqual(register["latency"]["calls"], 20)
@@ -33,13 +41,54 @@ class BenchSmokeTest(EcsdTestCase):
         self.assertEqual(results["lifecycle"]["cycles"], 10)
         self.assertEqual(results["lifecycle"]["run_to_running"]["calls"], 10)
         self.assertEqual(results["lifecycle"]["stop_to_stopped"]["calls"], 10)
-        for read in ("DescribeContainerInstances", "ListTasks", "DescribeTasks", "DescribeClusters"):
-            self.assertGreater(results["read"][read]["calls"], 0, read)
-        self.assertIn("== place ==", result.stdout)
+        for name, operations in (("read", READS), ("place-rate", ("RunTask",)),
+                                 ("mixed", CI_CALLS)):
+            result = results[name]
+            self.assertEqual(result["mode"], "open loop", name)
+            self.assertGreater(result["offered_calls_per_second"], 0, name)
+            self.assertGreater(result["achieved_calls_per_second"], 0, name)
+            self.assertIn("late_calls", result)
+            for operation in operations:
+                self.assertGreater(result[operation]["calls"], 0, (name, operation))
+                self.assertIn("p999_ms", result[operation])
+        place_rate = results["place-rate"]
+        self.assertEqual(place_rate["tasks_placed"], place_rate["RunTask"]["calls"])
+        self.assertEqual(place_rate["tasks_unplaced"], 0)
+        for scenario in results:
+            self.assertIn(f"== {scenario} ==", stdout)
         # The instances are really there, with their agents connected.
         instances = self.aws_ok("list-container-instances", "--cluster",
                                 self.aws_ok("list-clusters")["clusterArns"][0])
         self.assertEqual(len(instances["containerInstanceArns"]), 20)
+
+    def test_2_closed_loop(self):
+        results, _ = self.bench("--scenario", "mixed", "--instances", "5", "--connections", "2",
+                                "--seconds", "0.5")
+        self.assertEqual(set(results), {"register", "mixed"})
+        self.assertEqual(results["mixed"]["mode"], "closed loop")
+        self.assertNotIn("offered_calls_per_second", results["mixed"])
+        for operation in CI_CALLS:
+            self.assertGreater(results["mixed"][operation]["calls"], 0, operation)
+
+    def test_3_first_answer_after_a_restart(self):
+        # Restart on the same address, with ecs-bench already retrying.
+        self.ecsd.stop()
+        self.ecsd.listen = self.ecsd.url.split("://", 1)[1]
+        out = Path(tempfile.mkdtemp(prefix="ecs-bench-")) / "results.json"
+        since = time.time_ns()
+        bench = subprocess.Popen(
+            [built_binary("ecs-bench", "ECS_BENCH_BINARY"), "--data-dir", str(self.ecsd.data_dir),
+             "--endpoint", self.ecsd.url, "--scenario", "first-answer",
+             "--since-ns", str(since), "--json", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.ecsd.start()
+        stdout, _ = bench.communicate(timeout=120)
+        self.assertEqual(bench.returncode, 0, stdout)
+        (result,) = json.loads(out.read_text())
+        self.assertEqual(result["scenario"], "first-answer")
+        self.assertGreater(result["seconds"], 0)
+        self.assertGreaterEqual(result["attempts"], 1)
+        self.assertIn("== first-answer ==", stdout)
 
 
 if __name__ == "__main__":

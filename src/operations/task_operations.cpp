@@ -113,10 +113,15 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
   const auto strategies = orThrow(scheduler::parseStrategies(in.list("placementStrategy")));
   const auto token = in.optString("clientToken");
   std::vector<Task> created;
-  json output = orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  std::vector<scheduler::Failure> failures;
+  // Writes run one at a time, so the answer is rendered inside the write only
+  // when it must be recorded with it (a clientToken); otherwise after it.
+  const auto recorded = orThrow(s.state.write([&](Draft& draft) -> Result<std::optional<json>> {
     const std::string key = token ? "RunTask:" + request.cluster + ":" + *token : "";
     if (token) {
-      if (auto answer = draft.idempotentAnswer(key)) return json::parse(*answer);
+      if (auto answer = draft.idempotentAnswer(key)) {
+        return std::optional<json>(json::parse(*answer));
+      }
     }
     activeCluster(draft, request.cluster);
     const TaskDefinition& definition = activeDefinition(draft, request);
@@ -127,15 +132,17 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
     }
     ClusterPool pool(draft, s.agents, request.cluster);
     thread_local std::mt19937_64 random{std::random_device{}()};
-    const auto outcome =
-        scheduler::place(pool, plan.demand, count, constraints, strategies, random);
+    auto outcome = scheduler::place(pool, plan.demand, count, constraints, strategies, random);
     created = createTasks(s, draft, request, definition, plan, outcome);
-    json answer = tasksOutput(s, draft, created, outcome.failures);
-    if (token) draft.recordAnswer(key, answer.dump());
-    return answer;
+    failures = std::move(outcome.failures);
+    if (!token) return std::optional<json>();
+    json answer = tasksOutput(s, draft, created, failures);
+    draft.recordAnswer(key, answer.dump());
+    return std::optional<json>(std::move(answer));
   }));
   deliverTasks(s, created);
-  return output;
+  if (recorded) return *recorded;
+  return s.state.read([&](const Data& data) { return tasksOutput(s, data, created, failures); });
 }
 
 json startTask(const Services& s, const CallContext&, const RequestReader& in) {

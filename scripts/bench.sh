@@ -66,8 +66,11 @@ fi
 
 data="" ecsd_pid=""
 cleanup() {
-  [[ -n $ecsd_pid ]] && kill -TERM "$ecsd_pid" 2>/dev/null && wait "$ecsd_pid" || true
-  [[ -n $data ]] && rm -rf "$data"
+  if [[ -n $ecsd_pid ]]; then
+    kill -TERM "$ecsd_pid" 2>/dev/null
+    wait "$ecsd_pid" || true
+  fi
+  if [[ -n $data ]]; then rm -rf "$data"; fi
 }
 trap cleanup EXIT
 

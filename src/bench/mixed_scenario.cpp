@@ -25,7 +25,9 @@ class CiJobs {
   explicit CiJobs(const std::string& cluster) : cluster_(cluster) {}
 
   void ran(const CallResult& result) {
-    for (const auto& task : result.body["tasks"]) running_.push_back(task["taskArn"]);
+    for (const auto& task : result.body.value("tasks", json::array())) {
+      running_.push_back(task.value("taskArn", ""));
+    }
   }
 
   PlannedCall next() {

@@ -277,7 +277,7 @@ json placeRateScenario(LoadClient& client, const BenchSettings& settings) {
     return PlannedCall{"RunTask",
                        {{"cluster", settings.cluster}, {"taskDefinition", "bench"}, {"count", 1}},
                        [&](const CallResult& result) {
-                         const bool ok = result.body["tasks"].size() == 1;
+                         const bool ok = result.body.value("tasks", json::array()).size() == 1;
                          ++(ok ? placed : unplaced);
                        }};
   });

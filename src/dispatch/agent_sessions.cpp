@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -135,7 +135,7 @@ struct Session {
 
 struct Instance {
   std::optional<Session> session;  // the current one, if connected
-  std::deque<Pending> outbox;      // in seqNum order
+  std::list<Pending> outbox;       // in seqNum order; a list: an empty deque holds 512 bytes
   std::int64_t lastSeqNum = 0;
   bool reported = false;  // the connectivity the control plane last heard
 };

@@ -1,9 +1,14 @@
 // The SQLite store: WAL journal, numbered migrations, one transaction per commit.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
+#include <exception>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "common/embedded_file.h"
 #include "ecsd/errors.h"
@@ -117,17 +122,12 @@ class SqliteStore final : public Store {
         state.taskDefinitions.push_back(taskDefinitionFromRow(*defs));
       }
       if (!row) return row.error();
-      if (auto st =
-              loadDocuments("SELECT document FROM container_instances",
-                            [&](const json& j) {
-                              state.containerInstances.push_back(store::instanceFromRecord(j));
-                            });
+      if (auto st = loadDocuments("SELECT document FROM container_instances",
+                                  state.containerInstances, store::instanceFromRecord);
           !st) {
         return st.error();
       }
-      if (auto st = loadDocuments(
-              "SELECT document FROM tasks",
-              [&](const json& j) { state.tasks.push_back(store::taskFromRecord(j)); });
+      if (auto st = loadDocuments("SELECT document FROM tasks", state.tasks, store::taskFromRecord);
           !st) {
         return st.error();
       }
@@ -157,15 +157,54 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // Runs a one-column SELECT of JSON documents, handing each to take().
-  template <class Take>
-  Status loadDocuments(const char* sql, Take take) {
+  // Runs a one-column SELECT of JSON documents and appends each, converted,
+  // to `out`. Parsing is most of a restart's time, so batches of documents
+  // are parsed on every core; a batch bounds the text held at once.
+  template <class T>
+  Status loadDocuments(const char* sql, std::vector<T>& out, T (*convert)(const json&)) {
     auto stmt = db_.prepare(sql);
     if (!stmt) return stmt.error();
+    constexpr std::size_t kBatch = 16384;
+    std::vector<std::string> batch;
     auto row = stmt->step();
-    for (; row && *row; row = stmt->step()) take(json::parse(stmt->text(0)));
+    for (; row && *row; row = stmt->step()) {
+      batch.push_back(stmt->text(0));
+      if (batch.size() == kBatch) convertAll(batch, out, convert);
+    }
     if (!row) return row.error();
+    convertAll(batch, out, convert);
     return {};
+  }
+
+  // Converts the documents in order, spread over the cores; rethrows what a
+  // conversion throws. Empties `documents`.
+  template <class T>
+  static void convertAll(std::vector<std::string>& documents, std::vector<T>& out,
+                         T (*convert)(const json&)) {
+    const std::size_t first = out.size();
+    out.resize(first + documents.size());
+    const std::size_t workers =
+        std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+    const std::size_t share = (documents.size() + workers - 1) / workers;
+    std::vector<std::exception_ptr> failures(workers);
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < workers && w * share < documents.size(); ++w) {
+      threads.emplace_back([&, w] {
+        try {
+          const std::size_t end = std::min(documents.size(), (w + 1) * share);
+          for (std::size_t i = w * share; i < end; ++i) {
+            out[first + i] = convert(json::parse(documents[i]));
+          }
+        } catch (...) {
+          failures[w] = std::current_exception();
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    documents.clear();
+    for (const auto& failure : failures) {
+      if (failure) std::rethrow_exception(failure);
+    }
   }
 
   Status write(const ChangeSet& changes) {

@@ -7,24 +7,33 @@ using nlohmann::json;
 namespace {
 
 // Every resource carries all three numbers, as the seed shows ECS doing.
-json integerResource(const char* name, std::int64_t value) {
-  return {{"name", name},
-          {"type", "INTEGER"},
-          {"doubleValue", 0.0},
-          {"longValue", 0},
-          {"integerValue", value}};
+// Answers are built by assignment and moves: nlohmann's initializer lists
+// deep-copy every nested value, which was most of DescribeContainerInstances.
+json resource(const char* name, const char* type, std::int64_t integerValue) {
+  json out = json::object();
+  out["name"] = name;
+  out["type"] = type;
+  out["doubleValue"] = 0.0;
+  out["longValue"] = 0;
+  out["integerValue"] = integerValue;
+  return out;
 }
 
 json portsResource(const char* name, const PortList& ports) {
   json values = json::array();
   for (auto port : ports) values.push_back(std::to_string(port));
-  return {{"name", name},   {"type", "STRINGSET"}, {"doubleValue", 0.0},
-          {"longValue", 0}, {"integerValue", 0},   {"stringSetValue", values}};
+  json out = resource(name, "STRINGSET", 0);
+  out["stringSetValue"] = std::move(values);
+  return out;
 }
 
 json resources(std::int64_t cpu, std::int64_t memory, const PortList& tcp, const PortList& udp) {
-  return json::array({integerResource("CPU", cpu), integerResource("MEMORY", memory),
-                      portsResource("PORTS", tcp), portsResource("PORTS_UDP", udp)});
+  json out = json::array();
+  out.push_back(resource("CPU", "INTEGER", cpu));
+  out.push_back(resource("MEMORY", "INTEGER", memory));
+  out.push_back(portsResource("PORTS", tcp));
+  out.push_back(portsResource("PORTS_UDP", udp));
+  return out;
 }
 
 }  // namespace
@@ -34,28 +43,28 @@ json renderContainerInstance(const ContainerInstance& instance, const Usage& usa
   const Remaining remaining = remainingOf(instance, usage);
   json attributes = json::array();
   for (const auto& a : instance.attributes) {
-    json attribute = {{"name", a.name}};
+    json attribute = json::object();
+    attribute["name"] = a.name;
     if (a.value) attribute["value"] = *a.value;
     attributes.push_back(std::move(attribute));
   }
-  json out = {
-      {"containerInstanceArn", instance.arn},
-      {"version", instance.version},
-      {"versionInfo", instance.versionInfo.is_object() ? instance.versionInfo : json::object()},
-      {"remainingResources", resources(remaining.cpu, remaining.memory, remaining.tcpPortsInUse,
-                                       remaining.udpPortsInUse)},
-      {"registeredResources",
-       resources(instance.registered.cpu, instance.registered.memory, instance.registered.tcpPorts,
-                 instance.registered.udpPorts)},
-      {"status", instance.status},
-      {"agentConnected", agentConnected},
-      {"runningTasksCount", usage.runningTasks},
-      {"pendingTasksCount", usage.pendingTasks},
-      {"attributes", attributes},
-      {"registeredAt", instance.registeredAt},
-      {"attachments", json::array()},
-      {"tags", withTags ? tagsToJson(instance.tags) : json::array()},
-  };
+  json out = json::object();
+  out["containerInstanceArn"] = instance.arn;
+  out["version"] = instance.version;
+  out["versionInfo"] = instance.versionInfo.is_object() ? instance.versionInfo : json::object();
+  out["remainingResources"] = resources(remaining.cpu, remaining.memory,
+                                        remaining.tcpPortsInUse, remaining.udpPortsInUse);
+  out["registeredResources"] =
+      resources(instance.registered.cpu, instance.registered.memory,
+                instance.registered.tcpPorts, instance.registered.udpPorts);
+  out["status"] = instance.status;
+  out["agentConnected"] = agentConnected;
+  out["runningTasksCount"] = usage.runningTasks;
+  out["pendingTasksCount"] = usage.pendingTasks;
+  out["attributes"] = std::move(attributes);
+  out["registeredAt"] = instance.registeredAt;
+  out["attachments"] = json::array();
+  out["tags"] = withTags ? tagsToJson(instance.tags) : json::array();
   if (!instance.ec2InstanceId.empty()) out["ec2InstanceId"] = instance.ec2InstanceId;
   return out;
 }

@@ -347,10 +347,7 @@ class WebSocketSession : public Connection, public WebSocketSink {
     } else {
       spdlog::debug("msg=\"websocket binary message ignored\" remote={}", remote_);
     }
-    // Free the message's space: an agent's session idles between small
-    // messages, and 10,000 idle buffers add up.
     buffer_.consume(buffer_.size());
-    buffer_.shrink_to_fit();
     readNext();
   }
 

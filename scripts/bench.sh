@@ -43,7 +43,7 @@ if ((quick)); then
   : "${INSTANCES:=200}" "${TASKS:=2000}" "${DURATION:=2}" "${CYCLES:=20}"
 fi
 instances=${INSTANCES:-10000} tasks=${TASKS:-100000} connections=${CONNECTIONS:-16}
-seconds=${DURATION:-15} cycles=${CYCLES:-200}
+seconds=${DURATION:-10} cycles=${CYCLES:-200}
 read_rate=${READ_RATE:-200} place_rate=${PLACE_RATE:-1000} mixed_rate=${MIXED_RATE:-500}
 
 build="${ECSD_BUILD_DIR:-build}"
@@ -161,6 +161,7 @@ HEADLINES = [
     ("restart: first answer, s", "restart", "first-answer", "seconds"),
     ("place-rate: achieved calls/s", "place-rate", "place-rate", "achieved_calls_per_second"),
     ("place-rate: late calls", "place-rate", "place-rate", "late_calls"),
+    ("place-rate: ecs-bench loop lag max, ms", "place-rate", "place-rate", "loop_lag_max_ms"),
     ("place-rate: RunTask p50, ms", "place-rate", "place-rate", "RunTask.p50_ms"),
     ("place-rate: RunTask p99, ms", "place-rate", "place-rate", "RunTask.p99_ms"),
     ("place-rate: RunTask p99.9, ms", "place-rate", "place-rate", "RunTask.p999_ms"),

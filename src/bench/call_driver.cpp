@@ -32,7 +32,10 @@ void CallDriver::tick() {
   // The loop may wake late (it was busy): every call due by now goes out now,
   // still timed from when it was due.
   auto due = start_ + period * static_cast<SteadyClock::rep>(made_);
-  for (; due <= now && due < end_; due += period) issue(due);
+  for (; due <= now && due < end_; due += period) {
+    loopLag_.add(now - due);
+    issue(due);
+  }
   if (due < end_) return client_.after(due - now, [this] { tick(); });
   issuing_ = false;
   if (over()) client_.stop();
@@ -101,6 +104,10 @@ json CallDriver::report() {
   if (settings_.rate > 0) {
     out["offered_calls_per_second"] = static_cast<double>(made_) / window;
     out["late_calls"] = late_;
+    // How late ecs-bench itself issued calls (its loop busy or not scheduled):
+    // when this is high, the generator, not the server, held calls back.
+    out["loop_lag_p99_ms"] = loopLag_.quantileMs(0.99);
+    out["loop_lag_max_ms"] = loopLag_.quantileMs(1.0);
   }
   for (auto& [operation, samples] : latencies_) out[operation] = samples.toJson();
   return out;

@@ -50,7 +50,8 @@ class CallDriver {
   std::string run();
 
   // The figures of the run: mode, calls, seconds, offered and achieved rates,
-  // late calls, and per operation the latency percentiles.
+  // late calls, the generator's own lag, and per operation the latency
+  // percentiles.
   nlohmann::json report();
 
  private:
@@ -74,6 +75,7 @@ class CallDriver {
   std::vector<std::size_t> idle_;  // lanes with no call out
   std::deque<Due> waiting_;        // open loop: due calls no lane could take yet
   std::map<std::string, Latencies> latencies_;
+  Latencies loopLag_;  // open loop: from when each call was due to when it was issued
   std::string error_;
 };
 

@@ -66,7 +66,9 @@ task definition "bench" (one container, 16 CPU units, 32 MiB) and runs register.
 Open loop (--rate): call k is due k/rate seconds after the start. It goes out on an
 idle connection, or waits for the first one to free up (late_calls counts those). Its
 latency runs from when it was due, not from when it went out, so queueing shows in
-the percentiles. Every latency is reported as p50, p99, p99.9 and max, in ms.
+the percentiles. loop_lag_* is how late ecs-bench's own loop issued calls: when it is
+high, the generator held them back, not the server. Every latency is reported as p50,
+p99, p99.9 and max, in ms.
 )";
 
 std::string trim(std::string text) {

@@ -48,6 +48,7 @@ class BenchSmokeTest(EcsdTestCase):
             self.assertGreater(result["offered_calls_per_second"], 0, name)
             self.assertGreater(result["achieved_calls_per_second"], 0, name)
             self.assertIn("late_calls", result)
+            self.assertIn("loop_lag_max_ms", result)
             for operation in operations:
                 self.assertGreater(result[operation]["calls"], 0, (name, operation))
                 self.assertIn("p999_ms", result[operation])

@@ -8,9 +8,9 @@ namespace {
 
 std::size_t slot(Resource resource) { return resource == Resource::Cpu ? 0 : 1; }
 
-std::array<std::int64_t, 2> remaining(const Candidate& c) {
-  return {c.instance->registered.cpu - c.usage.cpu(),
-          c.instance->registered.memory - c.usage.memory()};
+std::array<std::int64_t, 2> remaining(const ContainerInstance& instance,
+                                      const LayeredUsage& usage) {
+  return {instance.registered.cpu - usage.cpu(), instance.registered.memory - usage.memory()};
 }
 
 }  // namespace
@@ -48,7 +48,11 @@ void ClusterPool::refresh(const std::string& id) {
   auto& keys = freshKeys_[id];
   keys = {-1, -1};
   if (!instance || instance->cluster != cluster_ || instance->status == "INACTIVE") return;
-  keys = remaining(candidate(id));
+  // A candidate made already may have been placed on; otherwise the draft
+  // says (without making one: most touched instances are never visited).
+  const auto made = made_.find(id);
+  keys = made != made_.end() ? remaining(*instance, made->second->usage)
+                             : remaining(*instance, draft_.layeredUsage(id));
   for (std::size_t r = 0; r < 2; ++r) fresh_[r].insert({keys[r], id});
 }
 

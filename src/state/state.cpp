@@ -166,8 +166,7 @@ Usage Draft::usage(std::string_view instanceId) const {
 }
 
 LayeredUsage Draft::layeredUsage(std::string_view instanceId) const {
-  const Usage* delta = findIn(usageDeltas_, instanceId);
-  return LayeredUsage(findIn(base_.usages, instanceId), delta ? *delta : Usage{});
+  return LayeredUsage(findIn(base_.usages, instanceId), findIn(usageDeltas_, instanceId));
 }
 
 ClusterCounts Draft::counts(std::string_view cluster) const {

@@ -67,19 +67,17 @@ int countIn(const std::map<std::uint16_t, int>& counts, std::uint16_t port) {
 }  // namespace
 
 int LayeredUsage::groupCount(const std::string& group) const {
-  int count = 0;
-  if (committed_) {
-    if (const auto it = committed_->groups.find(group); it != committed_->groups.end()) {
-      count += it->second;
-    }
-  }
-  if (const auto it = changes_.groups.find(group); it != changes_.groups.end()) count += it->second;
-  return count;
+  return sum([&](const Usage& u) {
+    const auto it = u.groups.find(group);
+    return it == u.groups.end() ? 0 : it->second;
+  });
 }
 
 std::vector<std::string> LayeredUsage::groups() const {
-  std::map<std::string, int> counts = changes_.groups;
-  if (committed_) mergeCounts(counts, committed_->groups);
+  std::map<std::string, int> counts = own_.groups;
+  for (const Usage* layer : layers_) {
+    if (layer) mergeCounts(counts, layer->groups);
+  }
   std::vector<std::string> out;
   for (const auto& [group, count] : counts) {
     if (count > 0) out.push_back(group);
@@ -88,32 +86,29 @@ std::vector<std::string> LayeredUsage::groups() const {
 }
 
 bool LayeredUsage::holds(bool udp, std::uint16_t port) const {
-  const auto& changed = udp ? changes_.udpPorts : changes_.tcpPorts;
-  const int committed = committed_ ? countIn(udp ? committed_->udpPorts : committed_->tcpPorts, port)
-                                   : 0;
-  return committed + countIn(changed, port) > 0;
+  return sum([&](const Usage& u) { return countIn(udp ? u.udpPorts : u.tcpPorts, port); }) > 0;
 }
 
 std::optional<std::uint16_t> LayeredUsage::firstUnheld(bool udp, std::uint16_t from) const {
   static const std::map<std::uint16_t, int> kNone;
-  const auto& committed = committed_ ? (udp ? committed_->udpPorts : committed_->tcpPorts) : kNone;
-  const auto& changed = udp ? changes_.udpPorts : changes_.tcpPorts;
-  // Held ports are mostly a run upwards from `from`: walk the committed map
-  // along with the candidate port instead of looking each one up.
-  auto next = committed.lower_bound(from);
+  const Usage* committed = layers_[0];
+  const auto& held = committed ? (udp ? committed->udpPorts : committed->tcpPorts) : kNone;
+  // Held ports are mostly a run upwards from `from` in the committed layer:
+  // walk its map along with the candidate port instead of looking each one
+  // up; the thin layers above are looked up.
+  const auto above = [&](std::uint16_t port) {
+    int count = countIn(udp ? own_.udpPorts : own_.tcpPorts, port);
+    if (const Usage* draft = layers_[1]) count += countIn(udp ? draft->udpPorts : draft->tcpPorts, port);
+    return count;
+  };
+  auto next = held.lower_bound(from);
   for (unsigned port = from; port <= 65535; ++port) {
-    while (next != committed.end() && next->first < port) ++next;
-    const int held = (next != committed.end() && next->first == port ? next->second : 0) +
-                     (changed.empty() ? 0 : countIn(changed, static_cast<std::uint16_t>(port)));
-    if (held <= 0) return static_cast<std::uint16_t>(port);
+    while (next != held.end() && next->first < port) ++next;
+    const auto candidate = static_cast<std::uint16_t>(port);
+    const int count = (next != held.end() && next->first == port ? next->second : 0) + above(candidate);
+    if (count <= 0) return candidate;
   }
   return std::nullopt;
-}
-
-Usage LayeredUsage::merged() const {
-  Usage out = committed_ ? *committed_ : Usage{};
-  out.merge(changes_);
-  return out;
 }
 
 Remaining remainingOf(const ContainerInstance& instance, const Usage& usage) {

@@ -52,7 +52,8 @@ class StateView {
   virtual const Task* task(std::string_view id) const = 0;
   // What the live tasks on the instance hold.
   virtual Usage usage(std::string_view instanceId) const = 0;
-  // The same without copying what is committed (valid while the view is).
+  // The same without copying it: valid while the view is, and, over a draft,
+  // until the draft changes that instance's usage.
   virtual LayeredUsage layeredUsage(std::string_view instanceId) const = 0;
   // Registered (not deregistered) instances of the cluster, by id.
   virtual std::vector<std::string> instanceIds(std::string_view cluster) const = 0;

@@ -3,6 +3,7 @@
 // every applied change; `ecsd check` recomputes it from scratch to prove it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -32,25 +33,21 @@ struct Usage {
   bool operator==(const Usage& other) const;
 };
 
-// An instance's usage as a write or a placement sees it: the committed Usage,
-// shared and never copied, with what the write and the placement have changed
-// laid over it. Copying the committed Usage (its port and group maps) for each
-// candidate was most of a placement's cost.
+// An instance's usage as a write or a placement sees it: the committed
+// Usage and the write's changes to it, both borrowed, never copied, and what
+// the placement itself adds. Copying them (their port and group maps) for
+// each candidate was most of a placement's cost.
 class LayeredUsage {
  public:
   LayeredUsage() = default;
-  // REQUIRES: `committed` (may be null: nothing used) outlives this.
-  explicit LayeredUsage(const Usage* committed, Usage changes = {})
-      : committed_(committed), changes_(std::move(changes)) {}
+  // REQUIRES: the layers (either may be null: nothing) outlive this.
+  explicit LayeredUsage(const Usage* committed, const Usage* draft = nullptr)
+      : layers_{committed, draft} {}
 
-  std::int64_t cpu() const { return (committed_ ? committed_->cpu : 0) + changes_.cpu; }
-  std::int64_t memory() const { return (committed_ ? committed_->memory : 0) + changes_.memory; }
-  int runningTasks() const {
-    return (committed_ ? committed_->runningTasks : 0) + changes_.runningTasks;
-  }
-  int pendingTasks() const {
-    return (committed_ ? committed_->pendingTasks : 0) + changes_.pendingTasks;
-  }
+  std::int64_t cpu() const { return sum([](const Usage& u) { return u.cpu; }); }
+  std::int64_t memory() const { return sum([](const Usage& u) { return u.memory; }); }
+  int runningTasks() const { return sum([](const Usage& u) { return u.runningTasks; }); }
+  int pendingTasks() const { return sum([](const Usage& u) { return u.pendingTasks; }); }
   // Live tasks of the group here.
   int groupCount(const std::string& group) const;
   // Groups with a live task here, in order.
@@ -59,14 +56,20 @@ class LayeredUsage {
   std::optional<std::uint16_t> firstUnheld(bool udp, std::uint16_t from) const;
   bool holds(bool udp, std::uint16_t port) const;
 
-  void add(const Task& task, int sign) { changes_.add(task, sign); }
-  // What is laid over the committed usage.
-  const Usage& changes() const { return changes_; }
-  Usage merged() const;
+  void add(const Task& task, int sign) { own_.add(task, sign); }
 
  private:
-  const Usage* committed_ = nullptr;
-  Usage changes_;
+  template <class Field>
+  auto sum(Field field) const -> decltype(field(std::declval<const Usage&>())) {
+    auto total = field(own_);
+    for (const Usage* layer : layers_) {
+      if (layer) total += field(*layer);
+    }
+    return total;
+  }
+
+  std::array<const Usage*, 2> layers_{};  // committed, the write's changes
+  Usage own_;                             // what placement has added
 };
 
 // What is left of an instance: registered minus used. Ports are the ports in

@@ -818,6 +818,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
       });
       return;
     }
+    // An answer goes out in several writes (TLS records, headers and body):
+    // with Nagle's algorithm the last would wait for the client's delayed
+    // ACK, 40 ms on Linux.
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     beast::error_code endpointEc;
     const auto peer = socket.remote_endpoint(endpointEc);
     std::string remote = endpointEc ? "unknown" : endpointText(peer);

@@ -114,9 +114,9 @@ class Lane : public std::enable_shared_from_this<Lane> {
     CallResult result;
     result.status = static_cast<int>(response_.result_int());
     result.latency = SteadyClock::now() - started_;
-    result.body = json::parse(response_.body(), nullptr, false);
+    result.text = std::move(response_.body());
     if (!result.ok()) {
-      result.error = net::errorFromAnswer(response_.result_int(), response_.body(), "").type;
+      result.error = net::errorFromAnswer(response_.result_int(), result.text, "").type;
     }
     if (!response_.keep_alive()) stream_.reset();
     pending.reply(std::move(result));

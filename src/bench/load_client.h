@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -21,14 +22,23 @@ namespace ecsd::bench {
 
 struct CallResult {
   int status = 0;  // HTTP status; 0 when there was no answer
-  nlohmann::json body;
+  std::string text;  // the answer's body
   std::chrono::nanoseconds latency{0};
   std::string error;  // the AWS error type, or what went wrong on the wire
   bool ok() const { return status == 200; }
+  // The body, parsed when first asked for: parsing a 178 KB answer takes
+  // milliseconds of the one loop thread, which would delay every other call.
+  const nlohmann::json& body() const {
+    if (!parsed_) parsed_ = nlohmann::json::parse(text, nullptr, false);
+    return *parsed_;
+  }
   // What went wrong, for a report: "Operation: ErrorType {answer}".
   std::string failure(const std::string& operation) const {
-    return operation + ": " + error + " " + body.dump();
+    return operation + ": " + error + " " + text;
   }
+
+ private:
+  mutable std::optional<nlohmann::json> parsed_;
 };
 
 class LoadClient {

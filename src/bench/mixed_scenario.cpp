@@ -25,7 +25,7 @@ class CiJobs {
   explicit CiJobs(const std::string& cluster) : cluster_(cluster) {}
 
   void ran(const CallResult& result) {
-    for (const auto& task : result.body.value("tasks", json::array())) {
+    for (const auto& task : result.body().value("tasks", json::array())) {
       running_.push_back(task.value("taskArn", ""));
     }
   }

@@ -66,7 +66,7 @@ json registerScenario(LoadClient& client, const BenchSettings& settings,
                   if (!check(client, result, "RegisterContainerInstance", error)) return;
                   latencies.add(result.latency);
                   if (++registered == settings.instances) registeredAt = secondsSince(start);
-                  const std::string arn = result.body["containerInstance"]["containerInstanceArn"];
+                  const std::string arn = result.body().at("containerInstance").at("containerInstanceArn");
                   instanceArns[index] = arn;
                   client.connectAgent(index, settings.cluster, arn,
                                       [&](bool ok, const std::string& why) {
@@ -127,8 +127,8 @@ json placeScenario(LoadClient& client, const BenchSettings& settings) {
                 [&, lane, count](CallResult result) {
                   if (!check(client, result, "RunTask", error)) return;
                   latencies.add(result.latency);
-                  placed += result.body["tasks"].size();
-                  unplaced += count - result.body["tasks"].size();
+                  placed += result.body().at("tasks").size();
+                  unplaced += count - result.body().at("tasks").size();
                   if (placed + unplaced >= settings.tasks) {
                     placedAt = secondsSince(start);
                     if (delivered >= placed) client.stop();
@@ -192,7 +192,7 @@ json lifecycleScenario(LoadClient& client, const BenchSettings& settings) {
         client.call(lane, "DescribeTasks", {{"cluster", settings.cluster}, {"tasks", {arn}}},
                     [&, lane, arn, status, since, then](CallResult result) {
                       if (!check(client, result, "DescribeTasks", error)) return;
-                      if (result.body["tasks"][0].value("lastStatus", "") == status) {
+                      if (result.body().at("tasks").at(0).value("lastStatus", "") == status) {
                         return then(SteadyClock::now() - since);
                       }
                       client.after(std::chrono::milliseconds(1),
@@ -208,7 +208,7 @@ json lifecycleScenario(LoadClient& client, const BenchSettings& settings) {
     client.call(lane, "RunTask", {{"cluster", settings.cluster}, {"taskDefinition", "bench"}},
                 [&, lane, runAt](CallResult result) {
                   if (!check(client, result, "RunTask", error)) return;
-                  const std::string arn = result.body["tasks"][0]["taskArn"];
+                  const std::string arn = result.body().at("tasks").at(0).at("taskArn");
                   waitFor(lane, arn, "RUNNING", runAt, [&, lane, arn](auto running) {
                     toRunning.add(running);
                     const auto stopAt = SteadyClock::now();
@@ -246,7 +246,7 @@ json readScenario(LoadClient& client, const BenchSettings& settings,
   const auto listed =
       client.callNow("ListTasks", {{"cluster", settings.cluster}, {"maxResults", 100}});
   if (!listed.ok()) return {{"scenario", "read"}, {"error", listed.failure("ListTasks")}};
-  const auto taskArns = listed.body["taskArns"].get<std::vector<std::string>>();
+  const auto taskArns = listed.body().at("taskArns").get<std::vector<std::string>>();
   if (taskArns.empty()) {
     return {{"scenario", "read"},
             {"error", "the cluster has no tasks to describe (run place first)"}};
@@ -277,7 +277,7 @@ json placeRateScenario(LoadClient& client, const BenchSettings& settings) {
     return PlannedCall{"RunTask",
                        {{"cluster", settings.cluster}, {"taskDefinition", "bench"}, {"count", 1}},
                        [&](const CallResult& result) {
-                         const bool ok = result.body.value("tasks", json::array()).size() == 1;
+                         const bool ok = result.body().value("tasks", json::array()).size() == 1;
                          ++(ok ? placed : unplaced);
                        }};
   });

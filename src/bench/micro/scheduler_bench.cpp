@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <new>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -164,19 +165,21 @@ void report(benchmark::State& state, std::int64_t decisions, std::uint64_t alloc
       static_cast<double>(allocated) / static_cast<double>(decisions ? decisions : 1);
 }
 
-// One RunTask's placement: a fresh Draft over the committed state (as a write
-// sees it), the pool RunTask builds, place() for `count` tasks. The draft is
-// dropped, so committed state (and its index) is the same for every iteration.
-void runPlacement(benchmark::State& state, int count, const std::vector<Constraint>& constraints,
-                  const std::vector<Strategy>& strategies) {
-  Fixture& f = fixture(static_cast<int>(state.range(0)));
+// The timed loop: one RunTask's placement per iteration, `count` tasks, the
+// demands in turn from `first`. Over a fresh Draft of committed state (as a
+// write alone sees it: dropped after each, so every iteration sees the same
+// state), or over `group`, what earlier writes of a group commit left.
+void timePlacements(benchmark::State& state, Fixture& f, const Draft* group, int count,
+                    const std::vector<Constraint>& constraints,
+                    const std::vector<Strategy>& strategies, std::mt19937_64& random,
+                    std::size_t first) {
   const auto tasks = demands();
-  std::mt19937_64 random(1);
-  std::size_t next = 0;
+  std::size_t next = first;
   std::int64_t placed = 0;
   const std::uint64_t allocatedBefore = allocations;
   for (auto _ : state) {
-    Draft draft(f.data);
+    std::optional<Draft> alone;
+    const Draft& draft = group ? *group : alone.emplace(f.data);
     operations::ClusterPool pool(draft, f.agents, kCluster);
     const auto outcome = scheduler::place(pool, tasks[next++ % tasks.size()], count, constraints,
                                           strategies, random);
@@ -187,6 +190,15 @@ void runPlacement(benchmark::State& state, int count, const std::vector<Constrai
     state.SkipWithError("a task was not placed: the fixture is too full");
   }
   report(state, placed, allocations - allocatedBefore);
+}
+
+// One RunTask's placement as a write alone makes it.
+void runPlacement(benchmark::State& state, int count, const std::vector<Constraint>& constraints,
+                  const std::vector<Strategy>& strategies) {
+  Fixture& f = fixture(static_cast<int>(state.range(0)));
+  const auto tasks = demands();
+  std::mt19937_64 random(1);
+  timePlacements(state, f, nullptr, count, constraints, strategies, random, 0);
   // Ranking all() has no walk to count.
   const bool walks = constraints.empty() &&
                      (strategies.empty() ||
@@ -259,20 +271,7 @@ void binpackMemoryCount10InGroup(benchmark::State& state) {
       draft.put(std::move(task));
     }
   }
-  std::size_t next = 15;
-  std::int64_t placed = 0;
-  const std::uint64_t allocatedBefore = allocations;
-  for (auto _ : state) {
-    operations::ClusterPool pool(draft, f.agents, kCluster);
-    const auto outcome =
-        scheduler::place(pool, tasks[next++ % tasks.size()], 10, {}, {}, random);
-    placed += static_cast<std::int64_t>(outcome.placements.size());
-    benchmark::DoNotOptimize(outcome.placements.data());
-  }
-  if (placed != static_cast<std::int64_t>(state.iterations()) * 10) {
-    state.SkipWithError("a task was not placed: the fixture is too full");
-  }
-  report(state, placed, allocations - allocatedBefore);
+  timePlacements(state, f, &draft, 10, {}, {}, random, 15);
 }
 
 // A decision and what committing and later stopping its task do to the

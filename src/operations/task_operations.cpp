@@ -98,6 +98,32 @@ json tasksOutput(const Services& s, const StateView& view, const std::vector<Tas
   return output;
 }
 
+// What a RunTask with a clientToken records, for a retry to answer the same:
+// its tasks' ids and its failures. Not the whole answer: SDKs send a token
+// with every RunTask, and a whole answer costs about 1.2 KB per task.
+std::string runTaskRecord(const std::vector<Task>& tasks,
+                          const std::vector<scheduler::Failure>& failures) {
+  json record = {{"taskIds", json::array()}, {"failures", json::array()}};
+  for (const auto& task : tasks) record["taskIds"].push_back(task.id);
+  for (const auto& f : failures) record["failures"].push_back(failure(f.arn, f.reason));
+  return record.dump();
+}
+
+// A retried RunTask: the tasks it placed as they are now, and its failures.
+// Answers recorded whole (before records were compact) are returned as they are.
+std::optional<json> replayRunTask(const StateView& view, const std::string& recorded,
+                                  std::vector<Task>& tasks,
+                                  std::vector<scheduler::Failure>& failures) {
+  json record = json::parse(recorded);
+  if (!record.contains("taskIds")) return record;
+  for (const auto& id : record["taskIds"]) {
+    // Gone only once purged, long after it stopped.
+    if (const Task* task = view.task(id.get<std::string>())) tasks.push_back(*task);
+  }
+  for (const auto& f : record["failures"]) failures.push_back({f["arn"], f["reason"]});
+  return std::nullopt;
+}
+
 json runTask(const Services& s, const CallContext&, const RequestReader& in) {
   TaskRequest request = readTaskRequest(s, in);
   const int count = in.optInt("count", 1, 10).value_or(1);
@@ -112,15 +138,14 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
   const auto constraints = orThrow(scheduler::parseConstraints(in.list("placementConstraints")));
   const auto strategies = orThrow(scheduler::parseStrategies(in.list("placementStrategy")));
   const auto token = in.optString("clientToken");
-  std::vector<Task> created;
+  std::vector<Task> created;   // placed by this call, for their agents
+  std::vector<Task> answered;  // what the answer shows: these, or a retry's
   std::vector<scheduler::Failure> failures;
-  // Writes run one at a time, so the answer is rendered inside the write only
-  // when it must be recorded with it (a clientToken); otherwise after it.
-  const auto recorded = orThrow(s.state.write([&](Draft& draft) -> Result<std::optional<json>> {
+  const auto earlier = orThrow(s.state.write([&](Draft& draft) -> Result<std::optional<json>> {
     const std::string key = token ? "RunTask:" + request.cluster + ":" + *token : "";
     if (token) {
-      if (auto answer = draft.idempotentAnswer(key)) {
-        return std::optional<json>(json::parse(*answer));
+      if (auto record = draft.idempotentAnswer(key)) {
+        return replayRunTask(draft, *record, answered, failures);
       }
     }
     activeCluster(draft, request.cluster);
@@ -134,15 +159,15 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
     thread_local std::mt19937_64 random{std::random_device{}()};
     auto outcome = scheduler::place(pool, plan.demand, count, constraints, strategies, random);
     created = createTasks(s, draft, request, definition, plan, outcome);
+    answered = created;
     failures = std::move(outcome.failures);
-    if (!token) return std::optional<json>();
-    json answer = tasksOutput(s, draft, created, failures);
-    draft.recordAnswer(key, answer.dump());
-    return std::optional<json>(std::move(answer));
+    if (token) draft.recordAnswer(key, runTaskRecord(created, failures));
+    return std::optional<json>();
   }));
   deliverTasks(s, created);
-  if (recorded) return *recorded;
-  return s.state.read([&](const Data& data) { return tasksOutput(s, data, created, failures); });
+  if (earlier) return *earlier;
+  // Rendered after the write: writes run one at a time.
+  return s.state.read([&](const Data& data) { return tasksOutput(s, data, answered, failures); });
 }
 
 json startTask(const Services& s, const CallContext&, const RequestReader& in) {

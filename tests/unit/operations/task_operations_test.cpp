@@ -305,6 +305,33 @@ TEST_F(TaskOperationsTest, ClientTokenPlacesNothingTwice) {
   const json again = runTask({{"clientToken", "retry-1"}, {"count", 2}});
   EXPECT_EQ(first, again);
   EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].size(), 2u);
+  // What is kept is the tasks' ids and the failures, not the whole answer:
+  // a retry shows the same tasks as they are now.
+  const std::string recorded = state_->read(
+      [](const Data& data) { return data.idempotentAnswer("RunTask:demo:retry-1").value(); });
+  EXPECT_EQ(json::parse(recorded).at("taskIds").size(), 2u);
+  EXPECT_LT(recorded.size(), first.dump().size() / 4);
+  report(first["tasks"][0]["taskArn"], "RUNNING");
+  const json later = runTask({{"clientToken", "retry-1"}, {"count", 2}});
+  ASSERT_EQ(later["tasks"].size(), 2u);
+  EXPECT_EQ(later["tasks"][0]["taskArn"], first["tasks"][0]["taskArn"]);
+  EXPECT_EQ(later["tasks"][0]["lastStatus"], "RUNNING");
+  EXPECT_EQ(later["failures"], first["failures"]);
+  EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].size(), 2u);
+}
+
+TEST_F(TaskOperationsTest, AWholeAnswerRecordedEarlierIsReplayedAsItIs) {
+  registerInstance(4096, 16384);
+  const json whole = {{"tasks", json::array()},
+                      {"failures", {{{"arn", "arn:x"}, {"reason", "RESOURCE:MEMORY"}}}}};
+  ASSERT_TRUE(state_
+                  ->write([&](Draft& draft) -> Result<int> {
+                    draft.recordAnswer("RunTask:demo:old", whole.dump());
+                    return 0;
+                  })
+                  .ok());
+  EXPECT_EQ(runTask({{"clientToken", "old"}}), whole);
+  EXPECT_TRUE(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].empty());
 }
 
 TEST_F(TaskOperationsTest, EssentialContainerStoppingStopsTheTask) {

@@ -39,6 +39,8 @@ Prints a table per scenario; exits 1 if a scenario failed.
   --seconds N         read, place-rate, mixed: how long to make calls (default: 5)
   --since-ns NS       first-answer: when ecsd was started, in ns since the epoch
                       (date +%s%N)
+  --client-token on|off  RunTask with a clientToken, as the AWS CLI and SDKs send
+                      one on every call (ecsd then records each answer; default: off)
   --ecsd-pid PID      report ecsd's CPU seconds and memory (from /proc)
   --json FILE         also write the results as JSON: an array, one object per scenario
   --region NAME       signing region (default: us-east-1)
@@ -113,7 +115,8 @@ int run(int argc, char** argv) {
   std::map<std::string, std::string> options = {
       {"scenario", "all"}, {"instances", "100"}, {"connections", "8"},
       {"tasks", "1000"},   {"cycles", "200"},    {"rate", "0"},
-      {"seconds", "5"},    {"ecsd-pid", "0"},    {"region", "us-east-1"}};
+      {"seconds", "5"},    {"ecsd-pid", "0"},    {"region", "us-east-1"},
+      {"client-token", "off"}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -144,6 +147,11 @@ int run(int argc, char** argv) {
   settings.instances = std::stoul(options["instances"]);
   settings.tasks = std::stoul(options["tasks"]);
   settings.ecsdPid = std::stoi(options["ecsd-pid"]);
+  if (options["client-token"] != "on" && options["client-token"] != "off") {
+    std::cerr << "ecs-bench: --client-token is on or off\n";
+    return 2;
+  }
+  settings.clientTokens = options["client-token"] == "on";
   settings.cycles = std::stoul(options["cycles"]);
   settings.rate = std::stod(options["rate"]);
   settings.duration = std::chrono::milliseconds(std::llround(std::stod(options["seconds"]) * 1000));

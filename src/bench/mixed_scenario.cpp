@@ -22,7 +22,8 @@ std::string family(std::size_t job) { return "bench-ci-" + std::to_string(job % 
 // The jobs' state: which tasks run and which call comes next.
 class CiJobs {
  public:
-  explicit CiJobs(const std::string& cluster) : cluster_(cluster) {}
+  explicit CiJobs(const BenchSettings& settings)
+      : settings_(settings), cluster_(settings.cluster) {}
 
   void ran(const CallResult& result) {
     for (const auto& task : result.body().value("tasks", json::array())) {
@@ -41,7 +42,9 @@ class CiJobs {
       }
       case 1:
         return {"RunTask",
-                {{"cluster", cluster_}, {"taskDefinition", family(job)}, {"startedBy", "ci"}},
+                runTaskRequest(settings_, {{"cluster", cluster_},
+                                           {"taskDefinition", family(job)},
+                                           {"startedBy", "ci"}}),
                 [this](const CallResult& result) { ran(result); }};
       case 2:
       case 4:
@@ -67,6 +70,7 @@ class CiJobs {
   // The task a job polls: the newest one run (or stopped, when none runs).
   const std::string& newest() const { return running_.empty() ? stopped_ : running_.back(); }
 
+  const BenchSettings& settings_;
   const std::string cluster_;
   std::deque<std::string> running_;
   std::string stopped_;
@@ -76,7 +80,7 @@ class CiJobs {
 }  // namespace
 
 json mixedScenario(LoadClient& client, const BenchSettings& settings) {
-  CiJobs jobs(settings.cluster);
+  CiJobs jobs(settings);
   for (std::size_t i = 0; i < kFamilies; ++i) {
     auto result = client.callNow("RegisterTaskDefinition", benchTaskDefinition(family(i)));
     if (!result.ok()) {
@@ -85,7 +89,9 @@ json mixedScenario(LoadClient& client, const BenchSettings& settings) {
   }
   for (std::size_t run = 0; run < kWarmTasks; run += 10) {
     auto result = client.callNow(
-        "RunTask", {{"cluster", settings.cluster}, {"taskDefinition", family(0)}, {"count", 10}});
+        "RunTask", runTaskRequest(settings, {{"cluster", settings.cluster},
+                                             {"taskDefinition", family(0)},
+                                             {"count", 10}}));
     if (!result.ok()) return {{"scenario", "mixed"}, {"error", result.failure("RunTask")}};
     jobs.ran(result);
   }

@@ -7,6 +7,7 @@
 
 #include "bench/call_driver.h"
 #include "bench/stats.h"
+#include "crypto/crypto.h"
 
 namespace ecsd::bench {
 namespace {
@@ -37,6 +38,11 @@ bool check(LoadClient& client, const CallResult& result, const char* what, std::
 }
 
 }  // namespace
+
+json runTaskRequest(const BenchSettings& settings, json request) {
+  if (settings.clientTokens) request["clientToken"] = crypto::uuid4();
+  return request;
+}
 
 json benchTaskDefinition(const std::string& family) {
   return {{"family", family},
@@ -123,7 +129,9 @@ json placeScenario(LoadClient& client, const BenchSettings& settings) {
     const std::size_t count = std::min(kPerCall, settings.tasks - requested);
     requested += count;
     client.call(lane, "RunTask",
-                {{"cluster", settings.cluster}, {"taskDefinition", "bench"}, {"count", count}},
+                runTaskRequest(settings, {{"cluster", settings.cluster},
+                                          {"taskDefinition", "bench"},
+                                          {"count", count}}),
                 [&, lane, count](CallResult result) {
                   if (!check(client, result, "RunTask", error)) return;
                   latencies.add(result.latency);
@@ -205,7 +213,8 @@ json lifecycleScenario(LoadClient& client, const BenchSettings& settings) {
     if (started >= settings.cycles) return;
     ++started;
     const auto runAt = SteadyClock::now();
-    client.call(lane, "RunTask", {{"cluster", settings.cluster}, {"taskDefinition", "bench"}},
+    client.call(lane, "RunTask",
+                runTaskRequest(settings, {{"cluster", settings.cluster}, {"taskDefinition", "bench"}}),
                 [&, lane, runAt](CallResult result) {
                   if (!check(client, result, "RunTask", error)) return;
                   const std::string arn = result.body().at("tasks").at(0).at("taskArn");
@@ -275,7 +284,9 @@ json placeRateScenario(LoadClient& client, const BenchSettings& settings) {
   const auto before = ProcessSample::of(settings.ecsdPid);
   CallDriver driver(client, {settings.rate, settings.duration}, [&] {
     return PlannedCall{"RunTask",
-                       {{"cluster", settings.cluster}, {"taskDefinition", "bench"}, {"count", 1}},
+                       runTaskRequest(settings, {{"cluster", settings.cluster},
+                                                 {"taskDefinition", "bench"},
+                                                 {"count", 1}}),
                        [&](const CallResult& result) {
                          const bool ok = result.body().value("tasks", json::array()).size() == 1;
                          ++(ok ? placed : unplaced);

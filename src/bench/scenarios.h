@@ -21,7 +21,13 @@ struct BenchSettings {
   double rate = 0;
   std::chrono::milliseconds duration{5000};
   int ecsdPid = 0;  // for CPU and memory figures; 0: not measured
+  // RunTask with a clientToken, as the AWS CLI and SDKs send one on every call
+  // (an idempotency token): ecsd then records each answer.
+  bool clientTokens = false;
 };
+
+// A RunTask request as the settings say clients send it.
+nlohmann::json runTaskRequest(const BenchSettings& settings, nlohmann::json request);
 
 // The task definition the place, lifecycle and place-rate scenarios run
 // (family "bench": one container of 16 CPU units and 32 MiB).

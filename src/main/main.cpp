@@ -51,12 +51,21 @@ void checkAccounting(const State& state) {
   }
 }
 
-// Every minute: forget expired STOPPED tasks, and prove the accounting.
+// Every minute: forget expired STOPPED tasks and client tokens' answers, and
+// prove the accounting.
 void maintain(State& state, const Clock& clock, std::chrono::seconds retention) {
   if (auto purged = operations::purgeStoppedTasks(state, clock, retention); !purged) {
     spdlog::error("msg=\"purge failed\" error={}", logging::quote(purged.error().message));
   } else if (*purged > 0) {
     spdlog::info("msg=\"stopped tasks purged\" count={}", *purged);
+  }
+  const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(
+      operations::kClientTokenLifetime);
+  if (auto forgotten = operations::forgetExpiredAnswers(state, clock, lifetime); !forgotten) {
+    spdlog::error("msg=\"expiring client tokens failed\" error={}",
+                  logging::quote(forgotten.error().message));
+  } else if (*forgotten > 0) {
+    spdlog::info("msg=\"client tokens expired\" count={}", *forgotten);
   }
   checkAccounting(state);
 }

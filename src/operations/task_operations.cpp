@@ -161,7 +161,7 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
     created = createTasks(s, draft, request, definition, plan, outcome);
     answered = created;
     failures = std::move(outcome.failures);
-    if (token) draft.recordAnswer(key, runTaskRecord(created, failures));
+    if (token) draft.recordAnswer(key, {runTaskRecord(created, failures), s.clock.epochSeconds()});
     return std::optional<json>();
   }));
   deliverTasks(s, created);

@@ -92,8 +92,8 @@ std::vector<std::string> Data::instanceIds(std::string_view cluster) const {
 }
 
 std::optional<std::string> Data::idempotentAnswer(std::string_view key) const {
-  const std::string* answer = findIn(idempotency, key);
-  return answer ? std::optional<std::string>(*answer) : std::nullopt;
+  const Answer* answer = findIn(idempotency, key);
+  return answer ? std::optional<std::string>(answer->text) : std::nullopt;
 }
 
 const std::set<std::string>& Data::taskIds(std::string_view cluster) const {
@@ -197,8 +197,9 @@ std::vector<std::string> Draft::instanceIds(std::string_view cluster) const {
 }
 
 std::optional<std::string> Draft::idempotentAnswer(std::string_view key) const {
-  const std::string* answer = findIn(answers_, key);
-  return answer ? std::optional<std::string>(*answer) : base_.idempotentAnswer(key);
+  if (const Answer* answer = findIn(answers_, key)) return answer->text;
+  if (forgottenAnswers_.contains(key)) return std::nullopt;
+  return base_.idempotentAnswer(key);
 }
 
 std::set<std::string> Draft::taskIds(std::string_view cluster) const {
@@ -311,9 +312,17 @@ void Draft::rememberTask(const std::string& id) {
   });
 }
 
-void Draft::recordAnswer(std::string key, std::string answer) {
+void Draft::recordAnswer(std::string key, Answer answer) {
   remember(answers_, key);
   answers_.insert_or_assign(std::move(key), std::move(answer));
+}
+
+void Draft::forgetAnswer(const std::string& key) {
+  remember(answers_, key);
+  answers_.erase(key);
+  if (forgottenAnswers_.insert(key).second) {
+    undo_.push_back([this, key] { forgottenAnswers_.erase(key); });
+  }
 }
 
 ChangeSet Draft::changes() const {
@@ -324,6 +333,9 @@ ChangeSet Draft::changes() const {
   for (const auto& [id, task] : tasks_) changes.tasks.push_back(task);
   changes.removedTasks.assign(removedTasks_.begin(), removedTasks_.end());
   for (const auto& [key, answer] : answers_) changes.answers.emplace_back(key, answer);
+  for (const auto& key : forgottenAnswers_) {
+    if (!answers_.contains(key)) changes.forgottenAnswers.push_back(key);
+  }
   return changes;
 }
 
@@ -461,6 +473,7 @@ void State::apply(ChangeSet changes) {
     data_.tasks.insert_or_assign(std::move(id), std::move(task));
   }
   for (const auto& id : changes.removedTasks) forget(id);
+  for (const auto& key : changes.forgottenAnswers) data_.idempotency.erase(key);
   for (auto& [key, answer] : changes.answers) {
     data_.idempotency.insert_or_assign(std::move(key), std::move(answer));
   }

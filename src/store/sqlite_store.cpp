@@ -131,10 +131,11 @@ class SqliteStore final : public Store {
           !st) {
         return st.error();
       }
-      auto answers = db_.prepare("SELECT key, answer FROM idempotency");
+      auto answers = db_.prepare("SELECT key, answer, recorded_at FROM idempotency");
       if (!answers) return answers.error();
       for (row = answers->step(); row && *row; row = answers->step()) {
-        state.answers.emplace_back(answers->text(0), answers->text(1));
+        state.answers.emplace_back(answers->text(0),
+                                   Answer{answers->text(1), answers->real(2).value_or(0)});
       }
       if (!row) return row.error();
     } catch (const std::exception& e) {
@@ -240,12 +241,18 @@ class SqliteStore final : public Store {
       if (auto st = removed->run(); !st) return st;
     }
     auto answers = db_.prepare(
-        "INSERT INTO idempotency (key, answer) VALUES (?1, ?2) "
-        "ON CONFLICT (key) DO UPDATE SET answer = ?2");
+        "INSERT INTO idempotency (key, answer, recorded_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (key) DO UPDATE SET answer = ?2, recorded_at = ?3");
     if (!answers) return answers.error();
     for (const auto& [key, answer] : changes.answers) {
-      answers->bind(1, key).bind(2, answer);
+      answers->bind(1, key).bind(2, answer.text).bind(3, answer.recordedAt);
       if (auto st = answers->run(); !st) return st;
+    }
+    auto forgotten = db_.prepare("DELETE FROM idempotency WHERE key = ?1");
+    if (!forgotten) return forgotten.error();
+    for (const auto& key : changes.forgottenAnswers) {
+      forgotten->bind(1, key);
+      if (auto st = forgotten->run(); !st) return st;
     }
     return {};
   }

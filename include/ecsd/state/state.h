@@ -85,7 +85,7 @@ struct Data final : StateView {
   std::map<std::string, Usage, std::less<>> usages;                 // by instance id
   std::map<std::string, ClusterIndex, std::less<>> clusterIndex;    // by cluster name
   std::map<std::string, std::set<std::string>, std::less<>> taskIdsByInstance;  // all statuses
-  std::map<std::string, std::string, std::less<>> idempotency;      // key -> answer
+  std::map<std::string, Answer, std::less<>> idempotency;           // by key
   // Per cluster, registered instances ordered by remaining CPU and by
   // remaining memory, so that binpack finds the tightest fit without visiting
   // every instance.
@@ -149,7 +149,8 @@ class Draft final : public StateView {
   void put(ContainerInstance instance);
   void put(Task task);
   void removeTask(const std::string& id);  // forgets a STOPPED task
-  void recordAnswer(std::string key, std::string answer);
+  void recordAnswer(std::string key, Answer answer);
+  void forgetAnswer(const std::string& key);  // an expired one
   ChangeSet changes() const;
 
   // Every change is journaled, so that one write of a group can be undone
@@ -171,7 +172,8 @@ class Draft final : public StateView {
   std::map<std::string, Task, std::less<>> tasks_;
   std::set<std::string, std::less<>> removedTasks_;
   std::map<std::string, Usage, std::less<>> usageDeltas_;  // by instance id
-  std::map<std::string, std::string, std::less<>> answers_;
+  std::map<std::string, Answer, std::less<>> answers_;
+  std::set<std::string, std::less<>> forgottenAnswers_;
 };
 
 class State {

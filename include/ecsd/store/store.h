@@ -14,17 +14,24 @@
 namespace ecsd {
 
 // Everything one write changed. Committed atomically: all of it or none.
+// What an idempotent call answered, kept for a retry with the same client token.
+struct Answer {
+  std::string text;
+  double recordedAt = 0;  // seconds since the epoch
+};
+
 struct ChangeSet {
   std::vector<Cluster> clusters = {};                // inserted or replaced, by name
   std::vector<TaskDefinition> taskDefinitions = {};  // inserted or replaced, by family and revision
   std::vector<ContainerInstance> containerInstances = {};         // inserted or replaced, by id
   std::vector<Task> tasks = {};                                   // inserted or replaced, by id
   std::vector<std::string> removedTasks = {};                     // task ids forgotten
-  std::vector<std::pair<std::string, std::string>> answers = {};  // idempotency key -> answer
+  std::vector<std::pair<std::string, Answer>> answers = {};       // by idempotency key
+  std::vector<std::string> forgottenAnswers = {};                 // idempotency keys expired
 
   bool empty() const {
     return clusters.empty() && taskDefinitions.empty() && containerInstances.empty() &&
-           tasks.empty() && removedTasks.empty() && answers.empty();
+           tasks.empty() && removedTasks.empty() && answers.empty() && forgottenAnswers.empty();
   }
 };
 
@@ -33,7 +40,7 @@ struct StoredState {
   std::vector<TaskDefinition> taskDefinitions = {};
   std::vector<ContainerInstance> containerInstances = {};
   std::vector<Task> tasks = {};
-  std::vector<std::pair<std::string, std::string>> answers = {};
+  std::vector<std::pair<std::string, Answer>> answers = {};
 };
 
 class Store {

@@ -326,7 +326,7 @@ TEST_F(TaskOperationsTest, AWholeAnswerRecordedEarlierIsReplayedAsItIs) {
                       {"failures", {{{"arn", "arn:x"}, {"reason", "RESOURCE:MEMORY"}}}}};
   ASSERT_TRUE(state_
                   ->write([&](Draft& draft) -> Result<int> {
-                    draft.recordAnswer("RunTask:demo:old", whole.dump());
+                    draft.recordAnswer("RunTask:demo:old", {whole.dump(), 0});
                     return 0;
                   })
                   .ok());
@@ -422,6 +422,19 @@ TEST_F(TaskOperationsTest, StoppedTasksArePurgedAfterRetention) {
   clock_.time += std::chrono::hours(2);
   EXPECT_EQ(*purgeStoppedTasks(*state_, clock_, std::chrono::hours(1)), 1);
   EXPECT_EQ(ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task}}})["failures"].size(), 1u);
+}
+
+TEST_F(TaskOperationsTest, ClientTokensExpireAfterADay) {
+  registerInstance(4096, 16384);
+  registerInstance(4096, 16384);
+  runTask({{"clientToken", "nightly"}});
+  EXPECT_EQ(*forgetExpiredAnswers(*state_, clock_, std::chrono::hours(24)), 0);
+  runTask({{"clientToken", "nightly"}});  // a retry: nothing new
+  EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].size(), 1u);
+  clock_.time += std::chrono::hours(25);
+  EXPECT_EQ(*forgetExpiredAnswers(*state_, clock_, std::chrono::hours(24)), 1);
+  runTask({{"clientToken", "nightly"}});  // a new request now
+  EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].size(), 2u);
 }
 
 TEST_F(TaskOperationsTest, AttributesAndFilters) {

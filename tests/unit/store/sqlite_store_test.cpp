@@ -209,6 +209,27 @@ TEST_F(SqliteStoreTest, CommittedValuesSurviveReopenIdentically) {
   expectSameDefinition(state.taskDefinitions[2], deregistered);
 }
 
+TEST_F(SqliteStoreTest, AnswersKeepWhenTheyWereRecordedAndForgottenOnesAreDeleted) {
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    ChangeSet recorded;
+    recorded.answers = {{"RunTask:demo:a", {R"({"taskIds":[]})", 1700000000.5}},
+                        {"RunTask:demo:b", {"{}", 1700000001.0}}};
+    ASSERT_TRUE(store->commit(recorded).ok());
+    ChangeSet forgotten;
+    forgotten.forgottenAnswers = {"RunTask:demo:a"};
+    ASSERT_TRUE(store->commit(forgotten).ok());
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  const StoredState state = load(*store);
+  ASSERT_EQ(state.answers.size(), 1u);
+  EXPECT_EQ(state.answers[0].first, "RunTask:demo:b");
+  EXPECT_EQ(state.answers[0].second.text, "{}");
+  EXPECT_EQ(state.answers[0].second.recordedAt, 1700000001.0);
+}
+
 TEST_F(SqliteStoreTest, RevisionsLoadInNumericOrder) {
   auto store = open();
   ASSERT_TRUE(store);
@@ -835,7 +856,7 @@ TEST_F(DraftTest, RollbackUndoesExactlyOneChange) {
   draft.put(changed);
   draft.removeTask("t-1");
   draft.put(sampleCluster("other"));
-  draft.recordAnswer("RunTask:x", "{}");
+  draft.recordAnswer("RunTask:x", {"{}", 1.0});
   draft.rollback(mark);
   EXPECT_EQ(draft.usage("i-1").memory, 100);
   ASSERT_NE(draft.task("t-1"), nullptr);

@@ -379,7 +379,7 @@ TEST_F(DockerRuntimeTest, CreateFailuresSayWhy) {
       << missing.error().message;
 }
 
-TEST_F(DockerRuntimeTest, AMemoryLimitIsEnforcedAndTheOomKillReported) {
+TEST_F(DockerRuntimeTest, AMemoryLimitIsEnforced) {
   // The string doubles until the 16 MiB limit kills the shell.
   auto hungry = config("oom", {"sh", "-c", "x=0123456789; while true; do x=$x$x; done"});
   hungry.memoryMiB = 16;
@@ -390,7 +390,10 @@ TEST_F(DockerRuntimeTest, AMemoryLimitIsEnforcedAndTheOomKillReported) {
   ASSERT_TRUE(code) << code.error().message;
   auto state = runtime_->inspectContainer(id);
   ASSERT_TRUE(state);
-  EXPECT_TRUE(state->oomKilled);
+  // Killed by the limit (SIGKILL). Docker 20.10 on cgroup v2 does not always
+  // set OOMKilled for it (hashicorp/nomad#13119: it failed here under load),
+  // so the flag is not asserted; what the agent makes of it is tested with
+  // the fake runtime.
   EXPECT_EQ(state->exitCode, std::optional<int>(137));
 }
 

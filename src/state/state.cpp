@@ -23,17 +23,16 @@ const std::set<std::string> kNoIds;
 const Data::RemainingIndex kNoIndex;
 
 // Adds (sign 1) or takes away (-1) what the instance counts for its cluster,
-// when it is registered there; returns that cluster ("" when not registered).
-std::string countInstance(const StateView& view, std::string_view instanceId, int sign,
-                          std::map<std::string, ClusterCounts, std::less<>>& byCluster) {
+// when it is registered there.
+void countInstance(const StateView& view, std::string_view instanceId, int sign,
+                   std::map<std::string, ClusterCounts, std::less<>>& byCluster) {
   const ContainerInstance* instance = view.instance(instanceId);
-  if (!instance || instance->status == "INACTIVE") return "";
+  if (!instance || instance->status == "INACTIVE") return;
   ClusterCounts& counts = byCluster[instance->cluster];
   const Usage used = view.usage(instanceId);
   counts.registeredContainerInstances += sign;
   counts.runningTasks += sign * used.runningTasks;
   counts.pendingTasks += sign * used.pendingTasks;
-  return instance->cluster;
 }
 
 ClusterCounts& operator+=(ClusterCounts& into, const ClusterCounts& delta) {

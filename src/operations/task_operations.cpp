@@ -98,30 +98,47 @@ json tasksOutput(const Services& s, const StateView& view, const std::vector<Tas
   return output;
 }
 
+// A RunTask's parameters, all but its clientToken, as a digest: a retry must
+// repeat them.
+std::string parametersDigest(const RequestReader& in) {
+  json parameters = in.raw();
+  parameters.erase("clientToken");
+  return crypto::hex(crypto::sha256(parameters.dump()));
+}
+
 // What a RunTask with a clientToken records, for a retry to answer the same:
-// its tasks' ids and its failures. Not the whole answer: SDKs send a token
-// with every RunTask, and a whole answer costs about 1.2 KB per task.
-std::string runTaskRecord(const std::vector<Task>& tasks,
+// its parameters' digest, its tasks' ids and its failures. Not the whole
+// answer: SDKs send a token with every RunTask, and a whole answer costs
+// about 1.2 KB per task.
+std::string runTaskRecord(const std::string& digest, const std::vector<Task>& tasks,
                           const std::vector<scheduler::Failure>& failures) {
-  json record = {{"taskIds", json::array()}, {"failures", json::array()}};
+  json record = {{"parameters", digest}, {"taskIds", json::array()}, {"failures", json::array()}};
   for (const auto& task : tasks) record["taskIds"].push_back(task.id);
   for (const auto& f : failures) record["failures"].push_back(failure(f.arn, f.reason));
   return record.dump();
 }
 
-// A retried RunTask: the tasks it placed as they are now, and its failures.
+// A retried RunTask: the tasks it placed as they are now, and its failures;
+// ConflictException when the retry's parameters differ, as ECS answers.
 // Answers recorded whole (before records were compact) are returned as they are.
-std::optional<json> replayRunTask(const StateView& view, const std::string& recorded,
-                                  std::vector<Task>& tasks,
-                                  std::vector<scheduler::Failure>& failures) {
+Result<std::optional<json>> replayRunTask(const StateView& view, const std::string& recorded,
+                                          const std::string& digest, std::vector<Task>& tasks,
+                                          std::vector<scheduler::Failure>& failures) {
   json record = json::parse(recorded);
-  if (!record.contains("taskIds")) return record;
+  if (!record.contains("taskIds")) return std::optional<json>(std::move(record));
   for (const auto& id : record["taskIds"]) {
     // Gone only once purged, long after it stopped.
     if (const Task* task = view.task(id.get<std::string>())) tasks.push_back(*task);
   }
+  if (record.value("parameters", digest) != digest) {
+    std::string arns;
+    for (const auto& task : tasks) arns += (arns.empty() ? "" : ", ") + task.arn;
+    return errors::make("ConflictException",
+                        "The clientToken was used for a RunTask with other parameters" +
+                            (arns.empty() ? std::string(".") : "; its tasks: " + arns + "."));
+  }
   for (const auto& f : record["failures"]) failures.push_back({f["arn"], f["reason"]});
-  return std::nullopt;
+  return std::optional<json>();
 }
 
 json runTask(const Services& s, const CallContext&, const RequestReader& in) {
@@ -138,6 +155,7 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
   const auto constraints = orThrow(scheduler::parseConstraints(in.list("placementConstraints")));
   const auto strategies = orThrow(scheduler::parseStrategies(in.list("placementStrategy")));
   const auto token = in.optString("clientToken");
+  const std::string digest = token ? parametersDigest(in) : "";
   std::vector<Task> created;   // placed by this call, for their agents
   std::vector<Task> answered;  // what the answer shows: these, or a retry's
   std::vector<scheduler::Failure> failures;
@@ -145,7 +163,7 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
     const std::string key = token ? "RunTask:" + request.cluster + ":" + *token : "";
     if (token) {
       if (auto record = draft.idempotentAnswer(key)) {
-        return replayRunTask(draft, *record, answered, failures);
+        return replayRunTask(draft, *record, digest, answered, failures);
       }
     }
     activeCluster(draft, request.cluster);
@@ -161,7 +179,9 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
     created = createTasks(s, draft, request, definition, plan, outcome);
     answered = created;
     failures = std::move(outcome.failures);
-    if (token) draft.recordAnswer(key, {runTaskRecord(created, failures), s.clock.epochSeconds()});
+    if (token) {
+      draft.recordAnswer(key, {runTaskRecord(digest, created, failures), s.clock.epochSeconds()});
+    }
     return std::optional<json>();
   }));
   deliverTasks(s, created);

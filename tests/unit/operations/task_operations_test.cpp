@@ -318,6 +318,13 @@ TEST_F(TaskOperationsTest, ClientTokenPlacesNothingTwice) {
   EXPECT_EQ(later["tasks"][0]["lastStatus"], "RUNNING");
   EXPECT_EQ(later["failures"], first["failures"]);
   EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].size(), 2u);
+  // The same token with other parameters is a conflict, as in ECS.
+  EXPECT_EQ(fails("RunTask", {{"cluster", "demo"},
+                              {"taskDefinition", "wordpress"},
+                              {"clientToken", "retry-1"},
+                              {"count", 1}}),
+            "ConflictException");
+  EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].size(), 2u);
 }
 
 TEST_F(TaskOperationsTest, AWholeAnswerRecordedEarlierIsReplayedAsItIs) {

@@ -29,10 +29,10 @@ void countInstance(const StateView& view, std::string_view instanceId, int sign,
   const ContainerInstance* instance = view.instance(instanceId);
   if (!instance || instance->status == "INACTIVE") return;
   ClusterCounts& counts = byCluster[instance->cluster];
-  const Usage used = view.usage(instanceId);
+  const LayeredUsage used = view.layeredUsage(instanceId);  // not copied: every write runs this
   counts.registeredContainerInstances += sign;
-  counts.runningTasks += sign * used.runningTasks;
-  counts.pendingTasks += sign * used.pendingTasks;
+  counts.runningTasks += sign * used.runningTasks();
+  counts.pendingTasks += sign * used.pendingTasks();
 }
 
 ClusterCounts& operator+=(ClusterCounts& into, const ClusterCounts& delta) {

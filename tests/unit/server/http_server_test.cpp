@@ -461,6 +461,20 @@ class WsClient {
   std::optional<websocket::stream<Next>> ws_;
 };
 
+// Connects, upgrades on /ws and reads the echo server's greeting.
+template <bool kTls>
+testing::AssertionResult greeted(WsClient<kTls>& client) {
+  if (client.connectError) return testing::AssertionFailure() << client.connectError.message();
+  websocket::response_type response;
+  if (auto ec = client.handshake("/ws", response)) {
+    return testing::AssertionFailure() << "handshake: " << ec.message();
+  }
+  std::string text;
+  if (auto ec = client.read(text)) return testing::AssertionFailure() << "read: " << ec.message();
+  if (text != "hello") return testing::AssertionFailure() << "greeting: " << text;
+  return testing::AssertionSuccess();
+}
+
 // A server whose /ws path is served by an EchoAcceptor.
 struct EchoServer {
   explicit EchoServer(std::optional<TlsCertificate> tls = {})
@@ -508,10 +522,8 @@ TEST(HttpServerWebSocketTest, UpgradesAndRoundTripsTextMessages) {
 TEST(HttpServerWebSocketTest, PeerClosesTheConnection) {
   EchoServer fixture;
   WsClient<false> client(fixture.server.endpoint);
-  websocket::response_type response;
-  ASSERT_FALSE(client.handshake("/ws", response));
+  ASSERT_TRUE(greeted(client));
   std::string text;
-  ASSERT_FALSE(client.read(text));
   ASSERT_FALSE(client.write("close"));
   EXPECT_EQ(client.read(text), websocket::error::closed);
   EXPECT_EQ(client.reason().code, websocket::close_code::normal);
@@ -539,10 +551,8 @@ TEST(HttpServerWebSocketTest, RefusedOrMalformedUpgradesGetHttpErrors) {
 TEST(HttpServerWebSocketTest, OversizedMessageClosesTheConnection) {
   EchoServer fixture;
   WsClient<false> client(fixture.server.endpoint);
-  websocket::response_type response;
-  ASSERT_FALSE(client.handshake("/ws", response));
+  ASSERT_TRUE(greeted(client));
   std::string text;
-  ASSERT_FALSE(client.read(text));
   ASSERT_FALSE(client.write(std::string(1024 * 1024 + 1, 'x')));
   EXPECT_EQ(client.read(text), websocket::error::closed);
   EXPECT_EQ(client.reason().code, websocket::close_code::too_big);
@@ -553,12 +563,8 @@ TEST(HttpServerWebSocketTest, ServesWebSocketsOverTls) {
   TempCertificate certificate;
   EchoServer fixture(certificate.files());
   WsClient<true> client(fixture.server.endpoint, certificate.files().certificateChain);
-  ASSERT_FALSE(client.connectError) << client.connectError.message();
-  websocket::response_type response;
-  ASSERT_FALSE(client.handshake("/ws", response));
+  ASSERT_TRUE(greeted(client));
   std::string text;
-  ASSERT_FALSE(client.read(text));
-  EXPECT_EQ(text, "hello");
   ASSERT_FALSE(client.write("secure"));
   ASSERT_FALSE(client.read(text));
   EXPECT_EQ(text, "echo:secure");
@@ -570,11 +576,8 @@ TEST(HttpServerWebSocketTest, LargeMessagesAndDrainOverTls) {
   TempCertificate certificate;
   EchoServer fixture(certificate.files());
   WsClient<true> client(fixture.server.endpoint, certificate.files().certificateChain);
-  ASSERT_FALSE(client.connectError) << client.connectError.message();
-  websocket::response_type response;
-  ASSERT_FALSE(client.handshake("/ws", response));
+  ASSERT_TRUE(greeted(client));
   std::string text;
-  ASSERT_FALSE(client.read(text));
   const std::string large(1000 * 1000, 'z');
   ASSERT_FALSE(client.write(large));
   ASSERT_FALSE(client.read(text));
@@ -591,10 +594,8 @@ TEST(HttpServerWebSocketTest, LargeMessagesAndDrainOverTls) {
 TEST(HttpServerWebSocketTest, DrainClosesWebSocketsGoingAway) {
   EchoServer fixture;
   WsClient<false> client(fixture.server.endpoint);
-  websocket::response_type response;
-  ASSERT_FALSE(client.handshake("/ws", response));
+  ASSERT_TRUE(greeted(client));
   std::string text;
-  ASSERT_FALSE(client.read(text));
 
   std::future<bool> stopped =
       std::async(std::launch::async, [&] { return fixture.server.stopAndWait(); });

@@ -1,5 +1,7 @@
 #include "operations/cluster_pool.h"
 
+#include <tuple>
+
 namespace ecsd::operations {
 
 using scheduler::Candidate;
@@ -39,7 +41,8 @@ std::vector<Candidate> ClusterPool::of(const std::vector<std::string>& instanceI
 
 void ClusterPool::refresh(const std::string& id) {
   if (const auto filed = freshKeys_.find(id); filed != freshKeys_.end()) {
-    for (std::size_t r = 0; r < 2; ++r) fresh_[r].erase({filed->second[r], id});
+    for (std::size_t r = 0; r < 2; ++r)
+      fresh_[r].erase({filed->second[r], filed->second[1 - r], id});
     freshKeys_.erase(filed);
   }
   const ContainerInstance* instance = draft_.instance(id);
@@ -53,35 +56,37 @@ void ClusterPool::refresh(const std::string& id) {
   const auto made = made_.find(id);
   keys = made != made_.end() ? remaining(*instance, made->second->usage)
                              : remaining(*instance, draft_.layeredUsage(id));
-  for (std::size_t r = 0; r < 2; ++r) fresh_[r].insert({keys[r], id});
+  for (std::size_t r = 0; r < 2; ++r) fresh_[r].insert({keys[r], keys[1 - r], id});
 }
 
-void ClusterPool::walkByRemaining(Resource resource, std::int64_t needed,
+void ClusterPool::walkByRemaining(Resource resource, const scheduler::TaskDemand& demand,
                                   const std::function<bool(Candidate&)>& visit) {
   if (handedOut_) refresh(handedOut_->instance->id);
   handedOut_ = nullptr;
   // Merge the committed index (skipping its stale entries) with the fresh one.
-  const Index& fresh = fresh_[slot(resource)];
-  const auto& index = draft_.base().byRemaining(resource, cluster_);
-  auto indexed = index.lower_bound({needed, std::string()});
-  auto merged = fresh.lower_bound({needed, std::string()});
-  while (indexed != index.end() || merged != fresh.end()) {
-    if (indexed != index.end() && freshKeys_.contains(indexed->second)) {
-      ++indexed;
+  const std::size_t r = slot(resource);
+  const std::array<std::int64_t, 2> needed{demand.cpu, demand.memory};
+  auto indexed = draft_.base().byRemaining(resource, cluster_).from(needed[r], needed[1 - r]);
+  auto merged = fresh_[r].from(needed[r], needed[1 - r]);
+  while (true) {
+    const RemainingIndex::Entry* next = indexed.peek();
+    if (next && freshKeys_.contains(next->id)) {
+      indexed.pop();
       continue;
     }
-    const bool takeIndexed =
-        merged == fresh.end() || (indexed != index.end() && *indexed < *merged);
-    const std::string& id = takeIndexed ? indexed->second : merged->second;
-    Candidate& c = candidate(id);
+    const RemainingIndex::Entry* fresh = merged.peek();
+    if (!next && !fresh) return;
+    const bool takeIndexed = !fresh || (next && std::tie(next->remaining, next->id) <
+                                                    std::tie(fresh->remaining, fresh->id));
+    Candidate& c = candidate(takeIndexed ? next->id : fresh->id);
     if (visit(c)) {
       handedOut_ = &c;
       return;
     }
     if (takeIndexed) {
-      ++indexed;
+      indexed.pop();
     } else {
-      ++merged;
+      merged.pop();
     }
   }
 }

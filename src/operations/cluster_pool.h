@@ -6,7 +6,6 @@
 #include <array>
 #include <deque>
 #include <map>
-#include <set>
 #include <string>
 #include <utility>
 
@@ -23,13 +22,10 @@ class ClusterPool final : public scheduler::CandidatePool {
   std::vector<scheduler::Candidate> all() override;
   // The candidates for these instances (StartTask's named ones), in order.
   std::vector<scheduler::Candidate> of(const std::vector<std::string>& instanceIds);
-  void walkByRemaining(Resource resource, std::int64_t needed,
+  void walkByRemaining(Resource resource, const scheduler::TaskDemand& demand,
                        const std::function<bool(scheduler::Candidate&)>& visit) override;
 
  private:
-  using Key = std::pair<std::int64_t, std::string>;  // remaining, instance id
-  using Index = std::set<Key>;
-
   // The pool's candidate for an instance, made on first use.
   scheduler::Candidate& candidate(const std::string& id);
   // Walks the instance from `fresh_` by its current remaining resources
@@ -42,10 +38,11 @@ class ClusterPool final : public scheduler::CandidatePool {
   std::deque<scheduler::Candidate> storage_;  // stable addresses
   std::map<std::string, scheduler::Candidate*, std::less<>> made_;
   // Instances the draft changed or this pool handed out to be placed on,
-  // indexed by what they have left now (by CPU, by memory), with the keys
-  // they are filed under. Built once per pool, so each walk costs what the
-  // committed index's walk costs and not what the whole write changed.
-  std::array<Index, 2> fresh_;
+  // indexed by what they have left now (ordered by CPU, by memory), with the
+  // remaining CPU and memory they are filed under. Built once per pool, so
+  // each walk costs what the committed index's walk costs and not what the
+  // whole write changed.
+  std::array<RemainingIndex, 2> fresh_;
   std::map<std::string, std::array<std::int64_t, 2>, std::less<>> freshKeys_;
   // The candidate the last walk stopped at: place() may have placed on it.
   scheduler::Candidate* handedOut_ = nullptr;

@@ -64,12 +64,11 @@ Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
   }
   const Resource resource =
       !strategies.empty() && strategies[0].field == "cpu" ? Resource::Cpu : Resource::Memory;
-  const std::int64_t needed = resource == Resource::Cpu ? demand.cpu : demand.memory;
   Outcome outcome;
   for (int n = 0; n < count; ++n) {
     Candidate* chosen = nullptr;
     Resources held;
-    pool.walkByRemaining(resource, needed, [&](Candidate& c) {
+    pool.walkByRemaining(resource, demand, [&](Candidate& c) {
       Fit f = fit(c, demand, {});
       if (f.rejection) return false;
       chosen = &c;

@@ -20,7 +20,7 @@ const TaskDefinition* latestActiveIn(const Family& family) {
 }
 
 const std::set<std::string> kNoIds;
-const Data::RemainingIndex kNoIndex;
+const RemainingIndex kNoIndex;
 
 // Adds (sign 1) or takes away (-1) what the instance counts for its cluster,
 // when it is registered there.
@@ -105,15 +105,16 @@ const std::set<std::string>& Data::taskIdsOn(std::string_view instanceId) const 
   return ids ? *ids : kNoIds;
 }
 
-const Data::RemainingIndex& Data::byRemaining(Resource resource, std::string_view cluster) const {
+const RemainingIndex& Data::byRemaining(Resource resource, std::string_view cluster) const {
   const RemainingIndex* index = findIn(resource == Resource::Cpu ? cpuIndex : memoryIndex, cluster);
   return index ? *index : kNoIndex;
 }
 
 void Data::reindex(const std::string& instanceId) {
   if (const auto old = indexedAs.find(instanceId); old != indexedAs.end()) {
-    cpuIndex[old->second.cluster].erase({old->second.cpu, instanceId});
-    memoryIndex[old->second.cluster].erase({old->second.memory, instanceId});
+    const Indexed& was = old->second;
+    cpuIndex[was.cluster].erase({was.cpu, was.memory, instanceId});
+    memoryIndex[was.cluster].erase({was.memory, was.cpu, instanceId});
     indexedAs.erase(old);
   }
   const ContainerInstance* found = instance(instanceId);
@@ -121,8 +122,8 @@ void Data::reindex(const std::string& instanceId) {
   const Usage* used = findIn(usages, instanceId);
   const Indexed keys{found->cluster, found->registered.cpu - (used ? used->cpu : 0),
                      found->registered.memory - (used ? used->memory : 0)};
-  cpuIndex[keys.cluster].insert({keys.cpu, instanceId});
-  memoryIndex[keys.cluster].insert({keys.memory, instanceId});
+  cpuIndex[keys.cluster].insert({keys.cpu, keys.memory, instanceId});
+  memoryIndex[keys.cluster].insert({keys.memory, keys.cpu, instanceId});
   indexedAs[instanceId] = keys;
 }
 

@@ -94,10 +94,12 @@ class CandidatePool {
   virtual ~CandidatePool() = default;
   // Every candidate, as it stands now (placements made through the pool count).
   virtual std::vector<Candidate> all() = 0;
-  // Candidates with at least `needed` of the resource remaining, by ascending
-  // remaining (then instance id), until visit returns true. What visit is
-  // handed is the pool's own candidate: placing on it updates the pool.
-  virtual void walkByRemaining(Resource resource, std::int64_t needed,
+  // Candidates by ascending remaining `resource` (then instance id), from
+  // the first with the demand's CPU and memory left, until visit returns
+  // true. It may hand over some that cannot take the task but skips none that
+  // can. What visit is handed is the pool's own candidate: placing on it
+  // updates the pool.
+  virtual void walkByRemaining(Resource resource, const TaskDemand& demand,
                                const std::function<bool(Candidate&)>& visit) = 0;
 };
 

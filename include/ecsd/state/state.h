@@ -23,6 +23,7 @@
 #include "ecsd/domain/task.h"
 #include "ecsd/domain/task_definition.h"
 #include "ecsd/result.h"
+#include "ecsd/state/remaining_index.h"
 #include "ecsd/state/usage.h"
 #include "ecsd/store/store.h"
 
@@ -89,7 +90,6 @@ struct Data final : StateView {
   // Per cluster, registered instances ordered by remaining CPU and by
   // remaining memory, so that binpack finds the tightest fit without visiting
   // every instance.
-  using RemainingIndex = std::set<std::pair<std::int64_t, std::string>>;
   struct Indexed {
     std::string cluster;
     std::int64_t cpu = 0;

@@ -11,8 +11,8 @@
 #include <map>
 #include <memory>
 #include <new>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -67,12 +67,14 @@ std::string uuid(std::mt19937_64& rng) {
 
 // A committed cluster of n instances of mixed sizes, each partly used by
 // live tasks (with their dynamic ports and group), indexed as State::apply
-// leaves it. Built once per size.
+// leaves it. Built once per size. With cpuSpent, every fourth instance has
+// all its CPU taken by small-memory tasks and most of its memory left: the
+// instances binpack on memory must not wade through.
 struct Fixture {
   Data data;
   AllConnected agents;
 
-  explicit Fixture(int n) {
+  Fixture(int n, bool cpuSpent) {
     std::mt19937_64 rng(n);
     struct Size {
       const char* type;
@@ -97,16 +99,19 @@ struct Fixture {
       instance.attributes = {{"ecs.instance-type", size.type},
                              {"ecs.availability-zone", kZones[rng() % 3]},
                              {"ecs.os-type", "linux"}};
-      // 0 to ~90% used, in tasks of 256 CPU / 512 MiB with one dynamic port.
+      // 0 to ~90% used, in tasks of 256 CPU / 512 MiB with one dynamic port
+      // (or all CPU, in tasks of 256 CPU / 64 MiB).
       Usage& usage = data.usages[instance.id];
-      const int fits = static_cast<int>(std::min(size.cpu / 256, size.memory / 512));
-      const int live = static_cast<int>(rng() % (fits * 9 / 10 + 1));
+      const bool spent = cpuSpent && i % 4 == 0;
+      const std::int64_t taskMemory = spent ? 64 : 512;
+      const int fits = static_cast<int>(std::min(size.cpu / 256, size.memory / taskMemory));
+      const int live = spent ? fits : static_cast<int>(rng() % (fits * 9 / 10 + 1));
       for (int t = 0; t < live; ++t) {
         Task task;
         task.lastStatus = t % 4 == 0 ? "PENDING" : "RUNNING";
         task.group = t % 2 == 0 ? "family:web" : "family:worker";
         task.held = {
-            256, 512, {static_cast<std::uint16_t>(scheduler::kEphemeralPortFirst + t)}, {}};
+            256, taskMemory, {static_cast<std::uint16_t>(scheduler::kEphemeralPortFirst + t)}, {}};
         usage.add(task, 1);
       }
       ids.insert(instance.id);
@@ -117,10 +122,10 @@ struct Fixture {
   }
 };
 
-Fixture& fixture(int n) {
-  static std::map<int, std::unique_ptr<Fixture>> built;
-  auto& f = built[n];
-  if (!f) f = std::make_unique<Fixture>(n);
+Fixture& fixture(int n, bool cpuSpent = false) {
+  static std::map<std::pair<int, bool>, std::unique_ptr<Fixture>> built;
+  auto& f = built[{n, cpuSpent}];
+  if (!f) f = std::make_unique<Fixture>(n, cpuSpent);
   return *f;
 }
 
@@ -143,9 +148,9 @@ class CountingPool final : public scheduler::CandidatePool {
  public:
   explicit CountingPool(scheduler::CandidatePool& pool) : pool_(pool) {}
   std::vector<scheduler::Candidate> all() override { return pool_.all(); }
-  void walkByRemaining(Resource resource, std::int64_t needed,
+  void walkByRemaining(Resource resource, const scheduler::TaskDemand& demand,
                        const std::function<bool(scheduler::Candidate&)>& visit) override {
-    pool_.walkByRemaining(resource, needed, [&](scheduler::Candidate& c) {
+    pool_.walkByRemaining(resource, demand, [&](scheduler::Candidate& c) {
       ++visited;
       return visit(c);
     });
@@ -194,8 +199,8 @@ void timePlacements(benchmark::State& state, Fixture& f, const Draft* group, int
 
 // One RunTask's placement as a write alone makes it.
 void runPlacement(benchmark::State& state, int count, const std::vector<Constraint>& constraints,
-                  const std::vector<Strategy>& strategies) {
-  Fixture& f = fixture(static_cast<int>(state.range(0)));
+                  const std::vector<Strategy>& strategies, bool cpuSpent = false) {
+  Fixture& f = fixture(static_cast<int>(state.range(0)), cpuSpent);
   const auto tasks = demands();
   std::mt19937_64 random(1);
   timePlacements(state, f, nullptr, count, constraints, strategies, random, 0);
@@ -231,6 +236,7 @@ std::vector<Strategy> strategies(const char* text) {
 }
 
 void binpackMemory(benchmark::State& state) { runPlacement(state, 1, {}, {}); }
+void binpackMemoryCpuSpent(benchmark::State& state) { runPlacement(state, 1, {}, {}, true); }
 void binpackMemoryCount10(benchmark::State& state) { runPlacement(state, 10, {}, {}); }
 void binpackCpu(benchmark::State& state) {
   runPlacement(state, 1, {}, strategies(R"([{"type":"binpack","field":"cpu"}])"));
@@ -316,6 +322,7 @@ void sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(binpackMemory)->Name("BM_PlaceBinpackMemory")->Apply(sizes);
+BENCHMARK(binpackMemoryCpuSpent)->Name("BM_PlaceBinpackMemoryCpuSpent")->Apply(sizes);
 BENCHMARK(binpackMemoryCount10)->Name("BM_PlaceBinpackMemoryCount10")->Apply(sizes);
 BENCHMARK(binpackMemoryCount10InGroup)->Name("BM_PlaceBinpackMemoryCount10InGroup")->Apply(sizes);
 BENCHMARK(binpackCpu)->Name("BM_PlaceBinpackCpu")->Apply(sizes);

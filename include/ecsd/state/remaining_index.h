@@ -1,0 +1,64 @@
+// Container instances ordered by what they have left of one resource, for
+// binpack's walk from the tightest fit upwards. They are kept in bands by what
+// they have left of the other resource, so that a walk skips whole bands that
+// cannot hold the task: binpack on memory must not wade through every
+// instance whose CPU is spent but whose memory is not (or the other way
+// round), which made each placement cost O(such instances).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ecsd {
+
+class RemainingIndex {
+ public:
+  struct Entry {
+    std::int64_t remaining = 0;  // of the resource the walk orders by
+    std::int64_t other = 0;      // of the other resource
+    std::string id;
+  };
+
+ private:
+  struct ByRemaining {  // ids are unique, so (remaining, id) is too
+    bool operator()(const Entry& a, const Entry& b) const {
+      return a.remaining != b.remaining ? a.remaining < b.remaining : a.id < b.id;
+    }
+  };
+  using Band = std::set<Entry, ByRemaining>;
+
+ public:
+  void insert(Entry entry);
+  void erase(const Entry& entry);  // one inserted with the same values
+  bool empty() const { return size_ == 0; }
+
+  // Entries with remaining >= needed and other >= otherNeeded, by ascending
+  // (remaining, id). Valid while the index is not changed.
+  class Cursor {
+   public:
+    const Entry* peek() const { return least_ < heads_.size() ? &*heads_[least_].first : nullptr; }
+    void pop();
+
+   private:
+    friend class RemainingIndex;
+    void settle();  // skips what cannot fit and finds the least head
+    std::int64_t otherNeeded_ = 0;
+    std::vector<std::pair<Band::const_iterator, Band::const_iterator>> heads_;  // at, end
+    std::size_t least_ = 0;  // heads_.size(): none left
+  };
+  Cursor from(std::int64_t needed, std::int64_t otherNeeded) const;
+
+ private:
+  // Band b > 0 holds other in [2^(b-1), 2^b); band 0 holds other <= 0.
+  static constexpr std::size_t kBands = 64;
+  static std::size_t bandOf(std::int64_t other);
+
+  std::array<Band, kBands> bands_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace ecsd

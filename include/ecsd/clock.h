@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
 namespace ecsd {
 
@@ -10,12 +11,12 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual std::chrono::system_clock::time_point now() const = 0;
-  // Seconds since the epoch with milliseconds, the form ECS timestamps take.
-  double epochSeconds() const {
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
-    return static_cast<double>(ms) / 1000.0;
+  std::uint64_t epochMillis() const {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count());
   }
+  // Seconds since the epoch with milliseconds, the form ECS timestamps take.
+  double epochSeconds() const { return static_cast<double>(epochMillis()) / 1000.0; }
 };
 
 class SystemClock final : public Clock {

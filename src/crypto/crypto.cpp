@@ -96,4 +96,10 @@ std::string uuid4() {
          "-" + h.substr(20);
 }
 
+std::string timeOrderedId(std::uint64_t epochMillis) {
+  std::string time(6, '\0');
+  for (int i = 5; i >= 0; --i, epochMillis >>= 8) time[i] = static_cast<char>(epochMillis & 0xff);
+  return hex(time + randomBytes(10));
+}
+
 }  // namespace ecsd::crypto

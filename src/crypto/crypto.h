@@ -26,5 +26,10 @@ std::string base64Encode(std::string_view bytes);
 std::optional<std::string> base64Decode(std::string_view text);
 // A random (version 4) UUID in its canonical 8-4-4-4-12 form.
 std::string uuid4();
+// 32 hex digits, as ECS's task and container instance ids: the first 12 the
+// time in milliseconds, the other 20 random. Ids made later sort later, so
+// new rows go to the end of the store's id index instead of to a random page
+// of it (each commit then writes a few pages, not one per row).
+std::string timeOrderedId(std::uint64_t epochMillis);
 
 }  // namespace ecsd::crypto

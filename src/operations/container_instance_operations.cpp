@@ -135,7 +135,7 @@ json registerContainerInstance(const Services& s, const CallContext&, const Requ
       instance = *previous;
       ++instance.version;
     } else {
-      instance.id = crypto::hex(crypto::randomBytes(16));
+      instance.id = crypto::timeOrderedId(s.clock.epochMillis());
       instance.arn = s.arns.containerInstance(cluster, instance.id);
       instance.cluster = cluster;
       instance.registeredAt = s.clock.epochSeconds();

@@ -62,7 +62,7 @@ std::vector<Task> createTasks(const Services& s, Draft& draft, const TaskRequest
   std::vector<Task> tasks;
   for (const auto& placement : outcome.placements) {
     Task task;
-    task.id = crypto::hex(crypto::randomBytes(16));
+    task.id = crypto::timeOrderedId(s.clock.epochMillis());
     task.arn = s.arns.task(request.cluster, task.id);
     task.cluster = request.cluster;
     task.containerInstanceId = placement.instance->id;

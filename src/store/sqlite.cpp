@@ -35,6 +35,16 @@ Result<Statement> Database::prepare(std::string_view sql) {
   return Statement(stmt, db_.get());
 }
 
+Result<Statement*> Database::cached(std::string_view sql) {
+  if (auto it = cache_.find(sql); it != cache_.end()) return &it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                         SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    return error("prepare");
+  }
+  return &cache_.emplace(std::string(sql), Statement(stmt, db_.get())).first->second;
+}
+
 Error Database::error(std::string_view what) const {
   return errors::server("sqlite " + std::string(what) + ": " +
                         (db_ ? sqlite3_errmsg(db_.get()) : "out of memory"));

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,25 +13,6 @@
 #include "ecsd/result.h"
 
 namespace ecsd::store {
-
-class Statement;
-
-class Database {
- public:
-  static Result<Database> open(const std::string& path);
-
-  // Runs one or more statements that return no rows.
-  Status exec(std::string_view sql);
-  Result<Statement> prepare(std::string_view sql);
-  Error error(std::string_view what) const;  // a ServerException naming SQLite's message
-  sqlite3* handle() const { return db_.get(); }
-
- private:
-  struct Closer {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-  };
-  std::unique_ptr<sqlite3, Closer> db_;
-};
 
 class Statement {
  public:
@@ -57,6 +39,27 @@ class Statement {
   };
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
   sqlite3* db_;
+};
+
+class Database {
+ public:
+  static Result<Database> open(const std::string& path);
+
+  // Runs one or more statements that return no rows.
+  Status exec(std::string_view sql);
+  Result<Statement> prepare(std::string_view sql);
+  // The same, prepared once and kept for the connection's life: the write
+  // path runs the same few statements on every commit.
+  Result<Statement*> cached(std::string_view sql);
+  Error error(std::string_view what) const;  // a ServerException naming SQLite's message
+  sqlite3* handle() const { return db_.get(); }
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  std::unique_ptr<sqlite3, Closer> db_;
+  std::map<std::string, Statement, std::less<>> cache_;  // finalized before db_ closes
 };
 
 }  // namespace ecsd::store

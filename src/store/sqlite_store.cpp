@@ -13,6 +13,7 @@
 #include "common/embedded_file.h"
 #include "ecsd/errors.h"
 #include "ecsd/store/store.h"
+#include "store/checkpointer.h"
 #include "store/records.h"
 #include "store/sqlite.h"
 
@@ -100,7 +101,8 @@ TaskDefinition taskDefinitionFromRow(const store::Statement& row) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(Database db) : db_(std::move(db)) {}
+  SqliteStore(Database db, std::unique_ptr<store::Checkpointer> checkpointer)
+      : db_(std::move(db)), checkpointer_(std::move(checkpointer)) {}
 
   Result<StoredState> load() override {
     std::lock_guard lock(mutex_);
@@ -147,17 +149,22 @@ class SqliteStore final : public Store {
   Status commit(const ChangeSet& changes) override {
     if (changes.empty()) return {};
     std::lock_guard lock(mutex_);
-    if (auto st = db_.exec("BEGIN IMMEDIATE"); !st) return st;
+    if (auto st = run("BEGIN IMMEDIATE"); !st) return st;
     Status written = write(changes);
-    if (written) written = db_.exec("COMMIT");
+    if (written) written = run("COMMIT");
     if (!written) {
-      (void)db_.exec("ROLLBACK");
+      (void)run("ROLLBACK");
       spdlog::error("msg=\"commit failed\" error={}", written.error().message);
     }
     return written;
   }
 
  private:
+  Status run(std::string_view sql) {
+    auto stmt = db_.cached(sql);
+    return stmt ? (*stmt)->run() : Status(stmt.error());
+  }
+
   // Runs a one-column SELECT of JSON documents and appends each, converted,
   // to `out`. Parsing is most of a restart's time, so batches of documents
   // are parsed on every core; a batch bounds the text held at once.
@@ -184,8 +191,7 @@ class SqliteStore final : public Store {
                          T (*convert)(const json&)) {
     const std::size_t first = out.size();
     out.resize(first + documents.size());
-    const std::size_t workers =
-        std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+    const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
     const std::size_t share = (documents.size() + workers - 1) / workers;
     std::vector<std::exception_ptr> failures(workers);
     std::vector<std::thread> threads;
@@ -210,63 +216,69 @@ class SqliteStore final : public Store {
 
   Status write(const ChangeSet& changes) {
     if (auto st = writeDefinitionsAndClusters(changes); !st) return st;
-    auto instances = db_.prepare(
+    auto instances = db_.cached(
         "INSERT INTO container_instances (id, cluster, status, document) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (id) DO UPDATE SET cluster = ?2, status = ?3, document = ?4");
     if (!instances) return instances.error();
     for (const auto& i : changes.containerInstances) {
-      instances->bind(1, i.id)
+      (*instances)
+          ->bind(1, i.id)
           .bind(2, i.cluster)
           .bind(3, i.status)
           .bind(4, store::toRecord(i).dump());
-      if (auto st = instances->run(); !st) return st;
+      if (auto st = (*instances)->run(); !st) return st;
     }
-    auto tasks = db_.prepare(
+    auto tasks = db_.cached(
         "INSERT INTO tasks (id, cluster, container_instance_id, last_status, document) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET cluster = ?2, "
         "container_instance_id = ?3, last_status = ?4, document = ?5");
     if (!tasks) return tasks.error();
     for (const auto& t : changes.tasks) {
-      tasks->bind(1, t.id)
+      (*tasks)
+          ->bind(1, t.id)
           .bind(2, t.cluster)
           .bind(3, t.containerInstanceId)
           .bind(4, t.lastStatus)
           .bind(5, store::toRecord(t).dump());
-      if (auto st = tasks->run(); !st) return st;
+      if (auto st = (*tasks)->run(); !st) return st;
     }
-    auto removed = db_.prepare("DELETE FROM tasks WHERE id = ?1");
+    auto removed = db_.cached("DELETE FROM tasks WHERE id = ?1");
     if (!removed) return removed.error();
     for (const auto& id : changes.removedTasks) {
-      removed->bind(1, id);
-      if (auto st = removed->run(); !st) return st;
+      (*removed)->bind(1, id);
+      if (auto st = (*removed)->run(); !st) return st;
     }
-    auto answers = db_.prepare(
+    auto answers = db_.cached(
         "INSERT INTO idempotency (key, answer, recorded_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (key) DO UPDATE SET answer = ?2, recorded_at = ?3");
     if (!answers) return answers.error();
     for (const auto& [key, answer] : changes.answers) {
-      answers->bind(1, key).bind(2, answer.text).bind(3, answer.recordedAt);
-      if (auto st = answers->run(); !st) return st;
+      (*answers)->bind(1, key).bind(2, answer.text).bind(3, answer.recordedAt);
+      if (auto st = (*answers)->run(); !st) return st;
     }
-    auto forgotten = db_.prepare("DELETE FROM idempotency WHERE key = ?1");
+    auto forgotten = db_.cached("DELETE FROM idempotency WHERE key = ?1");
     if (!forgotten) return forgotten.error();
     for (const auto& key : changes.forgottenAnswers) {
-      forgotten->bind(1, key);
-      if (auto st = forgotten->run(); !st) return st;
+      (*forgotten)->bind(1, key);
+      if (auto st = (*forgotten)->run(); !st) return st;
     }
     return {};
   }
 
   Status writeDefinitionsAndClusters(const ChangeSet& changes) {
-    auto clusters = db_.prepare(
+    auto clusters = db_.cached(
         "INSERT INTO clusters (name, arn, status, document) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (name) DO UPDATE SET arn = ?2, status = ?3, document = ?4");
     if (!clusters) return clusters.error();
     for (const auto& c : changes.clusters) {
-      clusters->bind(1, c.name).bind(2, c.arn).bind(3, c.status).bind(4, clusterDocument(c).dump());
-      if (auto st = clusters->run(); !st) return st;
+      (*clusters)
+          ->bind(1, c.name)
+          .bind(2, c.arn)
+          .bind(3, c.status)
+          .bind(4, clusterDocument(c).dump());
+      if (auto st = (*clusters)->run(); !st) return st;
     }
-    auto defs = db_.prepare(
+    auto defs = db_.cached(
         "INSERT INTO task_definitions (family, revision, arn, status, registered_at, "
         "deregistered_at, delete_requested_at, registered_by, body, tags) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
@@ -275,7 +287,8 @@ class SqliteStore final : public Store {
         "tags = ?10");
     if (!defs) return defs.error();
     for (const auto& t : changes.taskDefinitions) {
-      defs->bind(1, t.family)
+      (*defs)
+          ->bind(1, t.family)
           .bind(2, static_cast<std::int64_t>(t.revision))
           .bind(3, t.arn)
           .bind(4, t.status)
@@ -285,13 +298,14 @@ class SqliteStore final : public Store {
           .bind(8, t.registeredBy)
           .bind(9, t.body.dump())
           .bind(10, tagsToJson(t.tags).dump());
-      if (auto st = defs->run(); !st) return st;
+      if (auto st = (*defs)->run(); !st) return st;
     }
     return {};
   }
 
   std::mutex mutex_;
   Database db_;
+  std::unique_ptr<store::Checkpointer> checkpointer_;  // stopped before db_ closes
 };
 
 }  // namespace
@@ -299,13 +313,18 @@ class SqliteStore final : public Store {
 Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path, Durability durability) {
   auto db = Database::open(path);
   if (!db) return db.error();
-  const std::string pragmas =
-      std::string("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; ") +
-      (durability == Durability::Full ? "PRAGMA synchronous = FULL;"
-                                      : "PRAGMA synchronous = NORMAL;");
+  // The checkpointer copies the log into the database, not the commits.
+  const std::string pragmas = std::string(
+                                  "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; "
+                                  "PRAGMA wal_autocheckpoint = 0; ") +
+                              (durability == Durability::Full ? "PRAGMA synchronous = FULL;"
+                                                              : "PRAGMA synchronous = NORMAL;");
   if (auto st = db->exec(pragmas); !st) return st.error();
   if (auto st = migrate(*db); !st) return st.error();
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db)));
+  auto checkpointer = store::Checkpointer::start(path);
+  if (!checkpointer) return checkpointer.error();
+  return std::unique_ptr<Store>(
+      std::make_unique<SqliteStore>(std::move(*db), std::move(*checkpointer)));
 }
 
 }  // namespace ecsd

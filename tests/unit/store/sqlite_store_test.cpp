@@ -333,6 +333,29 @@ TEST_F(SqliteStoreTest, FailedMigrationIsReportedAndRolledBack) {
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'clusters'"), "0");
 }
 
+// Commits do not copy the log into the database file (a commit that did
+// would hold up every write behind it); the store's checkpointer does, on its
+// own thread, while the writer goes on.
+TEST_F(SqliteStoreTest, TheLogIsCopiedIntoTheDatabaseOffTheWritePath) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  const auto sizeBefore = fs::file_size(database());
+  for (int i = 0; i < 50; ++i) {
+    ChangeSet changes;
+    for (int d = 1; d <= 20; ++d)
+      changes.taskDefinitions.push_back(sampleDefinition("f", i * 20 + d));
+    ASSERT_TRUE(store->commit(changes).ok());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (fs::file_size(database()) <= sizeBefore && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(fs::file_size(database()), sizeBefore);
+  RawDb raw(database());
+  EXPECT_EQ(raw.scalar("PRAGMA wal_autocheckpoint"), "1000");  // the raw connection's own
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM task_definitions"), "1000");
+}
+
 TEST_F(SqliteStoreTest, EmptyCommitIsOk) {
   auto store = open();
   ASSERT_TRUE(store);
@@ -767,10 +790,12 @@ TEST(StateTest, ClusterCountsAndInstanceTaskIdsFollowEveryChange) {
     return t;
   };
   const auto write = [&](const std::function<void(Draft&)>& change) {
-    ASSERT_TRUE(state->write([&](Draft& draft) -> Result<int> {
-                       change(draft);
-                       return 0;
-                     }).ok());
+    ASSERT_TRUE(state
+                    ->write([&](Draft& draft) -> Result<int> {
+                      change(draft);
+                      return 0;
+                    })
+                    .ok());
   };
   write([&](Draft& draft) {
     draft.put(sampleCluster("demo"));

@@ -105,13 +105,13 @@ void addDerivedAttributes(std::vector<Attribute>& attributes, const json& identi
   derive("ecs.cpu-architecture", "x86_64");
 }
 
-json instanceOutput(const Services& s, const StateView& view, const ContainerInstance& instance,
-                    bool withTags = false) {
+json instanceOutput(const Services& s, const StateView& view, const ContainerInstance& instance) {
   return renderContainerInstance(instance, view.usage(instance.id), s.agents.connected(instance.id),
-                                 withTags);
+                                 false);
 }
 
-json registerContainerInstance(const Services& s, const CallContext&, const RequestReader& in) {
+protocol::Answer registerContainerInstance(const Services& s, const CallContext&,
+                                           const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const Resources total = parseTotalResources(in);
   std::vector<Attribute> attributes = parseAttributes(in);
@@ -122,7 +122,7 @@ json registerContainerInstance(const Services& s, const CallContext&, const Requ
   const json versionInfo = in.optObject("versionInfo");
   const Tags tags = in.tags("tags");
   const auto previousArn = in.optString("containerInstanceArn");
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  return orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
     ContainerInstance instance;
     if (previousArn) {
@@ -147,11 +147,17 @@ json registerContainerInstance(const Services& s, const CallContext&, const Requ
     instance.versionInfo = versionInfo.is_null() ? json::object() : versionInfo;
     instance.instanceIdentityDocument = identityText;
     draft.put(instance);
-    return json{{"containerInstance", instanceOutput(s, draft, instance)}};
+    protocol::JsonWriter out;
+    out.beginObject().key("containerInstance");
+    writeContainerInstance(out, instance, draft.usage(instance.id), s.agents.connected(instance.id),
+                           false);
+    out.endObject();
+    return protocol::Answer::text(out.take());
   }));
 }
 
-json describeContainerInstances(const Services& s, const CallContext&, const RequestReader& in) {
+protocol::Answer describeContainerInstances(const Services& s, const CallContext&,
+                                            const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const auto references = in.stringList("containerInstances");
   if (references.empty() || references.size() > 100) {
@@ -161,17 +167,20 @@ json describeContainerInstances(const Services& s, const CallContext&, const Req
   const bool withTags = std::find(include.begin(), include.end(), "TAGS") != include.end();
   return s.state.read([&](const Data& data) {
     activeCluster(data, cluster);
-    json output = {{"containerInstances", json::array()}, {"failures", json::array()}};
-    for (const auto& reference : references) {
-      if (const ContainerInstance* instance = findInstance(data, s.arns, cluster, reference)) {
-        output["containerInstances"].push_back(instanceOutput(s, data, *instance, withTags));
-      } else {
-        const bool isArn = reference.starts_with("arn:");
-        output["failures"].push_back(
-            failure(isArn ? reference : s.arns.containerInstance(cluster, reference), "MISSING"));
-      }
-    }
-    return output;
+    return describedList(
+        "containerInstances", references,
+        [&](protocol::JsonWriter& out, const std::string& reference) {
+          const ContainerInstance* instance = findInstance(data, s.arns, cluster, reference);
+          if (instance) {
+            writeContainerInstance(out, *instance, data.usage(instance->id),
+                                   s.agents.connected(instance->id), withTags);
+          }
+          return instance != nullptr;
+        },
+        [&](const std::string& reference) {
+          return reference.starts_with("arn:") ? reference
+                                               : s.arns.containerInstance(cluster, reference);
+        });
   });
 }
 
@@ -187,8 +196,8 @@ json listContainerInstances(const Services& s, const CallContext&, const Request
     for (const auto& id : data.instanceIds(cluster)) {
       const ContainerInstance& instance = *data.instance(id);
       if (status && instance.status != *status) continue;
-      if (filter && !filter->matches(scheduler::InstanceTarget(
-                        instance, s.agents.connected(id), data.layeredUsage(id)))) {
+      if (filter && !filter->matches(scheduler::InstanceTarget(instance, s.agents.connected(id),
+                                                               data.layeredUsage(id)))) {
         continue;
       }
       out.push_back({instance.arn, instance.arn});

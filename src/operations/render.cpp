@@ -4,6 +4,11 @@ namespace ecsd::operations {
 
 using nlohmann::json;
 
+void writeTags(protocol::JsonWriter& out, const Tags& tags) {
+  for (const auto& tag : tags)
+    out.beginObject().member("key", tag.key).member("value", tag.value).endObject();
+}
+
 const ClusterIncludes& writeResponseFields() {
   static const ClusterIncludes fields = {"CONFIGURATIONS", "SETTINGS", "TAGS"};
   return fields;
@@ -76,6 +81,24 @@ json renderTaskDefinition(const TaskDefinition& definition) {
 
 json failure(const std::string& arn, const std::string& reason) {
   return {{"arn", arn}, {"reason", reason}};
+}
+
+protocol::Answer describedList(
+    const char* member, const std::vector<std::string>& references,
+    const std::function<bool(protocol::JsonWriter&, const std::string&)>& writeItem,
+    const std::function<std::string(const std::string&)>& missingArn) {
+  protocol::JsonWriter out(2048 * references.size());  // about what an instance takes
+  std::vector<const std::string*> missing;
+  out.beginObject().key(member).beginArray();
+  for (const auto& reference : references) {
+    if (!writeItem(out, reference)) missing.push_back(&reference);
+  }
+  out.endArray().key("failures").beginArray();
+  for (const std::string* reference : missing) {
+    out.beginObject().member("arn", missingArn(*reference)).member("reason", "MISSING").endObject();
+  }
+  out.endArray().endObject();
+  return protocol::Answer::text(out.take());
 }
 
 }  // namespace ecsd::operations

@@ -3,70 +3,76 @@
 namespace ecsd::operations {
 
 using nlohmann::json;
+using protocol::JsonWriter;
 
 namespace {
 
 // Every resource carries all three numbers, as the seed shows ECS doing.
-// Answers are built by assignment and moves: nlohmann's initializer lists
-// deep-copy every nested value, which was most of DescribeContainerInstances.
-json resource(const char* name, const char* type, std::int64_t integerValue) {
-  json out = json::object();
-  out["name"] = name;
-  out["type"] = type;
-  out["doubleValue"] = 0.0;
-  out["longValue"] = 0;
-  out["integerValue"] = integerValue;
-  return out;
+void resource(JsonWriter& out, const char* name, const char* type, std::int64_t integerValue) {
+  out.member("name", name).member("type", type);
+  out.member("doubleValue", 0.0).member("longValue", 0).member("integerValue", integerValue);
 }
 
-json portsResource(const char* name, const PortList& ports) {
-  json values = json::array();
-  for (auto port : ports) values.push_back(std::to_string(port));
-  json out = resource(name, "STRINGSET", 0);
-  out["stringSetValue"] = std::move(values);
-  return out;
-}
-
-json resources(std::int64_t cpu, std::int64_t memory, const PortList& tcp, const PortList& udp) {
-  json out = json::array();
-  out.push_back(resource("CPU", "INTEGER", cpu));
-  out.push_back(resource("MEMORY", "INTEGER", memory));
-  out.push_back(portsResource("PORTS", tcp));
-  out.push_back(portsResource("PORTS_UDP", udp));
-  return out;
+void resources(JsonWriter& out, std::int64_t cpu, std::int64_t memory, const PortList& tcp,
+               const PortList& udp) {
+  out.beginArray();
+  out.beginObject();
+  resource(out, "CPU", "INTEGER", cpu);
+  out.endObject().beginObject();
+  resource(out, "MEMORY", "INTEGER", memory);
+  out.endObject();
+  for (const auto& [name, ports] : {std::pair{"PORTS", &tcp}, std::pair{"PORTS_UDP", &udp}}) {
+    out.beginObject();
+    resource(out, name, "STRINGSET", 0);
+    out.key("stringSetValue").beginArray();
+    for (auto port : *ports) out.value(std::to_string(port));
+    out.endArray().endObject();
+  }
+  out.endArray();
 }
 
 }  // namespace
 
+void writeContainerInstance(JsonWriter& out, const ContainerInstance& instance, const Usage& usage,
+                            bool agentConnected, bool withTags) {
+  const Remaining remaining = remainingOf(instance, usage);
+  out.beginObject();
+  out.member("containerInstanceArn", instance.arn).member("version", instance.version);
+  out.key("versionInfo");
+  if (instance.versionInfo.is_object()) {
+    out.value(instance.versionInfo);
+  } else {
+    out.beginObject().endObject();
+  }
+  out.key("remainingResources");
+  resources(out, remaining.cpu, remaining.memory, remaining.tcpPortsInUse, remaining.udpPortsInUse);
+  out.key("registeredResources");
+  resources(out, instance.registered.cpu, instance.registered.memory, instance.registered.tcpPorts,
+            instance.registered.udpPorts);
+  out.member("status", instance.status).member("agentConnected", agentConnected);
+  out.member("runningTasksCount", usage.runningTasks)
+      .member("pendingTasksCount", usage.pendingTasks);
+  out.key("attributes").beginArray();
+  for (const auto& a : instance.attributes) {
+    out.beginObject().member("name", a.name);
+    if (a.value) out.member("value", *a.value);
+    out.endObject();
+  }
+  out.endArray();
+  out.member("registeredAt", instance.registeredAt);
+  out.key("attachments").beginArray().endArray();
+  out.key("tags").beginArray();
+  if (withTags) writeTags(out, instance.tags);
+  out.endArray();
+  if (!instance.ec2InstanceId.empty()) out.member("ec2InstanceId", instance.ec2InstanceId);
+  out.endObject();
+}
+
 json renderContainerInstance(const ContainerInstance& instance, const Usage& usage,
                              bool agentConnected, bool withTags) {
-  const Remaining remaining = remainingOf(instance, usage);
-  json attributes = json::array();
-  for (const auto& a : instance.attributes) {
-    json attribute = json::object();
-    attribute["name"] = a.name;
-    if (a.value) attribute["value"] = *a.value;
-    attributes.push_back(std::move(attribute));
-  }
-  json out = json::object();
-  out["containerInstanceArn"] = instance.arn;
-  out["version"] = instance.version;
-  out["versionInfo"] = instance.versionInfo.is_object() ? instance.versionInfo : json::object();
-  out["remainingResources"] = resources(remaining.cpu, remaining.memory,
-                                        remaining.tcpPortsInUse, remaining.udpPortsInUse);
-  out["registeredResources"] =
-      resources(instance.registered.cpu, instance.registered.memory,
-                instance.registered.tcpPorts, instance.registered.udpPorts);
-  out["status"] = instance.status;
-  out["agentConnected"] = agentConnected;
-  out["runningTasksCount"] = usage.runningTasks;
-  out["pendingTasksCount"] = usage.pendingTasks;
-  out["attributes"] = std::move(attributes);
-  out["registeredAt"] = instance.registeredAt;
-  out["attachments"] = json::array();
-  out["tags"] = withTags ? tagsToJson(instance.tags) : json::array();
-  if (!instance.ec2InstanceId.empty()) out["ec2InstanceId"] = instance.ec2InstanceId;
-  return out;
+  JsonWriter out;
+  writeContainerInstance(out, instance, usage, agentConnected, withTags);
+  return json::parse(out.take());
 }
 
 }  // namespace ecsd::operations

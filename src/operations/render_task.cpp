@@ -3,69 +3,72 @@
 namespace ecsd::operations {
 
 using nlohmann::json;
+using protocol::JsonWriter;
 
 namespace {
 
-void setTime(json& out, const char* name, const std::optional<double>& value) {
-  if (value) out[name] = *value;
+void writeTime(JsonWriter& out, const char* name, const std::optional<double>& value) {
+  if (value) out.member(name, *value);
 }
 
-json renderContainer(const TaskContainer& c, const std::string& taskArn) {
-  json out = {{"containerArn", c.arn},
-              {"taskArn", taskArn},
-              {"name", c.name},
-              {"image", c.image},
-              {"lastStatus", c.lastStatus},
-              {"networkBindings", c.networkBindings},
-              {"networkInterfaces", json::array()},
-              {"healthStatus", "UNKNOWN"},
-              {"cpu", std::to_string(c.cpu)}};
-  if (c.memory) out["memory"] = std::to_string(*c.memory);
-  if (c.memoryReservation) out["memoryReservation"] = std::to_string(*c.memoryReservation);
-  if (c.exitCode) out["exitCode"] = *c.exitCode;
-  if (!c.reason.empty()) out["reason"] = c.reason;
-  return out;
+void writeContainer(JsonWriter& out, const TaskContainer& c, const std::string& taskArn) {
+  out.beginObject();
+  out.member("containerArn", c.arn).member("taskArn", taskArn).member("name", c.name);
+  out.member("image", c.image).member("lastStatus", c.lastStatus);
+  out.member("networkBindings", c.networkBindings);
+  out.key("networkInterfaces").beginArray().endArray();
+  out.member("healthStatus", "UNKNOWN").member("cpu", std::to_string(c.cpu));
+  if (c.memory) out.member("memory", std::to_string(*c.memory));
+  if (c.memoryReservation) out.member("memoryReservation", std::to_string(*c.memoryReservation));
+  if (c.exitCode) out.member("exitCode", static_cast<std::int64_t>(*c.exitCode));
+  if (!c.reason.empty()) out.member("reason", c.reason);
+  out.endObject();
 }
 
 }  // namespace
 
-json renderTask(const Task& task, const ArnFactory& arns, const std::string& containerInstanceArn,
-                bool withTags) {
-  json containers = json::array();
-  for (const auto& c : task.containers) containers.push_back(renderContainer(c, task.arn));
+void writeTask(JsonWriter& out, const Task& task, const ArnFactory& arns,
+               const std::string& containerInstanceArn, bool withTags) {
   json overrides = task.overrides.is_object() ? task.overrides : json::object();
   overrides.emplace("containerOverrides", json::array());
   overrides.emplace("inferenceAcceleratorOverrides", json::array());
-  json out = {
-      {"taskArn", task.arn},
-      {"clusterArn", arns.cluster(task.cluster)},
-      {"taskDefinitionArn", task.taskDefinitionArn},
-      {"containerInstanceArn", containerInstanceArn},
-      {"overrides", overrides},
-      {"lastStatus", task.lastStatus},
-      {"desiredStatus", task.desiredStatus},
-      {"containers", containers},
-      {"version", task.version},
-      {"createdAt", task.createdAt},
-      {"group", task.group},
-      {"launchType", task.launchType},
-      {"attachments", json::array()},
-      {"attributes", json::array({{{"name", "ecs.cpu-architecture"}, {"value", "x86_64"}}})},
-      {"healthStatus", "UNKNOWN"},
-      {"enableExecuteCommand", false},
-      {"tags", withTags ? tagsToJson(task.tags) : json::array()}};
-  if (!task.cpu.empty()) out["cpu"] = task.cpu;
-  if (!task.memory.empty()) out["memory"] = task.memory;
-  if (!task.startedBy.empty()) out["startedBy"] = task.startedBy;
-  if (!task.stoppedReason.empty()) out["stoppedReason"] = task.stoppedReason;
-  if (!task.stopCode.empty()) out["stopCode"] = task.stopCode;
-  setTime(out, "startedAt", task.startedAt);
-  setTime(out, "stoppingAt", task.stoppingAt);
-  setTime(out, "stoppedAt", task.stoppedAt);
-  setTime(out, "pullStartedAt", task.pullStartedAt);
-  setTime(out, "pullStoppedAt", task.pullStoppedAt);
-  setTime(out, "executionStoppedAt", task.executionStoppedAt);
-  return out;
+  out.beginObject();
+  out.member("taskArn", task.arn).member("clusterArn", arns.cluster(task.cluster));
+  out.member("taskDefinitionArn", task.taskDefinitionArn);
+  out.member("containerInstanceArn", containerInstanceArn).member("overrides", overrides);
+  out.member("lastStatus", task.lastStatus).member("desiredStatus", task.desiredStatus);
+  out.key("containers").beginArray();
+  for (const auto& c : task.containers) writeContainer(out, c, task.arn);
+  out.endArray();
+  out.member("version", task.version).member("createdAt", task.createdAt);
+  out.member("group", task.group).member("launchType", task.launchType);
+  out.key("attachments").beginArray().endArray();
+  out.key("attributes").beginArray().beginObject();
+  out.member("name", "ecs.cpu-architecture").member("value", "x86_64");
+  out.endObject().endArray();
+  out.member("healthStatus", "UNKNOWN").member("enableExecuteCommand", false);
+  out.key("tags").beginArray();
+  if (withTags) writeTags(out, task.tags);
+  out.endArray();
+  if (!task.cpu.empty()) out.member("cpu", task.cpu);
+  if (!task.memory.empty()) out.member("memory", task.memory);
+  if (!task.startedBy.empty()) out.member("startedBy", task.startedBy);
+  if (!task.stoppedReason.empty()) out.member("stoppedReason", task.stoppedReason);
+  if (!task.stopCode.empty()) out.member("stopCode", task.stopCode);
+  writeTime(out, "startedAt", task.startedAt);
+  writeTime(out, "stoppingAt", task.stoppingAt);
+  writeTime(out, "stoppedAt", task.stoppedAt);
+  writeTime(out, "pullStartedAt", task.pullStartedAt);
+  writeTime(out, "pullStoppedAt", task.pullStoppedAt);
+  writeTime(out, "executionStoppedAt", task.executionStoppedAt);
+  out.endObject();
+}
+
+json renderTask(const Task& task, const ArnFactory& arns, const std::string& containerInstanceArn,
+                bool withTags) {
+  JsonWriter out;
+  writeTask(out, task, arns, containerInstanceArn, withTags);
+  return json::parse(out.take());
 }
 
 }  // namespace ecsd::operations

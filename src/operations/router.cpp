@@ -11,8 +11,8 @@ void Router::add(const std::string& operation, Handler handler) {
   handlers_[operation] = std::move(handler);
 }
 
-Result<nlohmann::json> Router::dispatch(const protocol::Call& call,
-                                        const protocol::CallContext& context) const {
+Result<protocol::Answer> Router::dispatch(const protocol::Call& call,
+                                          const protocol::CallContext& context) const {
   const auto handler = handlers_.find(call.operation);
   if (handler == handlers_.end()) {
     const auto& contract = apiContract();

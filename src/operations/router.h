@@ -27,8 +27,8 @@ struct Services {
 };
 
 // A handler may throw protocol::ApiError; the router turns it into a value.
-using Handler = std::function<nlohmann::json(const Services&, const protocol::CallContext&,
-                                             const protocol::RequestReader&)>;
+using Handler = std::function<protocol::Answer(const Services&, const protocol::CallContext&,
+                                               const protocol::RequestReader&)>;
 
 class Router {
  public:
@@ -37,8 +37,8 @@ class Router {
   void add(const std::string& operation, Handler handler);
   // UnknownOperationException for a name ECS does not have, and
   // UnsupportedFeatureException for an ECS operation ecsd does not implement yet.
-  Result<nlohmann::json> dispatch(const protocol::Call& call,
-                                  const protocol::CallContext& context) const;
+  Result<protocol::Answer> dispatch(const protocol::Call& call,
+                                    const protocol::CallContext& context) const;
   std::vector<std::string> operations() const;
 
  private:

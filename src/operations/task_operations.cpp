@@ -87,15 +87,18 @@ std::vector<Task> createTasks(const Services& s, Draft& draft, const TaskRequest
   return tasks;
 }
 
-json tasksOutput(const Services& s, const StateView& view, const std::vector<Task>& tasks,
-                 const std::vector<scheduler::Failure>& failures) {
-  json output = {{"tasks", json::array()}, {"failures", json::array()}};
+protocol::Answer tasksOutput(const Services& s, const StateView& view,
+                             const std::vector<Task>& tasks,
+                             const std::vector<scheduler::Failure>& failures) {
+  protocol::JsonWriter out;
+  out.beginObject().key("tasks").beginArray();
   for (const auto& task : tasks) {
-    output["tasks"].push_back(
-        renderTask(task, s.arns, view.instance(task.containerInstanceId)->arn, false));
+    writeTask(out, task, s.arns, view.instance(task.containerInstanceId)->arn, false);
   }
-  for (const auto& f : failures) output["failures"].push_back(failure(f.arn, f.reason));
-  return output;
+  out.endArray().key("failures").beginArray();
+  for (const auto& f : failures) out.value(failure(f.arn, f.reason));
+  out.endArray().endObject();
+  return protocol::Answer::text(out.take());
 }
 
 // A RunTask's parameters, all but its clientToken, as a digest: a retry must
@@ -141,7 +144,7 @@ Result<std::optional<json>> replayRunTask(const StateView& view, const std::stri
   return std::optional<json>();
 }
 
-json runTask(const Services& s, const CallContext&, const RequestReader& in) {
+protocol::Answer runTask(const Services& s, const CallContext&, const RequestReader& in) {
   TaskRequest request = readTaskRequest(s, in);
   const int count = in.optInt("count", 1, 10).value_or(1);
   if (auto launchType = in.optString("launchType"); launchType && *launchType != "EC2") {
@@ -190,14 +193,14 @@ json runTask(const Services& s, const CallContext&, const RequestReader& in) {
   return s.state.read([&](const Data& data) { return tasksOutput(s, data, answered, failures); });
 }
 
-json startTask(const Services& s, const CallContext&, const RequestReader& in) {
+protocol::Answer startTask(const Services& s, const CallContext&, const RequestReader& in) {
   TaskRequest request = readTaskRequest(s, in);
   const auto references = in.stringList("containerInstances");
   if (references.empty() || references.size() > 10) {
     throw ApiError(errors::invalidParameter("containerInstances must name 1 to 10 instances."));
   }
   std::vector<Task> created;
-  json output = orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  protocol::Answer output = orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, request.cluster);
     const TaskDefinition& definition = activeDefinition(draft, request);
     if (request.group.empty()) request.group = "family:" + definition.family;
@@ -290,7 +293,7 @@ json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
   });
 }
 
-json describeTasks(const Services& s, const CallContext&, const RequestReader& in) {
+protocol::Answer describeTasks(const Services& s, const CallContext&, const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const auto references = in.stringList("tasks");
   if (references.empty() || references.size() > 100) {
@@ -300,18 +303,18 @@ json describeTasks(const Services& s, const CallContext&, const RequestReader& i
   const bool withTags = !include.empty();
   return s.state.read([&](const Data& data) {
     activeCluster(data, cluster);
-    json output = {{"tasks", json::array()}, {"failures", json::array()}};
-    for (const auto& reference : references) {
-      if (const Task* task = findTask(data, s.arns, cluster, reference)) {
-        output["tasks"].push_back(
-            renderTask(*task, s.arns, data.instance(task->containerInstanceId)->arn, withTags));
-      } else {
-        const bool isArn = reference.starts_with("arn:");
-        output["failures"].push_back(
-            failure(isArn ? reference : s.arns.task(cluster, reference), "MISSING"));
-      }
-    }
-    return output;
+    return describedList(
+        "tasks", references,
+        [&](protocol::JsonWriter& out, const std::string& reference) {
+          const Task* task = findTask(data, s.arns, cluster, reference);
+          if (task) {
+            writeTask(out, *task, s.arns, data.instance(task->containerInstanceId)->arn, withTags);
+          }
+          return task != nullptr;
+        },
+        [&](const std::string& reference) {
+          return reference.starts_with("arn:") ? reference : s.arns.task(cluster, reference);
+        });
   });
 }
 

@@ -14,9 +14,8 @@ ApiEndpoint::ApiEndpoint(const security::KeyRing& keys, sigv4::Policy policy, co
                          Dispatch dispatch)
     : keys_(keys), policy_(std::move(policy)), clock_(clock), dispatch_(std::move(dispatch)) {}
 
-Result<nlohmann::json> ApiEndpoint::process(const HttpRequest& request,
-                                            const std::string& requestId, std::string& operation,
-                                            std::string& principal) const {
+Result<Answer> ApiEndpoint::process(const HttpRequest& request, const std::string& requestId,
+                                    std::string& operation, std::string& principal) const {
   // Authentication comes first: an unsigned request learns nothing else.
   auto key = sigv4::verify(request, keys_, policy_, clock_.now());
   if (!key) return key.error();
@@ -32,7 +31,7 @@ HttpResponse ApiEndpoint::handle(const HttpRequest& request) const {
   const std::string requestId = crypto::uuid4();
   std::string operation = "-";
   std::string principal = "-";
-  Result<nlohmann::json> output = errors::server("Internal error");
+  Result<Answer> output = errors::server("Internal error");
   try {
     output = process(request, requestId, operation, principal);
   } catch (const std::exception& e) {
@@ -40,8 +39,8 @@ HttpResponse ApiEndpoint::handle(const HttpRequest& request) const {
     spdlog::error("msg=\"operation threw\" request_id={} op={} error={}", requestId, operation,
                   logging::quote(e.what()));
   }
-  HttpResponse response =
-      output.ok() ? successResponse(*output, requestId) : errorResponse(output.error(), requestId);
+  HttpResponse response = output.ok() ? successResponse(std::move(*output), requestId)
+                                      : errorResponse(output.error(), requestId);
   const double latencyMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   spdlog::log(response.status >= 500 ? spdlog::level::err : spdlog::level::info,

@@ -20,7 +20,7 @@ struct CallContext {
   const security::AccessKey& principal;
 };
 
-using Dispatch = std::function<Result<nlohmann::json>(const Call&, const CallContext&)>;
+using Dispatch = std::function<Result<Answer>(const Call&, const CallContext&)>;
 
 class ApiEndpoint {
  public:
@@ -31,8 +31,8 @@ class ApiEndpoint {
   HttpResponse handle(const HttpRequest& request) const;
 
  private:
-  Result<nlohmann::json> process(const HttpRequest& request, const std::string& requestId,
-                                 std::string& operation, std::string& principal) const;
+  Result<Answer> process(const HttpRequest& request, const std::string& requestId,
+                         std::string& operation, std::string& principal) const;
 
   const security::KeyRing& keys_;
   sigv4::Policy policy_;

@@ -1,5 +1,7 @@
 #include "protocol/json_protocol.h"
 
+#include <utility>
+
 #include "ecsd/errors.h"
 
 namespace ecsd::protocol {
@@ -33,11 +35,11 @@ Result<Call> parseCall(const HttpRequest& request) {
   // Copying or printing a value recurses, so depth is bounded while parsing,
   // before anything else touches the value.
   bool tooDeep = false;
-  const nlohmann::json::parser_callback_t limitDepth =
-      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-        if (depth > kMaxJsonDepth) tooDeep = true;
-        return !tooDeep;
-      };
+  const nlohmann::json::parser_callback_t limitDepth = [&](int depth, nlohmann::json::parse_event_t,
+                                                           nlohmann::json&) {
+    if (depth > kMaxJsonDepth) tooDeep = true;
+    return !tooDeep;
+  };
   call.input = nlohmann::json::parse(request.body, limitDepth, /*allow_exceptions=*/false);
   if (tooDeep) {
     return errors::serialization("The request body nests deeper than " +
@@ -52,9 +54,24 @@ Result<Call> parseCall(const HttpRequest& request) {
   return call;
 }
 
-HttpResponse successResponse(const nlohmann::json& output, std::string_view requestId) {
-  return jsonResponse(200, output.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                      requestId);
+Answer Answer::text(std::string text) {
+  Answer answer;
+  answer.text_ = std::move(text);
+  return answer;
+}
+
+std::string Answer::dump() const& {
+  return text_ ? *text_ : document_.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string Answer::dump() && { return text_ ? std::move(*text_) : std::as_const(*this).dump(); }
+
+nlohmann::json Answer::document() const {
+  return text_ ? nlohmann::json::parse(*text_) : document_;
+}
+
+HttpResponse successResponse(Answer output, std::string_view requestId) {
+  return jsonResponse(200, std::move(output).dump(), requestId);
 }
 
 HttpResponse errorResponse(const Error& error, std::string_view requestId) {

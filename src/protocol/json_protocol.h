@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,7 +27,25 @@ struct Call {
 // SerializationException for a body that is not a JSON object.
 Result<Call> parseCall(const HttpRequest& request);
 
-HttpResponse successResponse(const nlohmann::json& output, std::string_view requestId);
+// What an operation answers: a JSON document, or, for the large answers, its
+// text already written (JsonWriter), which skips building the document.
+class Answer {
+ public:
+  Answer(nlohmann::json document) : document_(std::move(document)) {}  // NOLINT: implicit by design
+  static Answer text(std::string text);
+
+  std::string dump() const&;  // the text to send
+  std::string dump() &&;
+  // The document; parsed from the text when written directly (for tests).
+  nlohmann::json document() const;
+
+ private:
+  Answer() = default;
+  nlohmann::json document_;
+  std::optional<std::string> text_;
+};
+
+HttpResponse successResponse(Answer output, std::string_view requestId);
 HttpResponse errorResponse(const Error& error, std::string_view requestId);
 
 }  // namespace ecsd::protocol

@@ -157,12 +157,18 @@ void renderDescribeContainerInstances(benchmark::State& state) {
     }
   }
   std::size_t bytes = 0;
+  std::vector<std::string> references;
+  for (int i = 0; i < kAnswerSize; ++i) references.push_back(std::to_string(i));
   for (auto _ : state) {
-    json list = json::array();
-    for (int i = 0; i < kAnswerSize; ++i) {
-      list.push_back(operations::renderContainerInstance(instances[i], usages[i], true, false));
-    }
-    const json output = {{"containerInstances", std::move(list)}, {"failures", json::array()}};
+    // As DescribeContainerInstances writes it (describedList), minus the lookups.
+    const auto output = operations::describedList(
+        "containerInstances", references,
+        [&](protocol::JsonWriter& out, const std::string& reference) {
+          const auto i = static_cast<std::size_t>(std::stoi(reference));
+          operations::writeContainerInstance(out, instances[i], usages[i], true, false);
+          return true;
+        },
+        [](const std::string& reference) { return reference; });
     const auto response = protocol::successResponse(output, "5f1c2a9e-request");
     bytes += response.body.size();
     benchmark::DoNotOptimize(response.body.data());
@@ -211,12 +217,18 @@ void renderDescribeTasks(benchmark::State& state) {
     }
   }
   std::size_t bytes = 0;
+  std::vector<std::string> references;
+  for (int i = 0; i < kAnswerSize; ++i) references.push_back(std::to_string(i));
   for (auto _ : state) {
-    json list = json::array();
-    for (const auto& task : tasks) {
-      list.push_back(operations::renderTask(task, arns, instanceArn, false));
-    }
-    const json output = {{"tasks", std::move(list)}, {"failures", json::array()}};
+    // As DescribeTasks writes it (describedList), minus the lookups.
+    const auto output = operations::describedList(
+        "tasks", references,
+        [&](protocol::JsonWriter& out, const std::string& reference) {
+          const auto i = static_cast<std::size_t>(std::stoi(reference));
+          operations::writeTask(out, tasks[i], arns, instanceArn, false);
+          return true;
+        },
+        [](const std::string& reference) { return reference; });
     const auto response = protocol::successResponse(output, "5f1c2a9e-request");
     bytes += response.body.size();
     benchmark::DoNotOptimize(response.body.data());

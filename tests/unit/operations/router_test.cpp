@@ -36,7 +36,9 @@ class RouterTest : public testing::Test {
   Services services() { return {*state_, arns_, clock_, agents_}; }
   Result<json> dispatch(const Router& router, const std::string& operation,
                         json input = json::object()) {
-    return router.dispatch({operation, std::move(input)}, context_);
+    auto answer = router.dispatch({operation, std::move(input)}, context_);
+    if (!answer) return answer.error();
+    return answer->document();
   }
 
   NullStore store_;

@@ -52,7 +52,9 @@ class RouterFixture : public testing::Test {
 
   Result<nlohmann::json> call(const std::string& operation,
                               nlohmann::json input = nlohmann::json::object()) {
-    return router_->dispatch({operation, std::move(input)}, context_);
+    auto answer = router_->dispatch({operation, std::move(input)}, context_);
+    if (!answer) return answer.error();
+    return answer->document();
   }
 
   // The output of a call that must succeed.

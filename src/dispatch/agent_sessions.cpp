@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "common/logging.h"
 #include "crypto/crypto.h"
 #include "ecsd/errors.h"
@@ -120,7 +121,8 @@ struct Pending {
   std::string messageId;
   std::int64_t seqNum = 0;
   std::int64_t generatedAt = 0;  // ms since the epoch
-  json tasks;
+  std::string tasks;             // their JSON array, written once: resends send the same
+  std::size_t taskCount = 0;
   std::optional<TimePoint> lastSent;
 };
 
@@ -141,12 +143,14 @@ struct Instance {
 };
 
 std::string payloadFrame(const Session& session, const Pending& pending) {
-  return frame("PayloadMessage", {{"messageId", pending.messageId},
-                                  {"clusterArn", session.clusterArn},
-                                  {"containerInstanceArn", session.containerInstanceArn},
-                                  {"generatedAt", pending.generatedAt},
-                                  {"seqNum", pending.seqNum},
-                                  {"tasks", pending.tasks}});
+  JsonWriter out(pending.tasks.size() + 512);
+  out.beginObject().member("type", "PayloadMessage").key("message").beginObject();
+  out.member("messageId", pending.messageId).member("clusterArn", session.clusterArn);
+  out.member("containerInstanceArn", session.containerInstanceArn);
+  out.member("generatedAt", pending.generatedAt).member("seqNum", pending.seqNum);
+  out.key("tasks").raw(pending.tasks);
+  out.endObject().endObject();
+  return out.take();
 }
 
 std::string heartbeatFrame() {
@@ -190,7 +194,7 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   void settle(const std::string& id);
 
   // REQUIRES: mutex held.
-  Pending& enqueue(Instance& instance, json tasks, TimePoint now);
+  Pending& enqueue(Instance& instance, const json& tasks, TimePoint now);
   void send(Instance& instance, Pending& pending, TimePoint now);
   void keepAlive(const std::string& id, Instance& instance, TimePoint now);
 
@@ -267,14 +271,14 @@ AgentSessions::Impl::Opened AgentSessions::Impl::open(
   instance.session = Session{
       opened.sessionId, std::move(channel), query.clusterArn, query.containerInstanceArn, now, now};
   instance.lastSeqNum = std::max(instance.lastSeqNum, query.seqNum);
-  if (tasks.is_array() && !tasks.empty()) enqueue(instance, std::move(tasks), now);
+  if (tasks.is_array() && !tasks.empty()) enqueue(instance, tasks, now);
   for (Pending& pending : instance.outbox) send(instance, pending, now);
   return opened;
 }
 
-Pending& AgentSessions::Impl::enqueue(Instance& instance, json tasks, TimePoint now) {
-  return instance.outbox.emplace_back(
-      Pending{crypto::uuid4(), ++instance.lastSeqNum, epochMillis(now), std::move(tasks), {}});
+Pending& AgentSessions::Impl::enqueue(Instance& instance, const json& tasks, TimePoint now) {
+  return instance.outbox.emplace_back(Pending{
+      crypto::uuid4(), ++instance.lastSeqNum, epochMillis(now), tasks.dump(), tasks.size(), {}});
 }
 
 void AgentSessions::Impl::send(Instance& instance, Pending& pending, TimePoint now) {
@@ -287,11 +291,10 @@ void AgentSessions::Impl::deliver(const std::string& id, json tasks) {
   std::lock_guard lock(mutex);
   Instance& instance = instances[id];
   const TimePoint now = clock.now();
-  Pending& pending = enqueue(instance, std::move(tasks), now);
+  Pending& pending = enqueue(instance, tasks, now);
   if (instance.session) send(instance, pending, now);
   spdlog::debug("msg=\"payload queued\" instance={} message_id={} seq_num={} tasks={} sent={}", id,
-                pending.messageId, pending.seqNum, pending.tasks.size(),
-                instance.session.has_value());
+                pending.messageId, pending.seqNum, pending.taskCount, instance.session.has_value());
 }
 
 void AgentSessions::Impl::received(const std::string& id, std::uint64_t sessionId,

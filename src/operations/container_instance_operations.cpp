@@ -147,7 +147,7 @@ protocol::Answer registerContainerInstance(const Services& s, const CallContext&
     instance.versionInfo = versionInfo.is_null() ? json::object() : versionInfo;
     instance.instanceIdentityDocument = identityText;
     draft.put(instance);
-    protocol::JsonWriter out;
+    JsonWriter out;
     out.beginObject().key("containerInstance");
     writeContainerInstance(out, instance, draft.usage(instance.id), s.agents.connected(instance.id),
                            false);
@@ -169,7 +169,7 @@ protocol::Answer describeContainerInstances(const Services& s, const CallContext
     activeCluster(data, cluster);
     return describedList(
         "containerInstances", references,
-        [&](protocol::JsonWriter& out, const std::string& reference) {
+        [&](JsonWriter& out, const std::string& reference) {
           const ContainerInstance* instance = findInstance(data, s.arns, cluster, reference);
           if (instance) {
             writeContainerInstance(out, *instance, data.usage(instance->id),

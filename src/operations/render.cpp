@@ -4,7 +4,7 @@ namespace ecsd::operations {
 
 using nlohmann::json;
 
-void writeTags(protocol::JsonWriter& out, const Tags& tags) {
+void writeTags(JsonWriter& out, const Tags& tags) {
   for (const auto& tag : tags)
     out.beginObject().member("key", tag.key).member("value", tag.value).endObject();
 }
@@ -85,9 +85,9 @@ json failure(const std::string& arn, const std::string& reason) {
 
 protocol::Answer describedList(
     const char* member, const std::vector<std::string>& references,
-    const std::function<bool(protocol::JsonWriter&, const std::string&)>& writeItem,
+    const std::function<bool(JsonWriter&, const std::string&)>& writeItem,
     const std::function<std::string(const std::string&)>& missingArn) {
-  protocol::JsonWriter out(2048 * references.size());  // about what an instance takes
+  JsonWriter out(2048 * references.size());  // about what an instance takes
   std::vector<const std::string*> missing;
   out.beginObject().key(member).beginArray();
   for (const auto& reference : references) {

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "common/json_writer.h"
 #include "ecsd/domain/arn.h"
 #include "ecsd/domain/cluster.h"
 #include "ecsd/domain/container_instance.h"
@@ -13,7 +14,6 @@
 #include "ecsd/domain/task_definition.h"
 #include "ecsd/state/state.h"
 #include "protocol/json_protocol.h"
-#include "protocol/json_writer.h"
 
 namespace ecsd::operations {
 
@@ -32,19 +32,19 @@ nlohmann::json failure(const std::string& arn, const std::string& reason);
 // whether there was one; missingArn names a reference that had none.
 protocol::Answer describedList(
     const char* member, const std::vector<std::string>& references,
-    const std::function<bool(protocol::JsonWriter&, const std::string&)>& writeItem,
+    const std::function<bool(JsonWriter&, const std::string&)>& writeItem,
     const std::function<std::string(const std::string&)>& missingArn);
 
 // Tags in the API's shape, as the items of an array the caller opened.
-void writeTags(protocol::JsonWriter& out, const Tags& tags);
+void writeTags(JsonWriter& out, const Tags& tags);
 
 // A ContainerInstance as DescribeContainerInstances shows it: registered and
 // remaining resources in the seed's shape, ports in use as ECS lists them.
 // Written straight to text: the lists of 100 are the largest answers.
-void writeContainerInstance(protocol::JsonWriter& out, const ContainerInstance& instance,
-                            const Usage& usage, bool agentConnected, bool withTags);
+void writeContainerInstance(JsonWriter& out, const ContainerInstance& instance, const Usage& usage,
+                            bool agentConnected, bool withTags);
 // A Task as RunTask and DescribeTasks show it.
-void writeTask(protocol::JsonWriter& out, const Task& task, const ArnFactory& arns,
+void writeTask(JsonWriter& out, const Task& task, const ArnFactory& arns,
                const std::string& containerInstanceArn, bool withTags);
 // The same as documents, for answers that hold one among other members.
 nlohmann::json renderContainerInstance(const ContainerInstance& instance, const Usage& usage,

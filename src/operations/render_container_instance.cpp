@@ -3,7 +3,6 @@
 namespace ecsd::operations {
 
 using nlohmann::json;
-using protocol::JsonWriter;
 
 namespace {
 

@@ -90,7 +90,7 @@ std::vector<Task> createTasks(const Services& s, Draft& draft, const TaskRequest
 protocol::Answer tasksOutput(const Services& s, const StateView& view,
                              const std::vector<Task>& tasks,
                              const std::vector<scheduler::Failure>& failures) {
-  protocol::JsonWriter out;
+  JsonWriter out;
   out.beginObject().key("tasks").beginArray();
   for (const auto& task : tasks) {
     writeTask(out, task, s.arns, view.instance(task.containerInstanceId)->arn, false);
@@ -305,7 +305,7 @@ protocol::Answer describeTasks(const Services& s, const CallContext&, const Requ
     activeCluster(data, cluster);
     return describedList(
         "tasks", references,
-        [&](protocol::JsonWriter& out, const std::string& reference) {
+        [&](JsonWriter& out, const std::string& reference) {
           const Task* task = findTask(data, s.arns, cluster, reference);
           if (task) {
             writeTask(out, *task, s.arns, data.instance(task->containerInstanceId)->arn, withTags);

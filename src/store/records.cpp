@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "common/json_writer.h"
+
 namespace ecsd::store {
 
 using nlohmann::json;
@@ -17,25 +19,10 @@ Resources resourcesFrom(const json& j) {
           j.at("tcp").get<PortList>(), j.at("udp").get<PortList>()};
 }
 
-json optionalRecord(const std::optional<double>& value) {
-  return value ? json(*value) : json(nullptr);
-}
-
 std::optional<double> optionalFrom(const json& j, const char* name) {
   const auto it = j.find(name);
   if (it == j.end() || it->is_null()) return std::nullopt;
   return it->get<double>();
-}
-
-json containerRecord(const TaskContainer& c) {
-  json out = {{"arn", c.arn},       {"name", c.name},
-              {"image", c.image},   {"lastStatus", c.lastStatus},
-              {"reason", c.reason}, {"networkBindings", c.networkBindings},
-              {"cpu", c.cpu},       {"essential", c.essential}};
-  if (c.exitCode) out["exitCode"] = *c.exitCode;
-  if (c.memory) out["memory"] = *c.memory;
-  if (c.memoryReservation) out["memoryReservation"] = *c.memoryReservation;
-  return out;
 }
 
 TaskContainer containerFrom(const json& j) {
@@ -104,37 +91,58 @@ ContainerInstance instanceFromRecord(const json& j) {
   return i;
 }
 
-json toRecord(const Task& t) {
-  json containers = json::array();
-  for (const auto& c : t.containers) containers.push_back(containerRecord(c));
-  return {{"id", t.id},
-          {"arn", t.arn},
-          {"cluster", t.cluster},
-          {"containerInstanceId", t.containerInstanceId},
-          {"taskDefinitionArn", t.taskDefinitionArn},
-          {"family", t.family},
-          {"revision", t.revision},
-          {"lastStatus", t.lastStatus},
-          {"desiredStatus", t.desiredStatus},
-          {"overrides", t.overrides},
-          {"containers", containers},
-          {"group", t.group},
-          {"startedBy", t.startedBy},
-          {"launchType", t.launchType},
-          {"cpu", t.cpu},
-          {"memory", t.memory},
-          {"createdAt", t.createdAt},
-          {"startedAt", optionalRecord(t.startedAt)},
-          {"stoppingAt", optionalRecord(t.stoppingAt)},
-          {"stoppedAt", optionalRecord(t.stoppedAt)},
-          {"pullStartedAt", optionalRecord(t.pullStartedAt)},
-          {"pullStoppedAt", optionalRecord(t.pullStoppedAt)},
-          {"executionStoppedAt", optionalRecord(t.executionStoppedAt)},
-          {"stoppedReason", t.stoppedReason},
-          {"stopCode", t.stopCode},
-          {"version", t.version},
-          {"tags", tagsToJson(t.tags)},
-          {"held", resourcesRecord(t.held)}};
+// Written straight to text: every RunTask stores ten of these, inside the
+// one write group that runs at a time.
+std::string taskRecord(const Task& t) {
+  JsonWriter out(1024);
+  const auto resources = [&](const Resources& r) {
+    out.beginObject().member("cpu", r.cpu).member("memory", r.memory);
+    out.key("tcp").beginArray();
+    for (auto port : r.tcpPorts) out.value(static_cast<std::int64_t>(port));
+    out.endArray().key("udp").beginArray();
+    for (auto port : r.udpPorts) out.value(static_cast<std::int64_t>(port));
+    out.endArray().endObject();
+  };
+  const auto optional = [&](const char* name, const std::optional<double>& value) {
+    out.key(name);
+    value ? out.value(*value) : out.raw("null");
+  };
+  out.beginObject();
+  out.member("id", t.id).member("arn", t.arn).member("cluster", t.cluster);
+  out.member("containerInstanceId", t.containerInstanceId);
+  out.member("taskDefinitionArn", t.taskDefinitionArn).member("family", t.family);
+  out.member("revision", t.revision).member("lastStatus", t.lastStatus);
+  out.member("desiredStatus", t.desiredStatus).member("overrides", t.overrides);
+  out.key("containers").beginArray();
+  for (const auto& c : t.containers) {
+    out.beginObject().member("arn", c.arn).member("name", c.name).member("image", c.image);
+    out.member("lastStatus", c.lastStatus).member("reason", c.reason);
+    out.member("networkBindings", c.networkBindings).member("cpu", c.cpu);
+    out.member("essential", c.essential);
+    if (c.exitCode) out.member("exitCode", *c.exitCode);
+    if (c.memory) out.member("memory", *c.memory);
+    if (c.memoryReservation) out.member("memoryReservation", *c.memoryReservation);
+    out.endObject();
+  }
+  out.endArray();
+  out.member("group", t.group).member("startedBy", t.startedBy);
+  out.member("launchType", t.launchType).member("cpu", t.cpu).member("memory", t.memory);
+  out.member("createdAt", t.createdAt);
+  optional("startedAt", t.startedAt);
+  optional("stoppingAt", t.stoppingAt);
+  optional("stoppedAt", t.stoppedAt);
+  optional("pullStartedAt", t.pullStartedAt);
+  optional("pullStoppedAt", t.pullStoppedAt);
+  optional("executionStoppedAt", t.executionStoppedAt);
+  out.member("stoppedReason", t.stoppedReason).member("stopCode", t.stopCode);
+  out.member("version", t.version);
+  out.key("tags").beginArray();
+  for (const auto& tag : t.tags)
+    out.beginObject().member("key", tag.key).member("value", tag.value).endObject();
+  out.endArray().key("held");
+  resources(t.held);
+  out.endObject();
+  return out.take();
 }
 
 Task taskFromRecord(const json& j) {

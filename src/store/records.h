@@ -16,7 +16,7 @@ Tags storedTags(const nlohmann::json& stored);
 nlohmann::json toRecord(const ContainerInstance& instance);
 ContainerInstance instanceFromRecord(const nlohmann::json& record);
 
-nlohmann::json toRecord(const Task& task);
+std::string taskRecord(const Task& task);  // the document's text
 Task taskFromRecord(const nlohmann::json& record);
 
 }  // namespace ecsd::store

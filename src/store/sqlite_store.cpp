@@ -239,7 +239,7 @@ class SqliteStore final : public Store {
           .bind(2, t.cluster)
           .bind(3, t.containerInstanceId)
           .bind(4, t.lastStatus)
-          .bind(5, store::toRecord(t).dump());
+          .bind(5, store::taskRecord(t));
       if (auto st = (*tasks)->run(); !st) return st;
     }
     auto removed = db_.cached("DELETE FROM tasks WHERE id = ?1");

@@ -163,7 +163,7 @@ void renderDescribeContainerInstances(benchmark::State& state) {
     // As DescribeContainerInstances writes it (describedList), minus the lookups.
     const auto output = operations::describedList(
         "containerInstances", references,
-        [&](protocol::JsonWriter& out, const std::string& reference) {
+        [&](JsonWriter& out, const std::string& reference) {
           const auto i = static_cast<std::size_t>(std::stoi(reference));
           operations::writeContainerInstance(out, instances[i], usages[i], true, false);
           return true;
@@ -223,7 +223,7 @@ void renderDescribeTasks(benchmark::State& state) {
     // As DescribeTasks writes it (describedList), minus the lookups.
     const auto output = operations::describedList(
         "tasks", references,
-        [&](protocol::JsonWriter& out, const std::string& reference) {
+        [&](JsonWriter& out, const std::string& reference) {
           const auto i = static_cast<std::size_t>(std::stoi(reference));
           operations::writeTask(out, tasks[i], arns, instanceArn, false);
           return true;

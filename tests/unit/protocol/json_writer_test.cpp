@@ -1,6 +1,6 @@
 // JsonWriter: what it writes reads back as the document nlohmann would have
 // printed, escapes included.
-#include "protocol/json_writer.h"
+#include "common/json_writer.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "protocol/json_writer.h"
+#include "common/json_writer.h"
 
 #include <charconv>
 #include <cstring>
 
-namespace ecsd::protocol {
+namespace ecsd {
 
 void JsonWriter::separate() {
   if (afterKey_) {
@@ -88,6 +88,12 @@ JsonWriter& JsonWriter::value(const nlohmann::json& document) {
   return *this;
 }
 
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  separate();
+  out_ += json;
+  return *this;
+}
+
 std::string JsonWriter::take() {
   hasItems_.clear();
   afterKey_ = false;
@@ -157,4 +163,4 @@ void JsonWriter::escaped(std::string_view text) {
   out_ += '"';
 }
 
-}  // namespace ecsd::protocol
+}  // namespace ecsd

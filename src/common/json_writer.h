@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ecsd::protocol {
+namespace ecsd {
 
 class JsonWriter {
  public:
@@ -31,6 +31,7 @@ class JsonWriter {
   JsonWriter& value(double number);  // as nlohmann prints it: 1.5, 0.0
   JsonWriter& value(bool flag);
   JsonWriter& value(const nlohmann::json& document);  // printed as it is
+  JsonWriter& raw(std::string_view json);             // a value already written as JSON text
 
   template <class T>
   JsonWriter& member(std::string_view name, const T& v) {
@@ -49,4 +50,4 @@ class JsonWriter {
   bool afterKey_ = false;
 };
 
-}  // namespace ecsd::protocol
+}  // namespace ecsd

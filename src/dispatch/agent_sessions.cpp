@@ -131,8 +131,7 @@ struct Session {
   std::shared_ptr<protocol::WebSocketChannel> channel;
   std::string clusterArn;  // as the URL gave them, echoed in PayloadMessages
   std::string containerInstanceArn;
-  TimePoint lastHeard;      // any frame from the agent
-  TimePoint lastHeartbeat;  // our last HeartbeatMessage (or the connect)
+  TimePoint lastHeard;  // any frame from the agent
 };
 
 struct Instance {
@@ -190,13 +189,15 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   void received(const std::string& id, std::uint64_t sessionId, std::string_view text);
   void closed(const std::string& id, std::uint64_t sessionId);
   void tick();
+  void beat();
   // Tells the control plane the instance's connectivity if it changed.
   void settle(const std::string& id);
 
   // REQUIRES: mutex held.
   Pending& enqueue(Instance& instance, const json& tasks, TimePoint now);
   void send(Instance& instance, Pending& pending, TimePoint now);
-  void keepAlive(const std::string& id, Instance& instance, TimePoint now);
+  // Resends what waited too long for its ack.
+  void resend(const std::string& id, Instance& instance, TimePoint now);
 
   ControlPlane& controlPlane;
   const security::KeyRing& keys;
@@ -207,6 +208,10 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   std::mutex notifyMutex;  // taken before `mutex`; serializes settle()
   mutable std::mutex mutex;
   std::map<std::string, Instance, std::less<>> instances;
+  // When each session's next heartbeat is due: beat() visits only those due,
+  // so it can run often (sending a few at a time, not bursts that hold up
+  // every other call) without walking every session each time.
+  std::multimap<TimePoint, std::pair<std::string, std::uint64_t>> heartbeats;  // instance, session
   std::uint64_t lastSessionId = 0;
 };
 
@@ -268,8 +273,9 @@ AgentSessions::Impl::Opened AgentSessions::Impl::open(
   Instance& instance = instances[id];
   Opened opened{++lastSessionId, instance.session ? std::move(instance.session->channel) : nullptr};
   const TimePoint now = clock.now();
-  instance.session = Session{
-      opened.sessionId, std::move(channel), query.clusterArn, query.containerInstanceArn, now, now};
+  instance.session = Session{opened.sessionId, std::move(channel), query.clusterArn,
+                             query.containerInstanceArn, now};
+  heartbeats.emplace(now + settings.heartbeatInterval, std::pair{id, opened.sessionId});
   instance.lastSeqNum = std::max(instance.lastSeqNum, query.seqNum);
   if (tasks.is_array() && !tasks.empty()) enqueue(instance, tasks, now);
   for (Pending& pending : instance.outbox) send(instance, pending, now);
@@ -334,6 +340,7 @@ void AgentSessions::Impl::closed(const std::string& id, std::uint64_t sessionId)
 }
 
 void AgentSessions::Impl::tick() {
+  beat();
   std::vector<std::shared_ptr<protocol::WebSocketChannel>> silent;
   std::vector<std::string> gone;
   {
@@ -342,7 +349,7 @@ void AgentSessions::Impl::tick() {
     for (auto& [id, instance] : instances) {
       if (!instance.session) continue;
       if (now - instance.session->lastHeard < settings.silenceLimit) {
-        keepAlive(id, instance, now);
+        resend(id, instance, now);
         continue;
       }
       spdlog::warn(
@@ -358,12 +365,28 @@ void AgentSessions::Impl::tick() {
   for (const auto& id : gone) settle(id);
 }
 
-void AgentSessions::Impl::keepAlive(const std::string& id, Instance& instance, TimePoint now) {
-  Session& session = *instance.session;
-  if (now - session.lastHeartbeat >= settings.heartbeatInterval) {
-    session.channel->sendText(heartbeatFrame());
-    session.lastHeartbeat = now;
+void AgentSessions::Impl::beat() {
+  std::vector<std::shared_ptr<protocol::WebSocketChannel>> beating;
+  {
+    std::lock_guard lock(mutex);
+    const TimePoint now = clock.now();
+    while (!heartbeats.empty() && heartbeats.begin()->first <= now) {
+      auto due = heartbeats.extract(heartbeats.begin());
+      const auto& [id, sessionId] = due.mapped();
+      const auto it = instances.find(id);
+      if (it == instances.end() || !it->second.session || it->second.session->id != sessionId) {
+        continue;  // that session is over, and so are its heartbeats
+      }
+      beating.push_back(it->second.session->channel);
+      due.key() = now + settings.heartbeatInterval;
+      heartbeats.insert(std::move(due));
+    }
   }
+  // Made and sent outside the lock, which deliveries and acks wait for.
+  for (const auto& channel : beating) channel->sendText(heartbeatFrame());
+}
+
+void AgentSessions::Impl::resend(const std::string& id, Instance& instance, TimePoint now) {
   for (Pending& pending : instance.outbox) {
     if (pending.lastSent && now - *pending.lastSent < settings.resendAfter) continue;
     spdlog::debug("msg=\"payload resent\" instance={} message_id={} seq_num={}", id,
@@ -431,5 +454,7 @@ void AgentSessions::forget(const std::string& instanceId) {
 }
 
 void AgentSessions::tick() { impl_->tick(); }
+
+void AgentSessions::beat() { impl_->beat(); }
 
 }  // namespace ecsd::dispatch

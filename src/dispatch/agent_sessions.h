@@ -74,6 +74,9 @@ class AgentSessions {
 
   // Heartbeats, resends, and closing silent sessions. Thread-safe.
   void tick();
+  // Heartbeats alone: cheap (it visits only the sessions due), so it can run
+  // much more often than tick(). Thread-safe.
+  void beat();
 
  private:
   struct Impl;

@@ -8,9 +8,10 @@ namespace ecsd::store {
 
 namespace {
 
-// Often enough that the log stays a few MB at the highest write rates, so a
-// restart replays little of it.
-constexpr std::chrono::milliseconds kPeriod{50};
+// Often enough that the log stays some MB at the highest write rates (so a
+// restart replays little of it), seldom enough that the database's own fsync
+// does not often hold up the commits' fsyncs of the log.
+constexpr std::chrono::milliseconds kPeriod{500};
 
 }  // namespace
 

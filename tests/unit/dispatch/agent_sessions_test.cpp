@@ -418,6 +418,28 @@ TEST_F(AgentSessionsTest, HeartbeatsEveryInterval) {
   EXPECT_TRUE(sessions_.connected("aaaa"));
 }
 
+// beat() sends each session its heartbeat when that session's falls due,
+// and nothing to a session that is over.
+TEST_F(AgentSessionsTest, BeatSendsOnlyTheHeartbeatsDue) {
+  auto a = connect(kInstanceA);
+  clock_.advance(4s);
+  auto b = connect(kInstanceB);
+  clock_.advance(6s);
+  sessions_.beat();  // a's is due (10 s after it connected), b's is not yet
+  EXPECT_EQ(a->frames("HeartbeatMessage").size(), 1u);
+  EXPECT_TRUE(b->frames("HeartbeatMessage").empty());
+  clock_.advance(4s);
+  sessions_.beat();
+  EXPECT_EQ(a->frames("HeartbeatMessage").size(), 1u);
+  EXPECT_EQ(b->frames("HeartbeatMessage").size(), 1u);
+  auto a2 = connect(kInstanceA);  // replaces a's session, which beats no more
+  clock_.advance(10s);
+  sessions_.beat();
+  EXPECT_EQ(a->frames("HeartbeatMessage").size(), 1u);
+  EXPECT_EQ(a2->frames("HeartbeatMessage").size(), 1u);
+  EXPECT_EQ(b->frames("HeartbeatMessage").size(), 2u);
+}
+
 TEST_F(AgentSessionsTest, SilentSessionsAreClosedAndCountAsDisconnected) {
   auto agent = connect();
   tickAfter(20s);

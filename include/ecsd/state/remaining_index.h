@@ -30,6 +30,11 @@ class RemainingIndex {
     }
   };
   using Band = std::set<Entry, ByRemaining>;
+  // Band b > 0 holds other in [2^(kBandBits*(b-1)), 2^(kBandBits*b)); band 0,
+  // other <= 0. Few bands: a walk starts with a lower_bound in each.
+  static constexpr int kBandBits = 4;
+  static constexpr std::size_t kBands = 64 / kBandBits + 2;
+  static std::size_t bandOf(std::int64_t other);
 
  public:
   void insert(Entry entry);
@@ -40,23 +45,21 @@ class RemainingIndex {
   // (remaining, id). Valid while the index is not changed.
   class Cursor {
    public:
-    const Entry* peek() const { return least_ < heads_.size() ? &*heads_[least_].first : nullptr; }
+    const Entry* peek() const { return least_ < count_ ? &*heads_[least_].first : nullptr; }
     void pop();
 
    private:
     friend class RemainingIndex;
     void settle();  // skips what cannot fit and finds the least head
     std::int64_t otherNeeded_ = 0;
-    std::vector<std::pair<Band::const_iterator, Band::const_iterator>> heads_;  // at, end
-    std::size_t least_ = 0;  // heads_.size(): none left
+    // At and end in each band that may hold some; an array: a walk allocates nothing.
+    std::array<std::pair<Band::const_iterator, Band::const_iterator>, kBands> heads_;
+    std::size_t count_ = 0;
+    std::size_t least_ = 0;  // count_: none left
   };
   Cursor from(std::int64_t needed, std::int64_t otherNeeded) const;
 
  private:
-  // Band b > 0 holds other in [2^(b-1), 2^b); band 0 holds other <= 0.
-  static constexpr std::size_t kBands = 64;
-  static std::size_t bandOf(std::int64_t other);
-
   std::array<Band, kBands> bands_;
   std::size_t size_ = 0;
 };

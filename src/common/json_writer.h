@@ -16,10 +16,10 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::size_t expectedBytes = 0) { out_.reserve(expectedBytes); }
 
-  JsonWriter& beginObject();
-  JsonWriter& endObject();
-  JsonWriter& beginArray();
-  JsonWriter& endArray();
+  JsonWriter& beginObject() { return open('{'); }
+  JsonWriter& endObject() { return close('}'); }
+  JsonWriter& beginArray() { return open('['); }
+  JsonWriter& endArray() { return close(']'); }
   // A member's name: one of the API's, so written as it is, not escaped.
   JsonWriter& key(std::string_view name);
 
@@ -42,6 +42,8 @@ class JsonWriter {
   std::string take();
 
  private:
+  JsonWriter& open(char bracket);
+  JsonWriter& close(char bracket);
   void separate();  // a comma before every value of a container but its first
   void escaped(std::string_view text);
 

@@ -1,6 +1,7 @@
 #include "common/json_writer.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 namespace ecsd {
@@ -53,6 +54,7 @@ JsonWriter& JsonWriter::value(std::int64_t number) {
 }
 
 JsonWriter& JsonWriter::value(double number) {
+  if (!std::isfinite(number)) return raw("null");  // JSON has no NaN or infinity; nlohmann's choice
   separate();
   char digits[32];
   const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;  // shortest exact

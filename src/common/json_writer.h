@@ -28,7 +28,7 @@ class JsonWriter {
   JsonWriter& value(const std::string& text) { return value(std::string_view(text)); }
   JsonWriter& value(std::int64_t number);
   JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
-  JsonWriter& value(double number);  // as nlohmann prints it: 1.5, 0.0
+  JsonWriter& value(double number);  // as nlohmann prints it: 1.5, 0.0, null for NaN
   JsonWriter& value(bool flag);
   JsonWriter& value(const nlohmann::json& document);  // printed as it is
   JsonWriter& raw(std::string_view json);             // a value already written as JSON text

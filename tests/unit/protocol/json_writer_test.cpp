@@ -38,7 +38,8 @@ TEST(JsonWriterTest, EscapesAsJsonRequires) {
 TEST(JsonWriterTest, NumbersReadBackExactlyAndDoublesStayDoubles) {
   JsonWriter out;
   out.beginArray().value(1700000000.123).value(0.0).value(-2.5).value(1e300);
-  out.value(std::numeric_limits<std::int64_t>::min()).value(-7).endArray();
+  out.value(std::numeric_limits<std::int64_t>::min()).value(-7);
+  out.value(std::numeric_limits<double>::quiet_NaN()).endArray();
   const json back = json::parse(out.take());
   EXPECT_EQ(back[0].get<double>(), 1700000000.123);
   EXPECT_TRUE(back[1].is_number_float());
@@ -47,6 +48,7 @@ TEST(JsonWriterTest, NumbersReadBackExactlyAndDoublesStayDoubles) {
   EXPECT_EQ(back[3].get<double>(), 1e300);
   EXPECT_EQ(back[4].get<std::int64_t>(), std::numeric_limits<std::int64_t>::min());
   EXPECT_EQ(back[5], -7);
+  EXPECT_TRUE(back[6].is_null());
 }
 
 TEST(AnswerTest, AWrittenAnswerIsSentAsWrittenAndReadsBackAsADocument) {

@@ -242,12 +242,7 @@ class SqliteStore final : public Store {
           .bind(5, store::taskRecord(t));
       if (auto st = (*tasks)->run(); !st) return st;
     }
-    auto removed = db_.cached("DELETE FROM tasks WHERE id = ?1");
-    if (!removed) return removed.error();
-    for (const auto& id : changes.removedTasks) {
-      (*removed)->bind(1, id);
-      if (auto st = (*removed)->run(); !st) return st;
-    }
+    if (auto st = runEach("DELETE FROM tasks WHERE id = ?1", changes.removedTasks); !st) return st;
     auto answers = db_.cached(
         "INSERT INTO idempotency (key, answer, recorded_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (key) DO UPDATE SET answer = ?2, recorded_at = ?3");
@@ -256,11 +251,15 @@ class SqliteStore final : public Store {
       (*answers)->bind(1, key).bind(2, answer.text).bind(3, answer.recordedAt);
       if (auto st = (*answers)->run(); !st) return st;
     }
-    auto forgotten = db_.cached("DELETE FROM idempotency WHERE key = ?1");
-    if (!forgotten) return forgotten.error();
-    for (const auto& key : changes.forgottenAnswers) {
-      (*forgotten)->bind(1, key);
-      if (auto st = (*forgotten)->run(); !st) return st;
+    return runEach("DELETE FROM idempotency WHERE key = ?1", changes.forgottenAnswers);
+  }
+
+  // Runs a statement of one parameter once for each value.
+  Status runEach(std::string_view sql, const std::vector<std::string>& values) {
+    auto stmt = db_.cached(sql);
+    if (!stmt) return stmt.error();
+    for (const auto& value : values) {
+      if (auto st = (*stmt)->bind(1, value).run(); !st) return st;
     }
     return {};
   }

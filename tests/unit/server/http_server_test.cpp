@@ -559,10 +559,28 @@ TEST(HttpServerWebSocketTest, OversizedMessageClosesTheConnection) {
   EXPECT_TRUE(fixture.echo.waitForCloses(1));
 }
 
-TEST(HttpServerWebSocketTest, ServesWebSocketsOverTls) {
+// Stopping the server closes the client's open WebSocket with "going away".
+template <class Client>
+void expectDrainClosesGoingAway(EchoServer& fixture, Client& client) {
+  std::future<bool> stopped =
+      std::async(std::launch::async, [&] { return fixture.server.stopAndWait(); });
+  std::string text;
+  EXPECT_EQ(client.read(text), websocket::error::closed);
+  EXPECT_EQ(client.reason().code, websocket::close_code::going_away);
+  EXPECT_TRUE(stopped.get());
+  EXPECT_EQ(fixture.echo.closes(), 1);
+}
+
+// An EchoServer over TLS with a certificate of its own, and a client that trusts it.
+struct TlsEcho {
   TempCertificate certificate;
-  EchoServer fixture(certificate.files());
-  WsClient<true> client(fixture.server.endpoint, certificate.files().certificateChain);
+  EchoServer fixture{certificate.files()};
+  WsClient<true> client{fixture.server.endpoint, certificate.files().certificateChain};
+};
+
+TEST(HttpServerWebSocketTest, ServesWebSocketsOverTls) {
+  TlsEcho tls;
+  auto& [certificate, fixture, client] = tls;
   ASSERT_TRUE(greeted(client));
   std::string text;
   ASSERT_FALSE(client.write("secure"));
@@ -573,36 +591,22 @@ TEST(HttpServerWebSocketTest, ServesWebSocketsOverTls) {
 }
 
 TEST(HttpServerWebSocketTest, LargeMessagesAndDrainOverTls) {
-  TempCertificate certificate;
-  EchoServer fixture(certificate.files());
-  WsClient<true> client(fixture.server.endpoint, certificate.files().certificateChain);
+  TlsEcho tls;
+  auto& [certificate, fixture, client] = tls;
   ASSERT_TRUE(greeted(client));
   std::string text;
   const std::string large(1000 * 1000, 'z');
   ASSERT_FALSE(client.write(large));
   ASSERT_FALSE(client.read(text));
   EXPECT_EQ(text, "echo:" + large);
-
-  std::future<bool> stopped =
-      std::async(std::launch::async, [&] { return fixture.server.stopAndWait(); });
-  EXPECT_EQ(client.read(text), websocket::error::closed);
-  EXPECT_EQ(client.reason().code, websocket::close_code::going_away);
-  EXPECT_TRUE(stopped.get());
-  EXPECT_EQ(fixture.echo.closes(), 1);
+  expectDrainClosesGoingAway(fixture, client);
 }
 
 TEST(HttpServerWebSocketTest, DrainClosesWebSocketsGoingAway) {
   EchoServer fixture;
   WsClient<false> client(fixture.server.endpoint);
   ASSERT_TRUE(greeted(client));
-  std::string text;
-
-  std::future<bool> stopped =
-      std::async(std::launch::async, [&] { return fixture.server.stopAndWait(); });
-  EXPECT_EQ(client.read(text), websocket::error::closed);
-  EXPECT_EQ(client.reason().code, websocket::close_code::going_away);
-  EXPECT_TRUE(stopped.get());
-  EXPECT_EQ(fixture.echo.closes(), 1);
+  expectDrainClosesGoingAway(fixture, client);
 }
 
 TEST(HttpServerTest, EveryRunsAPeriodicTaskUntilTheDrain) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -190,11 +191,16 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   void closed(const std::string& id, std::uint64_t sessionId);
   void tick();
   void beat();
+  // Closes the session if it has been silent too long; otherwise returns
+  // when to look again. REQUIRES: mutex held.
+  std::optional<TimePoint> checkSilence(
+      const std::string& id, Session& session, TimePoint now,
+      std::vector<std::shared_ptr<protocol::WebSocketChannel>>& silent);
   // Tells the control plane the instance's connectivity if it changed.
   void settle(const std::string& id);
 
   // REQUIRES: mutex held.
-  Pending& enqueue(Instance& instance, const json& tasks, TimePoint now);
+  Pending& enqueue(const std::string& id, Instance& instance, const json& tasks, TimePoint now);
   void send(Instance& instance, Pending& pending, TimePoint now);
   // Resends what waited too long for its ack.
   void resend(const std::string& id, Instance& instance, TimePoint now);
@@ -208,10 +214,18 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   std::mutex notifyMutex;  // taken before `mutex`; serializes settle()
   mutable std::mutex mutex;
   std::map<std::string, Instance, std::less<>> instances;
-  // When each session's next heartbeat is due: beat() visits only those due,
-  // so it can run often (sending a few at a time, not bursts that hold up
-  // every other call) without walking every session each time.
-  std::multimap<TimePoint, std::pair<std::string, std::uint64_t>> heartbeats;  // instance, session
+  // When each session's next heartbeat and silence check are due: beat()
+  // visits only those due, so it can run often (a few at a time, not bursts
+  // that hold up every other call) without walking every session each time.
+  enum class Duty { kHeartbeat, kSilenceCheck };
+  struct Due {
+    std::string instanceId;
+    std::uint64_t sessionId = 0;
+    Duty duty = Duty::kHeartbeat;
+  };
+  std::multimap<TimePoint, Due> dues;
+  // Instances with payloads not yet acknowledged: all that tick() resends.
+  std::set<std::string, std::less<>> unacknowledged;
   std::uint64_t lastSessionId = 0;
 };
 
@@ -275,14 +289,17 @@ AgentSessions::Impl::Opened AgentSessions::Impl::open(
   const TimePoint now = clock.now();
   instance.session = Session{opened.sessionId, std::move(channel), query.clusterArn,
                              query.containerInstanceArn, now};
-  heartbeats.emplace(now + settings.heartbeatInterval, std::pair{id, opened.sessionId});
+  dues.emplace(now + settings.heartbeatInterval, Due{id, opened.sessionId, Duty::kHeartbeat});
+  dues.emplace(now + settings.silenceLimit, Due{id, opened.sessionId, Duty::kSilenceCheck});
   instance.lastSeqNum = std::max(instance.lastSeqNum, query.seqNum);
-  if (tasks.is_array() && !tasks.empty()) enqueue(instance, tasks, now);
+  if (tasks.is_array() && !tasks.empty()) enqueue(id, instance, tasks, now);
   for (Pending& pending : instance.outbox) send(instance, pending, now);
   return opened;
 }
 
-Pending& AgentSessions::Impl::enqueue(Instance& instance, const json& tasks, TimePoint now) {
+Pending& AgentSessions::Impl::enqueue(const std::string& id, Instance& instance, const json& tasks,
+                                      TimePoint now) {
+  unacknowledged.insert(id);
   return instance.outbox.emplace_back(Pending{
       crypto::uuid4(), ++instance.lastSeqNum, epochMillis(now), tasks.dump(), tasks.size(), {}});
 }
@@ -297,7 +314,7 @@ void AgentSessions::Impl::deliver(const std::string& id, json tasks) {
   std::lock_guard lock(mutex);
   Instance& instance = instances[id];
   const TimePoint now = clock.now();
-  Pending& pending = enqueue(instance, tasks, now);
+  Pending& pending = enqueue(id, instance, tasks, now);
   if (instance.session) send(instance, pending, now);
   spdlog::debug("msg=\"payload queued\" instance={} message_id={} seq_num={} tasks={} sent={}", id,
                 pending.messageId, pending.seqNum, pending.taskCount, instance.session.has_value());
@@ -321,6 +338,7 @@ void AgentSessions::Impl::received(const std::string& id, std::uint64_t sessionI
     spdlog::debug("msg=\"payload acknowledged\" instance={} message_id={} known={}", id,
                   logging::quote(messageId), acked != instance.outbox.end());
     if (acked != instance.outbox.end()) instance.outbox.erase(acked);
+    if (instance.outbox.empty()) unacknowledged.erase(id);
   } else if (type != "HeartbeatAckRequest") {
     spdlog::debug("msg=\"agent frame ignored\" instance={} type={}", id, logging::quote(type));
   }
@@ -341,49 +359,63 @@ void AgentSessions::Impl::closed(const std::string& id, std::uint64_t sessionId)
 
 void AgentSessions::Impl::tick() {
   beat();
-  std::vector<std::shared_ptr<protocol::WebSocketChannel>> silent;
+  std::lock_guard lock(mutex);
+  const TimePoint now = clock.now();
+  for (auto it = unacknowledged.begin(); it != unacknowledged.end();) {
+    const auto instance = instances.find(*it);
+    if (instance == instances.end() || instance->second.outbox.empty()) {
+      it = unacknowledged.erase(it);
+      continue;
+    }
+    if (instance->second.session) resend(*it, instance->second, now);
+    ++it;
+  }
+}
+
+void AgentSessions::Impl::beat() {
+  std::vector<std::shared_ptr<protocol::WebSocketChannel>> beating, silent;
   std::vector<std::string> gone;
   {
     std::lock_guard lock(mutex);
     const TimePoint now = clock.now();
-    for (auto& [id, instance] : instances) {
-      if (!instance.session) continue;
-      if (now - instance.session->lastHeard < settings.silenceLimit) {
-        resend(id, instance, now);
+    while (!dues.empty() && dues.begin()->first <= now) {
+      auto due = dues.extract(dues.begin());
+      const Due& what = due.mapped();
+      const auto it = instances.find(what.instanceId);
+      if (it == instances.end() || !it->second.session ||
+          it->second.session->id != what.sessionId) {
+        continue;  // that session is over, and so are its duties
+      }
+      Session& session = *it->second.session;
+      if (what.duty == Duty::kHeartbeat) {
+        beating.push_back(session.channel);
+        due.key() = now + settings.heartbeatInterval;
+      } else if (auto next = checkSilence(what.instanceId, session, now, silent)) {
+        due.key() = *next;
+      } else {
+        gone.push_back(what.instanceId);
+        it->second.session.reset();
         continue;
       }
-      spdlog::warn(
-          "msg=\"agent silent, closing its session\" instance={} silent_ms={}", id,
-          std::chrono::duration_cast<std::chrono::milliseconds>(now - instance.session->lastHeard)
-              .count());
-      silent.push_back(std::move(instance.session->channel));
-      gone.push_back(id);
-      instance.session.reset();
-    }
-  }
-  for (const auto& channel : silent) channel->close();
-  for (const auto& id : gone) settle(id);
-}
-
-void AgentSessions::Impl::beat() {
-  std::vector<std::shared_ptr<protocol::WebSocketChannel>> beating;
-  {
-    std::lock_guard lock(mutex);
-    const TimePoint now = clock.now();
-    while (!heartbeats.empty() && heartbeats.begin()->first <= now) {
-      auto due = heartbeats.extract(heartbeats.begin());
-      const auto& [id, sessionId] = due.mapped();
-      const auto it = instances.find(id);
-      if (it == instances.end() || !it->second.session || it->second.session->id != sessionId) {
-        continue;  // that session is over, and so are its heartbeats
-      }
-      beating.push_back(it->second.session->channel);
-      due.key() = now + settings.heartbeatInterval;
-      heartbeats.insert(std::move(due));
+      dues.insert(std::move(due));
     }
   }
   // Made and sent outside the lock, which deliveries and acks wait for.
   for (const auto& channel : beating) channel->sendText(heartbeatFrame());
+  for (const auto& channel : silent) channel->close();
+  for (const auto& id : gone) settle(id);
+}
+
+std::optional<TimePoint> AgentSessions::Impl::checkSilence(
+    const std::string& id, Session& session, TimePoint now,
+    std::vector<std::shared_ptr<protocol::WebSocketChannel>>& silent) {
+  if (now - session.lastHeard < settings.silenceLimit)
+    return session.lastHeard + settings.silenceLimit;
+  spdlog::warn(
+      "msg=\"agent silent, closing its session\" instance={} silent_ms={}", id,
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - session.lastHeard).count());
+  silent.push_back(std::move(session.channel));
+  return std::nullopt;
 }
 
 void AgentSessions::Impl::resend(const std::string& id, Instance& instance, TimePoint now) {

@@ -72,10 +72,11 @@ class AgentSessions {
   // without a connectivity callback.
   void forget(const std::string& instanceId);
 
-  // Heartbeats, resends, and closing silent sessions. Thread-safe.
+  // Resends what waited too long for its ack, then beat(). Visits only the
+  // instances with payloads not yet acknowledged. Thread-safe.
   void tick();
-  // Heartbeats alone: cheap (it visits only the sessions due), so it can run
-  // much more often than tick(). Thread-safe.
+  // Heartbeats and closing silent sessions: cheap (it visits only the
+  // sessions due), so it can run much more often than tick(). Thread-safe.
   void beat();
 
  private:

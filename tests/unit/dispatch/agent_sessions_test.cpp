@@ -456,6 +456,19 @@ TEST_F(AgentSessionsTest, SilentSessionsAreClosedAndCountAsDisconnected) {
   EXPECT_EQ(controlPlane_.events().size(), 2u);
 }
 
+// Silence is found from each session's own due time, not by walking every
+// session on each tick.
+TEST_F(AgentSessionsTest, BeatClosesASilentSessionWhenItsLimitIsReached) {
+  auto agent = connect();
+  clock_.advance(24s);
+  sessions_.beat();
+  EXPECT_FALSE(agent->closed());
+  clock_.advance(1s);
+  sessions_.beat();
+  EXPECT_TRUE(agent->closed());
+  EXPECT_FALSE(sessions_.connected("aaaa"));
+}
+
 TEST_F(AgentSessionsTest, ANewerSessionReplacesTheOlder) {
   auto older = connect();
   sessions_.deliver("aaaa", someTasks("t1"));

@@ -903,6 +903,11 @@ Result<std::shared_ptr<ssl::context>> makeTlsContext(const TlsCertificate& certi
   auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
   tls->set_options(ssl::context::default_workarounds | ssl::context::single_dh_use);
+  // Clients (SDKs, the CLI, agents) open a connection and keep it; none
+  // resumes a TLS session. Issuing tickets and caching sessions for them
+  // would cost every handshake work (and memory) that is never used.
+  SSL_CTX_set_num_tickets(tls->native_handle(), 0);
+  SSL_CTX_set_session_cache_mode(tls->native_handle(), SSL_SESS_CACHE_OFF);
   beast::error_code ec;
   tls->use_certificate_chain_file(certificate.certificateChain.string(), ec);
   if (ec) {

@@ -114,6 +114,12 @@ class Client {
     return io([&](auto&, auto done) { stream_.async_shutdown(done); });
   }
 
+  // Whether the server gave this connection's TLS session a way to be resumed.
+  bool resumable() {
+    const SSL_SESSION* session = SSL_get_session(stream_.native_handle());
+    return session != nullptr && SSL_SESSION_is_resumable(session) == 1;
+  }
+
   beast::error_code connectError;
 
  private:
@@ -307,6 +313,8 @@ TEST(HttpServerTest, ServesTlsWithTheConfiguredCertificate) {
   ASSERT_FALSE(client.connectError) << client.connectError.message();
   EXPECT_EQ(client.roundTrip(post("/", "x")).body(), "tls:x");
   EXPECT_EQ(client.roundTrip(post("/", "y")).body(), "tls:y");
+  // Clients keep their connection, so no handshake pays for a ticket.
+  EXPECT_FALSE(client.resumable());
   EXPECT_FALSE(client.shutdownTls());
 }
 

@@ -1,29 +1,72 @@
 #include "crypto/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
 #include <cstdlib>
 
+#include "crypto/openssl_ptr.h"
+
 namespace ecsd::crypto {
+namespace {
+
+[[noreturn]] void fatal(const char* what) {
+  std::fprintf(stderr, "fatal: %s\n", what);
+  std::abort();
+}
+
+// OpenSSL 3 looks an algorithm up by name (locks, hash tables, parameter
+// parsing) on every call that names it implicitly. Every request's signature
+// check hashes and MACs several times, so the lookups are done once here.
+const EVP_MD* sha256Digest() {
+  static const OpenSslPtr<EVP_MD, EVP_MD_free> md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  if (!md) fatal("OpenSSL has no SHA256");
+  return md.get();
+}
+
+// An HMAC-SHA256 context with its digest already set up; each MAC starts
+// from a copy of it.
+const EVP_MAC_CTX* hmacSha256Template() {
+  static const auto made = [] {
+    const OpenSslPtr<EVP_MAC, EVP_MAC_free> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+    OpenSslPtr<EVP_MAC_CTX, EVP_MAC_CTX_free> context(mac ? EVP_MAC_CTX_new(mac.get()) : nullptr);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (!context || EVP_MAC_CTX_set_params(context.get(), params) != 1) {
+      fatal("OpenSSL has no HMAC-SHA256");
+    }
+    return context;
+  }();
+  return made.get();
+}
+
+}  // namespace
 
 std::string sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &length,
-             EVP_sha256(), nullptr);
+             sha256Digest(), nullptr);
   return out;
 }
 
 std::string hmacSha256(std::string_view key, std::string_view data) {
   std::string out(32, '\0');
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       reinterpret_cast<unsigned char*>(out.data()), &length);
+  const OpenSslPtr<EVP_MAC_CTX, EVP_MAC_CTX_free> context(EVP_MAC_CTX_dup(hmacSha256Template()));
+  std::size_t length = 0;
+  if (!context ||
+      EVP_MAC_init(context.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                   nullptr) != 1 ||
+      EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1 ||
+      EVP_MAC_final(context.get(), reinterpret_cast<unsigned char*>(out.data()), &length,
+                    out.size()) != 1) {
+    fatal("HMAC-SHA256 failed");
+  }
   return out;
 }
 
@@ -45,8 +88,7 @@ bool constantTimeEquals(std::string_view a, std::string_view b) {
 std::string randomBytes(std::size_t n) {
   std::string out(n, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
-    std::fputs("fatal: no secure random source\n", stderr);
-    std::abort();
+    fatal("no secure random source");
   }
   return out;
 }

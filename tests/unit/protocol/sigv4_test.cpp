@@ -58,6 +58,19 @@ TEST(SigningKeyTest, MatchesTheSigV4DocumentationExample) {
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 
+// signingKey remembers the last key it derived; each part of the scope must
+// still make a key of its own.
+TEST(SigningKeyTest, EveryPartOfTheScopeChangesTheKey) {
+  const std::string key = signingKey(kSuiteSecret, "20120215", "us-east-1", "iam");
+  for (const auto& other : {signingKey("another secret", "20120215", "us-east-1", "iam"),
+                            signingKey(kSuiteSecret, "20120216", "us-east-1", "iam"),
+                            signingKey(kSuiteSecret, "20120215", "us-west-2", "iam"),
+                            signingKey(kSuiteSecret, "20120215", "us-east-1", "ecs")}) {
+    EXPECT_NE(other, key);
+  }
+  EXPECT_EQ(signingKey(kSuiteSecret, "20120215", "us-east-1", "iam"), key);
+}
+
 // A case of AWS's aws-sig-v4-test-suite (key AKIDEXAMPLE, 20150830T123600Z,
 // us-east-1, service "service"). Every expected value was checked against two
 // independent sources: the suite's published files (as vendored by

@@ -191,11 +191,6 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   void closed(const std::string& id, std::uint64_t sessionId);
   void tick();
   void beat();
-  // Closes the session if it has been silent too long; otherwise returns
-  // when to look again. REQUIRES: mutex held.
-  std::optional<TimePoint> checkSilence(
-      const std::string& id, Session& session, TimePoint now,
-      std::vector<std::shared_ptr<protocol::WebSocketChannel>>& silent);
   // Tells the control plane the instance's connectivity if it changed.
   void settle(const std::string& id);
 
@@ -390,9 +385,13 @@ void AgentSessions::Impl::beat() {
       if (what.duty == Duty::kHeartbeat) {
         beating.push_back(session.channel);
         due.key() = now + settings.heartbeatInterval;
-      } else if (auto next = checkSilence(what.instanceId, session, now, silent)) {
-        due.key() = *next;
+      } else if (now - session.lastHeard < settings.silenceLimit) {
+        due.key() = session.lastHeard + settings.silenceLimit;  // heard since: look again then
       } else {
+        spdlog::warn(
+            "msg=\"agent silent, closing its session\" instance={} silent_ms={}", what.instanceId,
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - session.lastHeard).count());
+        silent.push_back(std::move(session.channel));
         gone.push_back(what.instanceId);
         it->second.session.reset();
         continue;
@@ -404,18 +403,6 @@ void AgentSessions::Impl::beat() {
   for (const auto& channel : beating) channel->sendText(heartbeatFrame());
   for (const auto& channel : silent) channel->close();
   for (const auto& id : gone) settle(id);
-}
-
-std::optional<TimePoint> AgentSessions::Impl::checkSilence(
-    const std::string& id, Session& session, TimePoint now,
-    std::vector<std::shared_ptr<protocol::WebSocketChannel>>& silent) {
-  if (now - session.lastHeard < settings.silenceLimit)
-    return session.lastHeard + settings.silenceLimit;
-  spdlog::warn(
-      "msg=\"agent silent, closing its session\" instance={} silent_ms={}", id,
-      std::chrono::duration_cast<std::chrono::milliseconds>(now - session.lastHeard).count());
-  silent.push_back(std::move(session.channel));
-  return std::nullopt;
 }
 
 void AgentSessions::Impl::resend(const std::string& id, Instance& instance, TimePoint now) {

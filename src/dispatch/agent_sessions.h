@@ -72,7 +72,7 @@ class AgentSessions {
   // without a connectivity callback.
   void forget(const std::string& instanceId);
 
-  // Resends what waited too long for its ack, then beat(). Visits only the
+  // beat(), then resends what waited too long for its ack, visiting only the
   // instances with payloads not yet acknowledged. Thread-safe.
   void tick();
   // Heartbeats and closing silent sessions: cheap (it visits only the

@@ -114,7 +114,7 @@ Result<Config> toConfig(const po::variables_map& vm) {
   // A write holds its thread until its group commits; more threads than
   // cores keep reads flowing meanwhile and let more writes share a commit.
   // But every thread more is more handing work between threads, which is
-  // not free: two per core measured best (docs/benchmarks.md).
+  // not free: two per core measured better than four (docs/benchmarks.md).
   if (c.threads <= 0) {
     c.threads = 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }

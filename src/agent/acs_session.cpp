@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_member.h"
 #include "common/logging.h"
 #include "protocol/percent_encoding.h"
 
@@ -12,6 +13,8 @@ namespace {
 
 using nlohmann::json;
 using protocol::percentEncode;
+
+const json kNoTasks = json::array();
 
 std::string frame(const char* type, json message) {
   return json{{"type", type}, {"message", std::move(message)}}.dump();
@@ -110,25 +113,27 @@ void AcsSession::serve(WebSocketConnection& connection, const StopSignal& stop) 
 
 std::optional<std::string> AcsSession::handleFrame(std::string_view text) {
   const json frameJson = json::parse(text, nullptr, false);
-  const json message = frameJson.is_object() ? frameJson.value("message", json()) : json();
-  const std::string type = frameJson.is_object() ? frameJson.value("type", "") : "";
-  if (!message.is_object()) {
+  const json* message = member(frameJson, "message");
+  if (message == nullptr || !message->is_object()) {
     spdlog::debug("msg=\"Frame ignored\" module=ACSSession reason=malformed");
     return std::nullopt;
   }
-  const std::string messageId = message.value("messageId", "");
-  if (type == "HeartbeatMessage") {
+  const std::string typeName = stringMember(frameJson, "type");
+  const std::string messageId = stringMember(*message, "messageId");
+  if (typeName == "HeartbeatMessage") {
     return frame("HeartbeatAckRequest", {{"messageId", messageId}});
   }
-  if (type != "PayloadMessage") {
-    spdlog::debug("msg=\"Frame ignored\" module=ACSSession type={}", logging::quote(type));
+  if (typeName != "PayloadMessage") {
+    spdlog::debug("msg=\"Frame ignored\" module=ACSSession type={}", logging::quote(typeName));
     return std::nullopt;
   }
-  const json seqNum = message.value("seqNum", json());
-  const std::int64_t sequence = seqNum.is_number_integer() ? seqNum.get<std::int64_t>() : 0;
+  const json* seqNum = member(*message, "seqNum");
+  const std::int64_t sequence =
+      seqNum != nullptr && seqNum->is_number_integer() ? seqNum->get<std::int64_t>() : 0;
   if (sequence == 0 || sequence > highestSeqNum_) {
     std::vector<TaskSpec> tasks;
-    for (const json& entry : message.value("tasks", json::array())) {
+    const json* entries = member(*message, "tasks");
+    for (const json& entry : entries != nullptr && entries->is_array() ? *entries : kNoTasks) {
       auto task = parseTaskSpec(entry);
       if (!task) {
         spdlog::error("msg=\"Task entry ignored\" module=ACSSession message={}",

@@ -3,6 +3,7 @@
 #include <functional>
 #include <set>
 
+#include "common/json_member.h"
 #include "ecsd/errors.h"
 
 namespace ecsd::agent {
@@ -10,41 +11,49 @@ namespace {
 
 using nlohmann::json;
 
+const json kNull;
+const json kNoList = json::array();
+
+// The member, or null when it is absent.
+const json& field(const json& entry, const char* name) {
+  const json* value = member(entry, name);
+  return value != nullptr ? *value : kNull;
+}
+
+// The member when it is an array, else an empty one.
+const json& list(const json& entry, const char* name) {
+  const json& value = field(entry, name);
+  return value.is_array() ? value : kNoList;
+}
+
 std::vector<std::string> strings(const json& entry, const char* name) {
   std::vector<std::string> out;
-  const json& list = entry.value(name, json::array());
-  if (!list.is_array()) return out;
-  for (const json& item : list) {
+  for (const json& item : list(entry, name)) {
     if (item.is_string()) out.push_back(item.get<std::string>());
   }
   return out;
 }
 
 std::optional<std::int64_t> optionalInteger(const json& entry, const char* name) {
-  const json& value = entry.value(name, json());
+  const json& value = field(entry, name);
   if (!value.is_number_integer()) return std::nullopt;
   return value.get<std::int64_t>();
 }
 
-std::string text(const json& entry, const char* name) {
-  const json& value = entry.value(name, json());
-  return value.is_string() ? value.get<std::string>() : "";
-}
-
 bool flag(const json& entry, const char* name, bool fallback) {
-  const json& value = entry.value(name, json());
+  const json& value = field(entry, name);
   return value.is_boolean() ? value.get<bool>() : fallback;
 }
 
 Result<ContainerSpec> parseContainer(const json& entry) {
   if (!entry.is_object()) return errors::invalidParameter("a container entry is not an object");
   ContainerSpec c;
-  c.name = text(entry, "name");
-  c.image = text(entry, "image");
+  c.name = stringMember(entry, "name");
+  c.image = stringMember(entry, "image");
   if (c.name.empty() || c.image.empty()) {
     return errors::invalidParameter("a container entry has no name or image");
   }
-  c.containerArn = text(entry, "containerArn");
+  c.containerArn = stringMember(entry, "containerArn");
   c.cpu = optionalInteger(entry, "cpu").value_or(0);
   c.memory = optionalInteger(entry, "memory");
   c.memoryReservation = optionalInteger(entry, "memoryReservation");
@@ -52,31 +61,31 @@ Result<ContainerSpec> parseContainer(const json& entry) {
   c.command = strings(entry, "command");
   c.entryPoint = strings(entry, "entryPoint");
   c.links = strings(entry, "links");
-  for (const json& mapping : entry.value("portMappings", json::array())) {
+  for (const json& mapping : list(entry, "portMappings")) {
     if (!mapping.is_object()) continue;
     const auto containerPort = optionalInteger(mapping, "containerPort").value_or(0);
     const auto hostPort = optionalInteger(mapping, "hostPort").value_or(0);
     if (containerPort <= 0 || containerPort > 65535 || hostPort < 0 || hostPort > 65535) {
       return errors::invalidParameter("container " + c.name + " has a port out of range");
     }
-    const std::string protocol = text(mapping, "protocol");
+    const std::string protocol = stringMember(mapping, "protocol");
     c.portMappings.push_back({static_cast<std::uint16_t>(containerPort),
                               static_cast<std::uint16_t>(hostPort),
                               protocol == "udp" ? "udp" : "tcp"});
   }
-  const json& environment = entry.value("environment", json::object());
+  const json& environment = field(entry, "environment");
   if (environment.is_object()) {
     for (const auto& [name, value] : environment.items()) {
       c.environment.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
     }
   }
   if (auto timeout = optionalInteger(entry, "stopTimeout")) c.stopTimeoutSeconds = *timeout;
-  c.workingDirectory = text(entry, "workingDirectory");
-  c.user = text(entry, "user");
-  c.hostname = text(entry, "hostname");
+  c.workingDirectory = stringMember(entry, "workingDirectory");
+  c.user = stringMember(entry, "user");
+  c.hostname = stringMember(entry, "hostname");
   c.privileged = flag(entry, "privileged", false);
   c.readonlyRootFilesystem = flag(entry, "readonlyRootFilesystem", false);
-  const json& labels = entry.value("dockerLabels", json::object());
+  const json& labels = field(entry, "dockerLabels");
   if (labels.is_object()) {
     for (const auto& [name, value] : labels.items()) {
       if (value.is_string()) c.dockerLabels[name] = value.get<std::string>();
@@ -102,20 +111,20 @@ const ContainerSpec* TaskSpec::container(const std::string& name) const {
 Result<TaskSpec> parseTaskSpec(const json& entry) {
   if (!entry.is_object()) return errors::invalidParameter("a task entry is not an object");
   TaskSpec task;
-  task.arn = text(entry, "arn");
+  task.arn = stringMember(entry, "arn");
   if (task.arn.find(":task/") == std::string::npos) {
     return errors::invalidParameter("a task entry has no task ARN");
   }
-  task.family = text(entry, "family");
-  task.version = text(entry, "version");
-  task.desiredStatus = text(entry, "desiredStatus");
+  task.family = stringMember(entry, "family");
+  task.version = stringMember(entry, "version");
+  task.desiredStatus = stringMember(entry, "desiredStatus");
   if (task.desiredStatus != "RUNNING" && task.desiredStatus != "STOPPED") {
     return errors::invalidParameter("task " + task.arn + " has desiredStatus '" +
                                     task.desiredStatus + "'");
   }
-  if (auto mode = text(entry, "networkMode"); !mode.empty()) task.networkMode = mode;
-  const json& containers = entry.value("containers", json::array());
-  if (!containers.is_array() || containers.empty()) {
+  if (auto mode = stringMember(entry, "networkMode"); !mode.empty()) task.networkMode = mode;
+  const json& containers = list(entry, "containers");
+  if (containers.empty()) {
     return errors::invalidParameter("task " + task.arn + " has no containers");
   }
   std::set<std::string> names;

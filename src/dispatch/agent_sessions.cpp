@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_member.h"
 #include "common/json_writer.h"
 #include "common/logging.h"
 #include "crypto/crypto.h"
@@ -155,12 +156,6 @@ std::string payloadFrame(const Session& session, const Pending& pending) {
 
 std::string heartbeatFrame() {
   return frame("HeartbeatMessage", {{"messageId", crypto::uuid4()}, {"healthy", true}});
-}
-
-std::string stringMember(const json& object, std::string_view name) {
-  if (!object.is_object()) return "";
-  const auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 }  // namespace
@@ -319,8 +314,8 @@ void AgentSessions::Impl::received(const std::string& id, std::uint64_t sessionI
                                    std::string_view text) {
   const json frame = json::parse(text, nullptr, false);
   const std::string type = stringMember(frame, "type");
-  const std::string messageId =
-      frame.is_object() ? stringMember(frame.value("message", json::object()), "messageId") : "";
+  const json* message = member(frame, "message");
+  const std::string messageId = message != nullptr ? stringMember(*message, "messageId") : "";
   std::lock_guard lock(mutex);
   const auto it = instances.find(id);
   if (it == instances.end()) return;

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/json_member.h"
 #include "ecsd/domain/task_definition_spec.h"
 
 namespace ecsd::dispatch {
@@ -24,18 +25,6 @@ constexpr std::array<std::pair<const char*, const char*>, 3> kVolumeKinds = {{
     {"efsVolumeConfiguration", "efs"},
     {"fsxWindowsFileServerVolumeConfiguration", "fsxWindowsFileServer"},
 }};
-
-// The member, or nullptr when it is absent or null (the same thing in AWS JSON).
-const json* member(const json& object, std::string_view name) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(name);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
-
-std::string stringMember(const json& object, std::string_view name) {
-  const json* value = member(object, name);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : "";
-}
 
 json listMember(const json& object, std::string_view name) {
   const json* value = member(object, name);

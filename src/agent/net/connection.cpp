@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "common/json_member.h"
 #include "ecsd/errors.h"
 #include "protocol/sigv4.h"
 
@@ -31,11 +32,6 @@ bool isIpAddress(const std::string& host) {
 std::string_view afterLast(std::string_view text, char separator) {
   const auto at = text.rfind(separator);
   return at == std::string_view::npos ? text : text.substr(at + 1);
-}
-
-std::string stringMember(const nlohmann::json& object, const char* name) {
-  const auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <optional>
+#include <thread>
 
 #include "agent/acs_session.h"
 #include "agent/net/connection.h"
@@ -34,7 +36,7 @@ constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerServiceV20141113."
 
 // What every lane and session shares.
 struct Shared {
-  asio::io_context& io;
+  asio::io_context& io;  // the calls, timers and every callback
   net::Url url;
   std::shared_ptr<ssl::context> tls;
   agent::SigningCredentials credentials;
@@ -144,10 +146,12 @@ class Lane : public std::enable_shared_from_this<Lane> {
   http::response<http::string_body> response_;
 };
 
-// One simulated agent: the session of api/agent-protocol.md.
+// One simulated agent: the session of api/agent-protocol.md. It runs on the
+// agents' thread and hands what the scenario sees to the calls' loop.
 class AgentSession : public std::enable_shared_from_this<AgentSession> {
  public:
-  AgentSession(Shared& shared, std::size_t index) : shared_(shared), index_(index) {}
+  AgentSession(Shared& shared, asio::io_context& io, std::size_t index)
+      : shared_(shared), index_(index), ws_(io, *shared.tls) {}
 
   void connect(const std::string& clusterArn, const std::string& instanceArn,
                LoadClient::Connected connected) {
@@ -160,10 +164,14 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
         agent::SessionIdentity{clusterArn, instanceArn, "bench", "bench", "bench"}, nullptr,
         nullptr,
         [this](const std::vector<agent::TaskSpec>& tasks) {
-          if (shared_.payload) shared_.payload(index_, tasks);
+          asio::post(shared_.io, [&shared = shared_, index = index_, tasks] {
+            if (shared.payload) shared.payload(index, tasks);
+          });
         },
         agent::SessionTiming{});
-    connected_ = std::move(connected);
+    connected_ = [&io = shared_.io, connected = std::move(connected)](bool ok, std::string error) {
+      asio::post(io, [connected, ok, error = std::move(error)] { connected(ok, error); });
+    };
     auto& tcpStream = beast::get_lowest_layer(ws_);
     SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), shared_.url.host.c_str());
     tcpStream.expires_after(kTimeout);
@@ -233,7 +241,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
 
   Shared& shared_;
   const std::size_t index_;
-  websocket::stream<net::TlsStream> ws_{shared_.io, *shared_.tls};
+  websocket::stream<net::TlsStream> ws_;
   std::string target_;
   std::optional<agent::AcsSession> protocol_;  // the agent's own frame handling
   LoadClient::Connected connected_;
@@ -243,12 +251,29 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
 
 }  // namespace
 
+// The caller's thread runs the calls and every callback, so scenarios need no
+// locks; the agent sessions run on threads of their own, one per core. With
+// 10,000 sessions on one loop, the generator (not ecsd) bounded registration
+// (its TLS handshakes) and placement, and a read's answer waited behind
+// heartbeats.
 struct LoadClient::Impl {
+  // One loop and its thread; the sessions of agents i, i + n, i + 2n, ...
+  struct AgentLoop {
+    asio::io_context io{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    std::vector<std::shared_ptr<AgentSession>> agents;  // indexed by agent / n
+    std::thread thread{[this] { io.run(); }};
+    ~AgentLoop() {
+      io.stop();
+      thread.join();
+    }
+  };
+
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   Shared shared{io, {}, {}, {}, {}, {}};
   std::vector<std::shared_ptr<Lane>> lanes;
-  std::vector<std::shared_ptr<AgentSession>> agents;
+  std::vector<std::unique_ptr<AgentLoop>> agentLoops;
 };
 
 LoadClient::LoadClient(std::string endpoint, agent::SigningCredentials credentials,
@@ -265,6 +290,10 @@ LoadClient::LoadClient(std::string endpoint, agent::SigningCredentials credentia
   impl_->shared.endpoint = *resolver.resolve(url->host, std::to_string(url->port)).begin();
   for (std::size_t i = 0; i < lanes; ++i) {
     impl_->lanes.push_back(std::make_shared<Lane>(impl_->shared));
+  }
+  const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
+  for (std::size_t i = 0; i < cores; ++i) {
+    impl_->agentLoops.push_back(std::make_unique<Impl::AgentLoop>());
   }
 }
 
@@ -286,9 +315,14 @@ CallResult LoadClient::callNow(const std::string& operation, json request) {
 
 void LoadClient::connectAgent(std::size_t agent, const std::string& clusterArn,
                               const std::string& instanceArn, Connected connected) {
-  if (impl_->agents.size() <= agent) impl_->agents.resize(agent + 1);
-  impl_->agents[agent] = std::make_shared<AgentSession>(impl_->shared, agent);
-  impl_->agents[agent]->connect(clusterArn, instanceArn, std::move(connected));
+  auto& loop = *impl_->agentLoops[agent % impl_->agentLoops.size()];
+  const std::size_t slot = agent / impl_->agentLoops.size();
+  asio::post(loop.io, [&loop, &shared = impl_->shared, agent, slot, clusterArn, instanceArn,
+                       connected = std::move(connected)]() mutable {
+    if (loop.agents.size() <= slot) loop.agents.resize(slot + 1);
+    loop.agents[slot] = std::make_shared<AgentSession>(shared, loop.io, agent);
+    loop.agents[slot]->connect(clusterArn, instanceArn, std::move(connected));
+  });
 }
 
 void LoadClient::onPayload(PayloadHandler handler) { impl_->shared.payload = std::move(handler); }

@@ -26,9 +26,12 @@ constexpr std::array<std::pair<const char*, const char*>, 3> kVolumeKinds = {{
     {"fsxWindowsFileServerVolumeConfiguration", "fsxWindowsFileServer"},
 }};
 
-json listMember(const json& object, std::string_view name) {
+// The member when it is an array, else an empty one; a reference, since
+// returning a copy copied every task definition's containers once per task.
+const json& listMember(const json& object, std::string_view name) {
+  static const json kNone = json::array();
   const json* value = member(object, name);
-  return value != nullptr && value->is_array() ? *value : json::array();
+  return value != nullptr && value->is_array() ? *value : kNone;
 }
 
 // The task's containerOverrides entry for this container, or an empty object.

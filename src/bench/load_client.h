@@ -1,9 +1,10 @@
-// The load generator's network side, on one event loop: N kept-alive HTTPS
-// connections ("lanes") making SigV4-signed ECS calls the way the SDKs do, and
-// any number of simulated agent sessions (the real WebSocket protocol of
+// The load generator's network side: N kept-alive HTTPS connections ("lanes")
+// making SigV4-signed ECS calls the way the SDKs do, and any number of
+// simulated agent sessions (the real WebSocket protocol of
 // api/agent-protocol.md: signed upgrade, and frames handled by the agent's own
-// AcsSession, so heartbeats and payloads are answered as ecs-agent answers). Everything runs on the
-// thread that calls run(); callbacks too, so scenarios need no locks.
+// AcsSession, so heartbeats and payloads are answered as ecs-agent answers).
+// The lanes, timers and every callback run on the thread that calls run(), so
+// scenarios need no locks; the sessions run on threads of their own.
 #pragma once
 
 #include <chrono>
@@ -27,7 +28,7 @@ struct CallResult {
   std::string error;  // the AWS error type, or what went wrong on the wire
   bool ok() const { return status == 200; }
   // The body, parsed when first asked for: parsing a 178 KB answer takes
-  // milliseconds of the one loop thread, which would delay every other call.
+  // milliseconds of the calls' thread, which would delay every other call.
   const nlohmann::json& body() const {
     if (!parsed_) parsed_ = nlohmann::json::parse(text, nullptr, false);
     return *parsed_;

@@ -39,6 +39,14 @@ JsonWriter& JsonWriter::key(std::string_view name) {
   return *this;
 }
 
+JsonWriter& JsonWriter::escapedKey(std::string_view name) {
+  separate();
+  escaped(name);
+  out_ += ':';
+  afterKey_ = true;
+  return *this;
+}
+
 JsonWriter& JsonWriter::value(std::string_view text) {
   separate();
   escaped(text);

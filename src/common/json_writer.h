@@ -22,6 +22,8 @@ class JsonWriter {
   JsonWriter& endArray() { return close(']'); }
   // A member's name: one of the API's, so written as it is, not escaped.
   JsonWriter& key(std::string_view name);
+  // A member's name that came from a user (an environment variable's).
+  JsonWriter& escapedKey(std::string_view name);
 
   JsonWriter& value(std::string_view text);
   JsonWriter& value(const char* text) { return value(std::string_view(text)); }

@@ -180,8 +180,8 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   };
   // Makes a new session current and sends it the outbox.
   Opened open(const std::string& id, const SessionQuery& query,
-              std::shared_ptr<protocol::WebSocketChannel> channel, json tasks);
-  void deliver(const std::string& id, json tasks);
+              std::shared_ptr<protocol::WebSocketChannel> channel, PayloadTasks tasks);
+  void deliver(const std::string& id, PayloadTasks tasks);
   void received(const std::string& id, std::uint64_t sessionId, std::string_view text);
   void closed(const std::string& id, std::uint64_t sessionId);
   void tick();
@@ -190,7 +190,7 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   void settle(const std::string& id);
 
   // REQUIRES: mutex held.
-  Pending& enqueue(const std::string& id, Instance& instance, const json& tasks, TimePoint now);
+  Pending& enqueue(const std::string& id, Instance& instance, PayloadTasks tasks, TimePoint now);
   void send(Instance& instance, Pending& pending, TimePoint now);
   // Resends what waited too long for its ack.
   void resend(const std::string& id, Instance& instance, TimePoint now);
@@ -272,7 +272,7 @@ Result<std::shared_ptr<protocol::WebSocketPeer>> AgentSessions::Impl::accept(
 
 AgentSessions::Impl::Opened AgentSessions::Impl::open(
     const std::string& id, const SessionQuery& query,
-    std::shared_ptr<protocol::WebSocketChannel> channel, json tasks) {
+    std::shared_ptr<protocol::WebSocketChannel> channel, PayloadTasks tasks) {
   std::lock_guard lock(mutex);
   Instance& instance = instances[id];
   Opened opened{++lastSessionId, instance.session ? std::move(instance.session->channel) : nullptr};
@@ -282,16 +282,16 @@ AgentSessions::Impl::Opened AgentSessions::Impl::open(
   dues.emplace(now + settings.heartbeatInterval, Due{id, opened.sessionId, Duty::kHeartbeat});
   dues.emplace(now + settings.silenceLimit, Due{id, opened.sessionId, Duty::kSilenceCheck});
   instance.lastSeqNum = std::max(instance.lastSeqNum, query.seqNum);
-  if (tasks.is_array() && !tasks.empty()) enqueue(id, instance, tasks, now);
+  if (!tasks.empty()) enqueue(id, instance, std::move(tasks), now);
   for (Pending& pending : instance.outbox) send(instance, pending, now);
   return opened;
 }
 
-Pending& AgentSessions::Impl::enqueue(const std::string& id, Instance& instance, const json& tasks,
+Pending& AgentSessions::Impl::enqueue(const std::string& id, Instance& instance, PayloadTasks tasks,
                                       TimePoint now) {
   unacknowledged.insert(id);
   return instance.outbox.emplace_back(Pending{
-      crypto::uuid4(), ++instance.lastSeqNum, epochMillis(now), tasks.dump(), tasks.size(), {}});
+      crypto::uuid4(), ++instance.lastSeqNum, epochMillis(now), tasks.text(), tasks.size(), {}});
 }
 
 void AgentSessions::Impl::send(Instance& instance, Pending& pending, TimePoint now) {
@@ -299,12 +299,12 @@ void AgentSessions::Impl::send(Instance& instance, Pending& pending, TimePoint n
   pending.lastSent = now;
 }
 
-void AgentSessions::Impl::deliver(const std::string& id, json tasks) {
-  if (!tasks.is_array() || tasks.empty()) return;
+void AgentSessions::Impl::deliver(const std::string& id, PayloadTasks tasks) {
+  if (tasks.empty()) return;
   std::lock_guard lock(mutex);
   Instance& instance = instances[id];
   const TimePoint now = clock.now();
-  Pending& pending = enqueue(id, instance, tasks, now);
+  Pending& pending = enqueue(id, instance, std::move(tasks), now);
   if (instance.session) send(instance, pending, now);
   spdlog::debug("msg=\"payload queued\" instance={} message_id={} seq_num={} tasks={} sent={}", id,
                 pending.messageId, pending.seqNum, pending.taskCount, instance.session.has_value());
@@ -445,7 +445,7 @@ Result<std::shared_ptr<protocol::WebSocketPeer>> AgentSessions::accept(
   return impl_->accept(upgrade, std::move(channel));
 }
 
-void AgentSessions::deliver(const std::string& instanceId, nlohmann::json tasks) {
+void AgentSessions::deliver(const std::string& instanceId, PayloadTasks tasks) {
   impl_->deliver(instanceId, std::move(tasks));
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "dispatch/payload.h"
 #include "ecsd/clock.h"
 #include "ecsd/result.h"
 #include "protocol/sigv4.h"
@@ -36,7 +37,7 @@ class ControlPlane {
                                                  std::string_view containerInstanceArn) = 0;
   // Every task the instance should know about now (assigned to it and not yet
   // STOPPED, whatever its desired status), as PayloadMessage "tasks" entries.
-  virtual nlohmann::json tasksFor(const std::string& instanceId) = 0;
+  virtual PayloadTasks tasksFor(const std::string& instanceId) = 0;
   // The instance's agent connected, or is gone (closed, replaced by nothing,
   // or silent). Called on changes only, one call at a time.
   virtual void agentConnectivityChanged(const std::string& instanceId, bool connected) = 0;
@@ -64,7 +65,7 @@ class AgentSessions {
 
   // Sends tasks (PayloadMessage "tasks" entries) to the instance's agent, now
   // if it is connected, and again until it acknowledges them, across reconnects.
-  void deliver(const std::string& instanceId, nlohmann::json tasks);
+  void deliver(const std::string& instanceId, PayloadTasks tasks);
 
   bool connected(const std::string& instanceId) const;
 

@@ -1,10 +1,14 @@
 #include "dispatch/payload.h"
 
 #include <array>
+#include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
 #include <utility>
 
 #include "common/json_member.h"
+#include "common/json_writer.h"
 #include "ecsd/domain/task_definition_spec.h"
 
 namespace ecsd::dispatch {
@@ -46,42 +50,60 @@ const json& overrideFor(const Task& task, std::string_view name) {
 }
 
 // [{name, value}, ...] onto a name -> value map; later entries win.
-void addEnvironment(json& environment, const json& list) {
+void addEnvironment(std::map<std::string, std::string>& environment, const json& list) {
   for (const json& variable : list) {
-    const std::string name = stringMember(variable, "name");
-    if (!name.empty()) environment[name] = stringMember(variable, "value");
+    std::string name = stringMember(variable, "name");
+    if (!name.empty()) environment[std::move(name)] = stringMember(variable, "value");
   }
 }
 
-json portMappings(const json& definition) {
-  json out = json::array();
+std::int64_t integerMember(const json& object, std::string_view name) {
+  const json* value = member(object, name);
+  return value != nullptr && value->is_number_integer() ? value->get<std::int64_t>() : 0;
+}
+
+bool flagMember(const json& object, std::string_view name, bool fallback) {
+  const json* value = member(object, name);
+  return value != nullptr && value->is_boolean() ? value->get<bool>() : fallback;
+}
+
+void writePortMappings(JsonWriter& out, const json& definition) {
+  out.beginArray();
   for (const json& mapping : listMember(definition, "portMappings")) {
-    out.push_back({{"containerPort", mapping.value("containerPort", 0)},
-                   {"hostPort", mapping.value("hostPort", 0)},
-                   {"protocol", mapping.value("protocol", "tcp")}});
+    const json* protocol = member(mapping, "protocol");
+    out.beginObject()
+        .member("containerPort", integerMember(mapping, "containerPort"))
+        .member("hostPort", integerMember(mapping, "hostPort"))
+        .member("protocol", protocol != nullptr && protocol->is_string()
+                                ? protocol->get<std::string>()
+                                : std::string("tcp"))
+        .endObject();
   }
-  return out;
+  out.endArray();
 }
 
 // Each entry with the given members, readOnly defaulting to false.
-json withReadOnly(const json& list, std::initializer_list<const char*> members) {
-  json out = json::array();
+void writeWithReadOnly(JsonWriter& out, const json& list,
+                       std::initializer_list<const char*> members) {
+  out.beginArray();
   for (const json& entry : list) {
-    json item = {{"readOnly", entry.value("readOnly", false)}};
-    for (const char* name : members) item[name] = stringMember(entry, name);
-    out.push_back(std::move(item));
+    out.beginObject().member("readOnly", flagMember(entry, "readOnly", false));
+    for (const char* name : members) out.member(name, stringMember(entry, name));
+    out.endObject();
   }
-  return out;
+  out.endArray();
 }
 
-// cpu, memory and memoryReservation: the override's value when it has one.
-void addResources(json& container, const json& definition, const json& containerOverride) {
-  container["cpu"] = definition.value("cpu", 0);
+// cpu, memory and memoryReservation: the override's value when it has one;
+// cpu is 0 when neither has one.
+void writeResources(JsonWriter& out, const json& definition, const json& containerOverride) {
   for (const char* name : {"cpu", "memory", "memoryReservation"}) {
     if (const json* value = member(containerOverride, name)) {
-      container[name] = *value;
+      out.member(name, *value);
     } else if (const json* defined = member(definition, name)) {
-      container[name] = *defined;
+      out.member(name, *defined);
+    } else if (std::string_view(name) == "cpu") {
+      out.member(name, 0);
     }
   }
 }
@@ -93,49 +115,57 @@ std::string containerArn(const Task& task, std::string_view name) {
   return "";
 }
 
-json payloadContainer(const Task& task, const json& definition) {
+void writeContainer(JsonWriter& out, const Task& task, const json& definition) {
   const std::string name = stringMember(definition, "name");
   const json& containerOverride = overrideFor(task, name);
-  json container = {
-      {"name", name},
-      {"image", stringMember(definition, "image")},
-      {"essential", definition.value("essential", true)},
-      {"entryPoint", listMember(definition, "entryPoint")},
-      {"links", listMember(definition, "links")},
-      {"portMappings", portMappings(definition)},
-      {"mountPoints",
-       withReadOnly(listMember(definition, "mountPoints"), {"sourceVolume", "containerPath"})},
-      {"volumesFrom", withReadOnly(listMember(definition, "volumesFrom"), {"sourceContainer"})}};
+  out.beginObject()
+      .member("name", name)
+      .member("image", stringMember(definition, "image"))
+      .member("essential", flagMember(definition, "essential", true))
+      .member("entryPoint", listMember(definition, "entryPoint"))
+      .member("links", listMember(definition, "links"));
+  out.key("portMappings");
+  writePortMappings(out, definition);
+  out.key("mountPoints");
+  writeWithReadOnly(out, listMember(definition, "mountPoints"), {"sourceVolume", "containerPath"});
+  out.key("volumesFrom");
+  writeWithReadOnly(out, listMember(definition, "volumesFrom"), {"sourceContainer"});
   if (const std::string arn = containerArn(task, name); !arn.empty()) {
-    container["containerArn"] = arn;
+    out.member("containerArn", arn);
   }
-  container["command"] = member(containerOverride, "command") != nullptr
-                             ? listMember(containerOverride, "command")
-                             : listMember(definition, "command");
-  json environment = json::object();
+  out.member("command", member(containerOverride, "command") != nullptr
+                            ? listMember(containerOverride, "command")
+                            : listMember(definition, "command"));
+  std::map<std::string, std::string> environment;
   addEnvironment(environment, listMember(definition, "environment"));
   addEnvironment(environment, listMember(containerOverride, "environment"));
-  container["environment"] = std::move(environment);
-  addResources(container, definition, containerOverride);
+  out.key("environment").beginObject();
+  for (const auto& [variable, value] : environment) out.escapedKey(variable).value(value);
+  out.endObject();
+  writeResources(out, definition, containerOverride);
   for (const char* passed : kPassThrough) {
-    if (const json* value = member(definition, passed)) container[passed] = *value;
+    if (const json* value = member(definition, passed)) out.member(passed, *value);
   }
-  return container;
+  out.endObject();
 }
 
-json payloadVolume(const json& volume) {
-  json out = {{"name", stringMember(volume, "name")}};
+void writeVolume(JsonWriter& out, const json& volume) {
+  out.beginObject().member("name", stringMember(volume, "name"));
   for (const auto& [configuration, type] : kVolumeKinds) {
     if (const json* value = member(volume, configuration)) {
-      out["type"] = type;
-      out[configuration] = *value;
-      return out;
+      out.member("type", type).member(configuration, *value).endObject();
+      return;
     }
   }
   const json* host = member(volume, "host");
-  out["type"] = "host";
-  out["host"] = host != nullptr && host->is_object() ? *host : json::object();
-  return out;
+  out.member("type", "host");
+  out.key("host");
+  if (host != nullptr && host->is_object()) {
+    out.value(*host);
+  } else {
+    out.beginObject().endObject();
+  }
+  out.endObject();
 }
 
 // arn:aws:ecs:REGION:ACCOUNT:task/... -> ACCOUNT
@@ -149,36 +179,48 @@ std::string accountOf(std::string_view arn) {
   return std::string(arn.substr(start, arn.find(':', start) - start));
 }
 
-// Task-level cpu in vCPUs and memory in MiB, when the task has them.
-void addTaskResources(json& entry, const Task& task) {
+void writeTask(JsonWriter& out, const Task& task, const TaskDefinition& definition) {
+  const std::string mode = stringMember(definition.body, "networkMode");
+  out.beginObject()
+      .member("arn", task.arn)
+      .member("family", definition.family)
+      .member("version", std::to_string(definition.revision))
+      .member("desiredStatus", task.desiredStatus)
+      .member("taskDefinitionAccountId", accountOf(task.arn))
+      .member("networkMode", mode.empty() ? "bridge" : mode);  // ECS's default on Linux
+  // Task-level cpu in vCPUs and memory in MiB, when the task has them.
   if (const auto units = parseTaskCpu(task.cpu)) {
-    entry["cpu"] = static_cast<double>(*units) / 1024.0;
+    out.member("cpu", static_cast<double>(*units) / 1024.0);
   }
-  if (const auto mebibytes = parseTaskMemory(task.memory)) entry["memory"] = *mebibytes;
+  if (const auto mebibytes = parseTaskMemory(task.memory)) out.member("memory", *mebibytes);
+  out.key("containers").beginArray();
+  for (const json& container : listMember(definition.body, "containerDefinitions")) {
+    writeContainer(out, task, container);
+  }
+  out.endArray().key("volumes").beginArray();
+  for (const json& volume : listMember(definition.body, "volumes")) writeVolume(out, volume);
+  out.endArray().endObject();
 }
 
 }  // namespace
 
-nlohmann::json payloadTask(const Task& task, const TaskDefinition& definition) {
-  json entry = {{"arn", task.arn},
-                {"family", definition.family},
-                {"version", std::to_string(definition.revision)},
-                {"desiredStatus", task.desiredStatus},
-                {"taskDefinitionAccountId", accountOf(task.arn)}};
-  const std::string mode = stringMember(definition.body, "networkMode");
-  entry["networkMode"] = mode.empty() ? "bridge" : mode;  // ECS's default on Linux
-  addTaskResources(entry, task);
-  json containers = json::array();
-  for (const json& container : listMember(definition.body, "containerDefinitions")) {
-    containers.push_back(payloadContainer(task, container));
+PayloadTasks PayloadTasks::of(const nlohmann::json& entries) {
+  PayloadTasks tasks;
+  if (entries.is_array()) {
+    tasks.text_ = entries.dump();
+    tasks.size_ = entries.size();
   }
-  entry["containers"] = std::move(containers);
-  json volumes = json::array();
-  for (const json& volume : listMember(definition.body, "volumes")) {
-    volumes.push_back(payloadVolume(volume));
-  }
-  entry["volumes"] = std::move(volumes);
-  return entry;
+  return tasks;
+}
+
+void PayloadTasks::add(const Task& task, const TaskDefinition& definition) {
+  JsonWriter out(1024);
+  writeTask(out, task, definition);
+  text_.pop_back();  // the closing ']'
+  if (size_ > 0) text_ += ',';
+  text_ += out.take();
+  text_ += ']';
+  ++size_;
 }
 
 }  // namespace ecsd::dispatch

@@ -11,7 +11,7 @@ bool AgentBridge::connected(const std::string& instanceId) const {
   return sessions_ && sessions_->connected(instanceId);
 }
 
-void AgentBridge::deliver(const std::string& instanceId, nlohmann::json tasks) {
+void AgentBridge::deliver(const std::string& instanceId, dispatch::PayloadTasks tasks) {
   if (sessions_) sessions_->deliver(instanceId, std::move(tasks));
 }
 
@@ -38,14 +38,14 @@ Result<std::string> AgentBridge::instanceForSession(std::string_view clusterArn,
   });
 }
 
-nlohmann::json AgentBridge::tasksFor(const std::string& instanceId) {
+dispatch::PayloadTasks AgentBridge::tasksFor(const std::string& instanceId) {
   return state_.read([&](const Data& data) {
-    nlohmann::json tasks = nlohmann::json::array();
+    dispatch::PayloadTasks tasks;
     for (const auto& id : data.taskIdsOn(instanceId)) {
       const Task& task = *data.task(id);
       if (!task.live()) continue;
       if (const TaskDefinition* definition = data.taskDefinition(task.family, task.revision)) {
-        tasks.push_back(dispatch::payloadTask(task, *definition));
+        tasks.add(task, *definition);
       }
     }
     return tasks;

@@ -23,14 +23,14 @@ class AgentBridge final : public Agents, public dispatch::ControlPlane {
 
   // Agents
   bool connected(const std::string& instanceId) const override;
-  void deliver(const std::string& instanceId, nlohmann::json tasks) override;
+  void deliver(const std::string& instanceId, dispatch::PayloadTasks tasks) override;
   void forget(const std::string& instanceId) override;
   std::string pollEndpoint() const override { return pollEndpoint_; }
 
   // dispatch::ControlPlane
   Result<std::string> instanceForSession(std::string_view clusterArn,
                                          std::string_view containerInstanceArn) override;
-  nlohmann::json tasksFor(const std::string& instanceId) override;
+  dispatch::PayloadTasks tasksFor(const std::string& instanceId) override;
   void agentConnectivityChanged(const std::string& instanceId, bool connected) override;
 
  private:

@@ -2,8 +2,9 @@
 // once their write has committed.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include "dispatch/payload.h"
 
 namespace ecsd::operations {
 
@@ -13,7 +14,7 @@ class Agents {
   virtual bool connected(const std::string& instanceId) const = 0;
   // Sends PayloadMessage "tasks" entries to the instance's agent (now, or when
   // it connects again). Call only after the change is committed.
-  virtual void deliver(const std::string& instanceId, nlohmann::json tasks) = 0;
+  virtual void deliver(const std::string& instanceId, dispatch::PayloadTasks tasks) = 0;
   // The instance is deregistered: drop what waits for its agent and close
   // its session (it must register again).
   virtual void forget(const std::string& instanceId) = 0;

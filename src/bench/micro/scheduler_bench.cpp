@@ -50,7 +50,7 @@ constexpr const char* kCluster = "bench";
 class AllConnected final : public operations::Agents {
  public:
   bool connected(const std::string&) const override { return true; }
-  void deliver(const std::string&, json) override {}
+  void deliver(const std::string&, dispatch::PayloadTasks) override {}
   void forget(const std::string&) override {}
   std::string pollEndpoint() const override { return {}; }
 };

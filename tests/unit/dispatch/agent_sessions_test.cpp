@@ -55,10 +55,10 @@ class FakeControlPlane final : public ControlPlane {
     return errors::make("InactiveInstanceException", "Container instance is not registered.");
   }
 
-  json tasksFor(const std::string& instanceId) override {
+  PayloadTasks tasksFor(const std::string& instanceId) override {
     std::lock_guard lock(mutex_);
     const auto it = tasks_.find(instanceId);
-    return it == tasks_.end() ? json::array() : it->second;
+    return PayloadTasks::of(it == tasks_.end() ? json::array() : it->second);
   }
 
   void agentConnectivityChanged(const std::string& instanceId, bool connected) override {
@@ -337,7 +337,7 @@ TEST_F(AgentSessionsTest, RefusesWithTheControlPlanesErrorForUnknownInstances) {
 
 TEST_F(AgentSessionsTest, DeliversAtOnceAndResendsUntilAcknowledged) {
   auto agent = connect();
-  sessions_.deliver("aaaa", someTasks("t1"));
+  sessions_.deliver("aaaa", PayloadTasks::of(someTasks("t1")));
   auto payloads = agent->payloads();
   ASSERT_EQ(payloads.size(), 1u);
   EXPECT_EQ(payloads[0]["message"]["tasks"], someTasks("t1"));
@@ -357,7 +357,7 @@ TEST_F(AgentSessionsTest, DeliversAtOnceAndResendsUntilAcknowledged) {
 
 TEST_F(AgentSessionsTest, IgnoresEmptyDeliveries) {
   auto agent = connect();
-  sessions_.deliver("aaaa", json::array());
+  sessions_.deliver("aaaa", PayloadTasks::of(json::array()));
   EXPECT_TRUE(agent->frames().empty());
 }
 
@@ -369,7 +369,7 @@ TEST_F(AgentSessionsTest, WhatIsDeliveredWhileAwayIsSentOnReconnectBeforeTheSnap
   EXPECT_FALSE(sessions_.connected("aaaa"));
   EXPECT_EQ(controlPlane_.events(), (Events{{"aaaa", true}, {"aaaa", false}}));
 
-  sessions_.deliver("aaaa", someTasks("t1", "STOPPED"));  // a stop while away
+  sessions_.deliver("aaaa", PayloadTasks::of(someTasks("t1", "STOPPED")));  // a stop while away
   tickAfter(30s);
   EXPECT_EQ(first->payloads().size(), 1u);
 
@@ -471,7 +471,7 @@ TEST_F(AgentSessionsTest, BeatClosesASilentSessionWhenItsLimitIsReached) {
 
 TEST_F(AgentSessionsTest, ANewerSessionReplacesTheOlder) {
   auto older = connect();
-  sessions_.deliver("aaaa", someTasks("t1"));
+  sessions_.deliver("aaaa", PayloadTasks::of(someTasks("t1")));
   const json delivered = older->payloads().at(0);
 
   auto newer = connect();
@@ -483,7 +483,7 @@ TEST_F(AgentSessionsTest, ANewerSessionReplacesTheOlder) {
   EXPECT_EQ(newer->payloads()[0], delivered);  // unacknowledged, so sent again
 
   older->ack(delivered);  // acks from the older session still count
-  sessions_.deliver("aaaa", someTasks("t2"));
+  sessions_.deliver("aaaa", PayloadTasks::of(someTasks("t2")));
   tickAfter(5s);
   EXPECT_EQ(older->payloads().size(), 1u);
   const auto payloads = newer->payloads();
@@ -495,9 +495,9 @@ TEST_F(AgentSessionsTest, ANewerSessionReplacesTheOlder) {
 TEST_F(AgentSessionsTest, SeqNumCountsPerInstanceAboveTheAgentsOwn) {
   auto a = connect(kInstanceA);
   auto b = connect(kInstanceB);
-  sessions_.deliver("aaaa", someTasks("t1"));
-  sessions_.deliver("aaaa", someTasks("t2"));
-  sessions_.deliver("bbbb", someTasks("t3"));
+  sessions_.deliver("aaaa", PayloadTasks::of(someTasks("t1")));
+  sessions_.deliver("aaaa", PayloadTasks::of(someTasks("t2")));
+  sessions_.deliver("bbbb", PayloadTasks::of(someTasks("t3")));
   EXPECT_EQ(a->payloads().at(0)["message"]["seqNum"], 1);
   EXPECT_EQ(a->payloads().at(1)["message"]["seqNum"], 2);
   EXPECT_EQ(b->payloads().at(0)["message"]["seqNum"], 1);
@@ -506,16 +506,16 @@ TEST_F(AgentSessionsTest, SeqNumCountsPerInstanceAboveTheAgentsOwn) {
   for (const json& payload : a->payloads()) a->ack(payload);
 
   auto again = connect(kInstanceA, "&seqNum=10");
-  sessions_.deliver("aaaa", someTasks("t4"));
+  sessions_.deliver("aaaa", PayloadTasks::of(someTasks("t4")));
   EXPECT_EQ(again->payloads().at(0)["message"]["seqNum"], 11);
   auto lower = connect(kInstanceA, "&seqNum=3");
-  sessions_.deliver("aaaa", someTasks("t5"));
+  sessions_.deliver("aaaa", PayloadTasks::of(someTasks("t5")));
   EXPECT_EQ(lower->payloads().back()["message"]["seqNum"], 12);
 }
 
 TEST_F(AgentSessionsTest, ForgetDropsTheOutboxAndClosesWithoutACallback) {
   auto agent = connect();
-  sessions_.deliver("aaaa", someTasks("t1"));
+  sessions_.deliver("aaaa", PayloadTasks::of(someTasks("t1")));
   sessions_.forget("aaaa");
   EXPECT_TRUE(agent->closed());
   EXPECT_FALSE(sessions_.connected("aaaa"));
@@ -526,7 +526,7 @@ TEST_F(AgentSessionsTest, ForgetDropsTheOutboxAndClosesWithoutACallback) {
 TEST_F(AgentSessionsTest, TheControlPlaneMayCallBackFromItsCallback) {
   controlPlane_.onChange = [&](const std::string& id, bool connected) {
     EXPECT_EQ(sessions_.connected(id), connected);
-    if (connected) sessions_.deliver(id, someTasks("welcome"));
+    if (connected) sessions_.deliver(id, PayloadTasks::of(someTasks("welcome")));
   };
   auto agent = connect();
   EXPECT_EQ(agent->payloads().at(0)["message"]["tasks"], someTasks("welcome"));
@@ -555,7 +555,8 @@ TEST_F(AgentSessionsTest, IsSafeUnderConcurrentUse) {
   std::vector<std::shared_ptr<FakeChannel>> agents = {connect(kInstanceA), connect(kInstanceB)};
   std::vector<std::thread> threads;
   threads.emplace_back([&] {
-    for (int i = 0; i < 300; ++i) sessions_.deliver(i % 2 ? "aaaa" : "bbbb", someTasks("t"));
+    for (int i = 0; i < 300; ++i)
+      sessions_.deliver(i % 2 ? "aaaa" : "bbbb", PayloadTasks::of(someTasks("t")));
   });
   threads.emplace_back([&] {
     for (int i = 0; i < 300; ++i) {

@@ -11,6 +11,14 @@ using nlohmann::json;
 
 constexpr char kTaskArn[] = "arn:aws:ecs:us-east-1:123456789012:task/default/0a1b2c3d";
 
+// The entry PayloadTasks writes for the task, read back.
+json payloadTask(const Task& task, const TaskDefinition& definition) {
+  PayloadTasks tasks;
+  tasks.add(task, definition);
+  EXPECT_EQ(tasks.size(), 1U);
+  return json::parse(tasks.text()).at(0);
+}
+
 TaskDefinition definition(json body, int revision = 3) {
   TaskDefinition out;
   out.family = "web";
@@ -74,6 +82,34 @@ const json kRequest = {
       {{"name", "scratch"}},
       {{"name", "cache"},
        {"dockerVolumeConfiguration", {{"scope", "task"}, {"driver", "local"}}}}}}};
+
+TEST(PayloadTasksTest, EntriesAddUpToOneArray) {
+  PayloadTasks tasks;
+  EXPECT_TRUE(tasks.empty());
+  EXPECT_EQ(json::parse(tasks.text()), json::array());
+  Task second = task();
+  second.arn += "ff";
+  tasks.add(task(), registered(kRequest));
+  tasks.add(second, registered(kRequest));
+  const json entries = json::parse(tasks.text());
+  ASSERT_EQ(tasks.size(), 2U);
+  ASSERT_EQ(entries.size(), 2U);
+  EXPECT_EQ(entries[0]["arn"], kTaskArn);
+  EXPECT_EQ(entries[1]["arn"], second.arn);
+  EXPECT_EQ(json::parse(PayloadTasks::of(entries).text()), entries);
+  EXPECT_EQ(PayloadTasks::of(entries).size(), 2U);
+}
+
+TEST(PayloadTaskTest, AnEnvironmentVariableNameIsEscaped) {
+  const json body = {{"family", "web"},
+                     {"containerDefinitions",
+                      {{{"name", "app"},
+                        {"image", "nginx"},
+                        {"memory", 64},
+                        {"environment", {{{"name", "A\"B"}, {"value", "1"}}}}}}}};
+  const json app = payloadTask(task(), registered(body)).at("containers").at(0);
+  EXPECT_EQ(app["environment"], json({{"A\"B", "1"}}));
+}
 
 TEST(PayloadTaskTest, CarriesTheTaskAndTheDefinitionInAcsShape) {
   Task t = task();

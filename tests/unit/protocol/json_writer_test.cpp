@@ -35,6 +35,14 @@ TEST(JsonWriterTest, EscapesAsJsonRequires) {
   EXPECT_EQ(text, json::array({nasty}).dump());  // the same escapes nlohmann writes
 }
 
+TEST(JsonWriterTest, AnEscapedKeyReadsBackAsItWasGiven) {
+  const std::string name = "A\"B\\C\n";
+  JsonWriter out;
+  out.beginObject().escapedKey(name).value("v").member("next", 1).endObject();
+  const json parsed = json::parse(out.take());
+  EXPECT_EQ(parsed, json({{name, "v"}, {"next", 1}}));
+}
+
 TEST(JsonWriterTest, NumbersReadBackExactlyAndDoublesStayDoubles) {
   JsonWriter out;
   out.beginArray().value(1700000000.123).value(0.0).value(-2.5).value(1e300);

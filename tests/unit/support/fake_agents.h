@@ -21,8 +21,8 @@ class FakeAgents final : public operations::Agents {
   bool connected(const std::string& instanceId) const override {
     return allConnected || connectedIds.contains(instanceId);
   }
-  void deliver(const std::string& instanceId, nlohmann::json tasks) override {
-    delivered.emplace_back(instanceId, std::move(tasks));
+  void deliver(const std::string& instanceId, dispatch::PayloadTasks tasks) override {
+    delivered.emplace_back(instanceId, nlohmann::json::parse(tasks.text()));
   }
   void forget(const std::string& instanceId) override { forgotten.push_back(instanceId); }
   std::string pollEndpoint() const override { return "https://127.0.0.1:8443/"; }

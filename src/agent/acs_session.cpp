@@ -14,8 +14,6 @@ namespace {
 using nlohmann::json;
 using protocol::percentEncode;
 
-const json kNoTasks = json::array();
-
 std::string frame(const char* type, json message) {
   return json{{"type", type}, {"message", std::move(message)}}.dump();
 }
@@ -132,8 +130,7 @@ std::optional<std::string> AcsSession::handleFrame(std::string_view text) {
       seqNum != nullptr && seqNum->is_number_integer() ? seqNum->get<std::int64_t>() : 0;
   if (sequence == 0 || sequence > highestSeqNum_) {
     std::vector<TaskSpec> tasks;
-    const json* entries = member(*message, "tasks");
-    for (const json& entry : entries != nullptr && entries->is_array() ? *entries : kNoTasks) {
+    for (const json& entry : listMember(*message, "tasks")) {
       auto task = parseTaskSpec(entry);
       if (!task) {
         spdlog::error("msg=\"Task entry ignored\" module=ACSSession message={}",

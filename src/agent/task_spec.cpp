@@ -11,38 +11,12 @@ namespace {
 
 using nlohmann::json;
 
-const json kNull;
-const json kNoList = json::array();
-
-// The member, or null when it is absent.
-const json& field(const json& entry, const char* name) {
-  const json* value = member(entry, name);
-  return value != nullptr ? *value : kNull;
-}
-
-// The member when it is an array, else an empty one.
-const json& list(const json& entry, const char* name) {
-  const json& value = field(entry, name);
-  return value.is_array() ? value : kNoList;
-}
-
 std::vector<std::string> strings(const json& entry, const char* name) {
   std::vector<std::string> out;
-  for (const json& item : list(entry, name)) {
+  for (const json& item : listMember(entry, name)) {
     if (item.is_string()) out.push_back(item.get<std::string>());
   }
   return out;
-}
-
-std::optional<std::int64_t> optionalInteger(const json& entry, const char* name) {
-  const json& value = field(entry, name);
-  if (!value.is_number_integer()) return std::nullopt;
-  return value.get<std::int64_t>();
-}
-
-bool flag(const json& entry, const char* name, bool fallback) {
-  const json& value = field(entry, name);
-  return value.is_boolean() ? value.get<bool>() : fallback;
 }
 
 Result<ContainerSpec> parseContainer(const json& entry) {
@@ -54,17 +28,17 @@ Result<ContainerSpec> parseContainer(const json& entry) {
     return errors::invalidParameter("a container entry has no name or image");
   }
   c.containerArn = stringMember(entry, "containerArn");
-  c.cpu = optionalInteger(entry, "cpu").value_or(0);
-  c.memory = optionalInteger(entry, "memory");
-  c.memoryReservation = optionalInteger(entry, "memoryReservation");
-  c.essential = flag(entry, "essential", true);
+  c.cpu = integerMember(entry, "cpu").value_or(0);
+  c.memory = integerMember(entry, "memory");
+  c.memoryReservation = integerMember(entry, "memoryReservation");
+  c.essential = flagMember(entry, "essential", true);
   c.command = strings(entry, "command");
   c.entryPoint = strings(entry, "entryPoint");
   c.links = strings(entry, "links");
-  for (const json& mapping : list(entry, "portMappings")) {
+  for (const json& mapping : listMember(entry, "portMappings")) {
     if (!mapping.is_object()) continue;
-    const auto containerPort = optionalInteger(mapping, "containerPort").value_or(0);
-    const auto hostPort = optionalInteger(mapping, "hostPort").value_or(0);
+    const auto containerPort = integerMember(mapping, "containerPort").value_or(0);
+    const auto hostPort = integerMember(mapping, "hostPort").value_or(0);
     if (containerPort <= 0 || containerPort > 65535 || hostPort < 0 || hostPort > 65535) {
       return errors::invalidParameter("container " + c.name + " has a port out of range");
     }
@@ -73,21 +47,20 @@ Result<ContainerSpec> parseContainer(const json& entry) {
                               static_cast<std::uint16_t>(hostPort),
                               protocol == "udp" ? "udp" : "tcp"});
   }
-  const json& environment = field(entry, "environment");
-  if (environment.is_object()) {
-    for (const auto& [name, value] : environment.items()) {
+  if (const json* environment = member(entry, "environment");
+      environment && environment->is_object()) {
+    for (const auto& [name, value] : environment->items()) {
       c.environment.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
     }
   }
-  if (auto timeout = optionalInteger(entry, "stopTimeout")) c.stopTimeoutSeconds = *timeout;
+  if (auto timeout = integerMember(entry, "stopTimeout")) c.stopTimeoutSeconds = *timeout;
   c.workingDirectory = stringMember(entry, "workingDirectory");
   c.user = stringMember(entry, "user");
   c.hostname = stringMember(entry, "hostname");
-  c.privileged = flag(entry, "privileged", false);
-  c.readonlyRootFilesystem = flag(entry, "readonlyRootFilesystem", false);
-  const json& labels = field(entry, "dockerLabels");
-  if (labels.is_object()) {
-    for (const auto& [name, value] : labels.items()) {
+  c.privileged = flagMember(entry, "privileged", false);
+  c.readonlyRootFilesystem = flagMember(entry, "readonlyRootFilesystem", false);
+  if (const json* labels = member(entry, "dockerLabels"); labels && labels->is_object()) {
+    for (const auto& [name, value] : labels->items()) {
       if (value.is_string()) c.dockerLabels[name] = value.get<std::string>();
     }
   }
@@ -123,7 +96,7 @@ Result<TaskSpec> parseTaskSpec(const json& entry) {
                                     task.desiredStatus + "'");
   }
   if (auto mode = stringMember(entry, "networkMode"); !mode.empty()) task.networkMode = mode;
-  const json& containers = list(entry, "containers");
+  const json& containers = listMember(entry, "containers");
   if (containers.empty()) {
     return errors::invalidParameter("task " + task.arn + " has no containers");
   }

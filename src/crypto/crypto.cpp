@@ -133,8 +133,8 @@ std::optional<std::string> base64Decode(std::string_view text) {
 namespace {
 
 // n random bytes for an identifier, served from a per-thread block the
-// CSPRNG refills: RAND_bytes per id (three or four ids per placed task) was
-// more of a placement's cost than the rest of making the ids. Secrets still
+// CSPRNG refills: a RAND_bytes call per id (two or more ids per placed task)
+// cost more than the rest of making the ids. Secrets still
 // come from randomBytes, so none sits in memory before it is used.
 std::string identifierBytes(std::size_t n) {
   thread_local std::string block;

@@ -30,14 +30,6 @@ constexpr std::array<std::pair<const char*, const char*>, 3> kVolumeKinds = {{
     {"fsxWindowsFileServerVolumeConfiguration", "fsxWindowsFileServer"},
 }};
 
-// The member when it is an array, else an empty one; a reference, since
-// returning a copy copied every task definition's containers once per task.
-const json& listMember(const json& object, std::string_view name) {
-  static const json kNone = json::array();
-  const json* value = member(object, name);
-  return value != nullptr && value->is_array() ? *value : kNone;
-}
-
 // The task's containerOverrides entry for this container, or an empty object.
 const json& overrideFor(const Task& task, std::string_view name) {
   static const json kNone = json::object();
@@ -57,23 +49,13 @@ void addEnvironment(std::map<std::string, std::string>& environment, const json&
   }
 }
 
-std::int64_t integerMember(const json& object, std::string_view name) {
-  const json* value = member(object, name);
-  return value != nullptr && value->is_number_integer() ? value->get<std::int64_t>() : 0;
-}
-
-bool flagMember(const json& object, std::string_view name, bool fallback) {
-  const json* value = member(object, name);
-  return value != nullptr && value->is_boolean() ? value->get<bool>() : fallback;
-}
-
 void writePortMappings(JsonWriter& out, const json& definition) {
   out.beginArray();
   for (const json& mapping : listMember(definition, "portMappings")) {
     const json* protocol = member(mapping, "protocol");
     out.beginObject()
-        .member("containerPort", integerMember(mapping, "containerPort"))
-        .member("hostPort", integerMember(mapping, "hostPort"))
+        .member("containerPort", integerMember(mapping, "containerPort").value_or(0))
+        .member("hostPort", integerMember(mapping, "hostPort").value_or(0))
         .member("protocol", protocol != nullptr && protocol->is_string()
                                 ? protocol->get<std::string>()
                                 : std::string("tcp"))

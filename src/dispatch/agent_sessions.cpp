@@ -123,8 +123,7 @@ struct Pending {
   std::string messageId;
   std::int64_t seqNum = 0;
   std::int64_t generatedAt = 0;  // ms since the epoch
-  std::string tasks;             // their JSON array, written once: resends send the same
-  std::size_t taskCount = 0;
+  PayloadTasks tasks;            // written once: resends send the same text
   std::optional<TimePoint> lastSent;
 };
 
@@ -144,12 +143,12 @@ struct Instance {
 };
 
 std::string payloadFrame(const Session& session, const Pending& pending) {
-  JsonWriter out(pending.tasks.size() + 512);
+  JsonWriter out(pending.tasks.text().size() + 512);
   out.beginObject().member("type", "PayloadMessage").key("message").beginObject();
   out.member("messageId", pending.messageId).member("clusterArn", session.clusterArn);
   out.member("containerInstanceArn", session.containerInstanceArn);
   out.member("generatedAt", pending.generatedAt).member("seqNum", pending.seqNum);
-  out.key("tasks").raw(pending.tasks);
+  out.key("tasks").raw(pending.tasks.text());
   out.endObject().endObject();
   return out.take();
 }
@@ -290,8 +289,8 @@ AgentSessions::Impl::Opened AgentSessions::Impl::open(
 Pending& AgentSessions::Impl::enqueue(const std::string& id, Instance& instance, PayloadTasks tasks,
                                       TimePoint now) {
   unacknowledged.insert(id);
-  return instance.outbox.emplace_back(Pending{
-      crypto::uuid4(), ++instance.lastSeqNum, epochMillis(now), tasks.text(), tasks.size(), {}});
+  return instance.outbox.emplace_back(
+      Pending{crypto::uuid4(), ++instance.lastSeqNum, epochMillis(now), std::move(tasks), {}});
 }
 
 void AgentSessions::Impl::send(Instance& instance, Pending& pending, TimePoint now) {
@@ -307,7 +306,8 @@ void AgentSessions::Impl::deliver(const std::string& id, PayloadTasks tasks) {
   Pending& pending = enqueue(id, instance, std::move(tasks), now);
   if (instance.session) send(instance, pending, now);
   spdlog::debug("msg=\"payload queued\" instance={} message_id={} seq_num={} tasks={} sent={}", id,
-                pending.messageId, pending.seqNum, pending.taskCount, instance.session.has_value());
+                pending.messageId, pending.seqNum, pending.tasks.size(),
+                instance.session.has_value());
 }
 
 void AgentSessions::Impl::received(const std::string& id, std::uint64_t sessionId,

@@ -21,12 +21,31 @@ json containerMembers(const ContainerStateChange& c) {
   json out = {{"containerName", c.containerName}, {"status", c.status}};
   if (!c.runtimeId.empty()) out["runtimeId"] = c.runtimeId;
   if (c.exitCode) out["exitCode"] = *c.exitCode;
-  if (!c.reason.empty()) out["reason"] = c.reason.substr(0, 255);  // ECS's limit
+  if (!c.reason.empty()) out["reason"] = shortenedReason(c.reason, kMaxContainerReasonLength);
   if (!c.networkBindings.empty()) out["networkBindings"] = bindings(c.networkBindings);
   return out;
 }
 
+bool continuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
 }  // namespace
+
+std::string shortenedReason(std::string_view reason, std::size_t limit) {
+  constexpr std::string_view kElided = " ... ";
+  if (reason.size() <= limit) return std::string(reason);
+  if (limit < 2 * kElided.size()) {
+    std::size_t end = limit;
+    while (end > 0 && continuationByte(reason[end])) --end;
+    return std::string(reason.substr(0, end));
+  }
+  // A third for the beginning, the rest for the end, where causes are.
+  const std::size_t room = limit - kElided.size();
+  std::size_t headEnd = room / 3;
+  while (headEnd > 0 && continuationByte(reason[headEnd])) --headEnd;
+  std::size_t tailStart = reason.size() - (room - room / 3);
+  while (tailStart < reason.size() && continuationByte(reason[tailStart])) ++tailStart;
+  return std::string(reason.substr(0, headEnd)).append(kElided).append(reason.substr(tailStart));
+}
 
 std::vector<std::pair<std::string, json>> stateChangeCalls(const std::string& cluster,
                                                            const TaskStateChange& change) {
@@ -41,7 +60,9 @@ std::vector<std::pair<std::string, json>> stateChangeCalls(const std::string& cl
     return calls;
   }
   json request = {{"cluster", cluster}, {"task", change.taskArn}, {"status", *change.status}};
-  if (!change.reason.empty()) request["reason"] = change.reason.substr(0, 255);
+  if (!change.reason.empty()) {
+    request["reason"] = shortenedReason(change.reason, kMaxTaskReasonLength);
+  }
   json containers = json::array();
   for (const auto& container : change.containers) containers.push_back(containerMembers(container));
   if (!containers.empty()) request["containers"] = std::move(containers);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/runtime/container_runtime.h"
@@ -32,7 +33,20 @@ struct TaskStateChange {
   std::optional<double> executionStoppedAt;
 };
 
+// The longest reasons the Amazon ECS agent sends (bytes): a task's and a
+// container's (its ecs_client.go: ecsMaxTaskReasonLength and, since 2025,
+// ecsMaxContainerReasonLength).
+inline constexpr std::size_t kMaxTaskReasonLength = 1024;
+inline constexpr std::size_t kMaxContainerReasonLength = 1024;
+
+// `reason` in at most `limit` bytes. A longer one keeps its beginning (the
+// error's type) and its end (for a Docker error, the cause: "... bind:
+// address already in use"), joined by " ... " where its middle was; never
+// cuts a UTF-8 character.
+std::string shortenedReason(std::string_view reason, std::size_t limit);
+
 // The API calls a change makes: (operation, request) pairs, in order.
+// Reasons are shortened to the limits above.
 std::vector<std::pair<std::string, nlohmann::json>> stateChangeCalls(const std::string& cluster,
                                                                      const TaskStateChange& change);
 

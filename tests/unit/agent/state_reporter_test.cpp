@@ -48,6 +48,67 @@ TEST(StateReporterTest, ContainerOnlyChangesBecomeSubmitContainerStateChange) {
                                       "status": "STOPPED", "exitCode": 0})"));
 }
 
+// Docker's answer when a host port is taken by a process outside Docker.
+const std::string kBindError =
+    "CannotStartContainerError: Error response from daemon: driver failed programming external "
+    "connectivity on endpoint ecs-busy-1-app-c2a4e8f0b1d3a5c7e9f1 "
+    "(6f1c3b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b): Error starting "
+    "userland proxy: listen tcp4 0.0.0.0:8080: bind: address already in use";
+
+TEST(StateChangeTest, ReasonsAsLongAsTheAmazonAgentsAreSentWhole) {
+  ASSERT_GT(kBindError.size(), 255u);  // what the old limit cut to "bind: a"
+  TaskStateChange change{"t1", "STOPPED", kBindError, {}, {}, {}, {}};
+  change.containers.push_back({"app", "abc123", "STOPPED", {}, kBindError, {}});
+  const auto calls = stateChangeCalls("demo", change);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].second["reason"], kBindError);
+  EXPECT_EQ(calls[0].second["containers"][0]["reason"], kBindError);
+
+  change.status.reset();  // a container's own change
+  const auto container = stateChangeCalls("demo", change);
+  ASSERT_EQ(container.size(), 1u);
+  EXPECT_EQ(container[0].first, "SubmitContainerStateChange");
+  EXPECT_EQ(container[0].second["reason"], kBindError);
+}
+
+TEST(StateChangeTest, ALongerReasonKeepsItsTypeAndItsCause) {
+  const std::string padding(3000, 'x');
+  const std::string reason = "CannotStartContainerError: " + padding + ": " + kBindError;
+  TaskStateChange change{"t1", "STOPPED", reason, {}, {}, {}, {}};
+  change.containers.push_back({"app", "abc123", "STOPPED", {}, reason, {}});
+  const auto request = stateChangeCalls("demo", change).at(0).second;
+  for (const std::string sent : {request["reason"], request["containers"][0]["reason"]}) {
+    EXPECT_LE(sent.size(), 1024u);
+    EXPECT_GT(sent.size(), 1000u);
+    EXPECT_TRUE(sent.starts_with("CannotStartContainerError: xxx")) << sent;
+    EXPECT_TRUE(sent.ends_with("listen tcp4 0.0.0.0:8080: bind: address already in use")) << sent;
+    EXPECT_NE(sent.find(" ... "), std::string::npos);
+  }
+}
+
+TEST(StateChangeTest, ShortenedReasonsNeverCutACharacter) {
+  std::string reason;
+  for (int i = 0; i < 600; ++i) reason += "\u00e9";  // 2 bytes each
+  const std::string shortened = shortenedReason(reason, 1024);
+  EXPECT_LE(shortened.size(), 1024u);
+  const auto elided = shortened.find(" ... ");
+  ASSERT_NE(elided, std::string::npos);
+  EXPECT_EQ(elided % 2, 0u);
+  EXPECT_EQ((shortened.size() - elided - 5) % 2, 0u);
+  EXPECT_EQ(shortenedReason("short", 1024), "short");
+  EXPECT_EQ(shortenedReason("abcdef", 4), "abcd");
+}
+
+TEST(StateChangeTest, ContainersCarryTheirDockerIdAsRuntimeId) {
+  TaskStateChange running{"t1", "RUNNING", "", {}, {}, {}, {}};
+  running.containers.push_back({"app", std::string(64, 'a'), "RUNNING", {}, "", {}});
+  EXPECT_EQ(stateChangeCalls("demo", running).at(0).second["containers"][0]["runtimeId"],
+            std::string(64, 'a'));
+  TaskStateChange exited{"t1", std::nullopt, "", {}, {}, {}, {}};
+  exited.containers.push_back({"init", std::string(64, 'b'), "STOPPED", 0, "", {}});
+  EXPECT_EQ(stateChangeCalls("demo", exited).at(0).second["runtimeId"], std::string(64, 'b'));
+}
+
 TEST(StateReporterTest, RetriesUntilAcceptedAndKeepsTheOrder) {
   FakeApi api;
   api.failNext(4);  // ecsd unreachable for a while

@@ -127,6 +127,9 @@ void TaskRunner::run() {
   {
     std::lock_guard lock(mutex_);
     if (shutdown_) return;
+    // Stopping on its own (an essential exit, a failure to start) makes the
+    // task's desired status STOPPED, as the Amazon ECS agent does.
+    stopRequested_ = true;
   }
   stopContainers();
   reportStopped(reason);

@@ -9,6 +9,8 @@
 //    ("Essential container in task exited");
 //  - a non-essential one exiting is reported and the task goes on;
 //  - desired STOPPED stops every container (each with its stop timeout).
+// A task that stops on its own (an exit, a failure to start) has its
+// desired status turned to STOPPED as well, as the Amazon ECS agent does.
 // Shutting the runner down (agent exit) leaves the containers as they are,
 // so a restarted agent adopts them again.
 #pragma once
@@ -69,7 +71,7 @@ struct TaskSnapshot {
   std::string arn;
   std::string family;
   std::string version;
-  std::string desiredStatus;
+  std::string desiredStatus;  // "RUNNING", or "STOPPED" once asked to stop or stopping
   std::string knownStatus;  // "PENDING", "RUNNING" or "STOPPED"
   std::vector<Container> containers;
 };

@@ -155,6 +155,57 @@ TEST_F(TaskEngineTest, AContainerThatCannotStartStopsTheTask) {
   EXPECT_EQ(sink_.changes().back().reason, "CannotStartContainerError: port is already allocated");
 }
 
+TEST_F(TaskEngineTest, ATaskThatFailsToStartIsDesiredStoppedInItsSnapshot) {
+  runtime_.failStartOf("busybox:taken");
+  auto engine = makeEngine();
+  engine->apply({spec(taskEntry("t1", {containerEntry("app", "busybox:taken")}))});
+  ASSERT_TRUE(reported({"STOPPED"}));
+  const auto tasks = engine->snapshot();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].knownStatus, "STOPPED");
+  EXPECT_EQ(tasks[0].desiredStatus, "STOPPED");
+}
+
+TEST_F(TaskEngineTest, ATaskWhoseEssentialContainerExitedIsDesiredStopped) {
+  auto engine = makeEngine();
+  engine->apply({spec(taskEntry("t1", {containerEntry("app", "busybox")}))});
+  ASSERT_TRUE(reported({"RUNNING"}));
+  EXPECT_EQ(engine->snapshot().at(0).desiredStatus, "RUNNING");
+  runtime_.exit("-app-", 1);
+  ASSERT_TRUE(reported({"RUNNING", "STOPPED"}));
+  EXPECT_EQ(engine->snapshot().at(0).desiredStatus, "STOPPED");
+}
+
+TEST_F(TaskEngineTest, EveryReportCarriesTheContainersDockerIdAsRuntimeId) {
+  auto engine = makeEngine();
+  engine->apply({spec(taskEntry(
+      "t1", {containerEntry("app", "busybox"), containerEntry("init", "busybox", false)}))});
+  ASSERT_TRUE(reported({"RUNNING"}));
+  std::map<std::string, std::string> dockerIds;  // container name -> id
+  for (const auto& c : runtime_.containers()) {
+    dockerIds[c.config.labels.at("com.amazonaws.ecs.container-name")] = c.state.id;
+  }
+  ASSERT_EQ(dockerIds.size(), 2u);
+  runtime_.exit("-init-", 0);  // SubmitContainerStateChange
+  ASSERT_TRUE(eventually([&] { return sink_.changes().size() == 2; }));
+  runtime_.exit("-app-", 0);
+  ASSERT_TRUE(reported({"RUNNING", "STOPPED"}));
+
+  const auto changes = sink_.changes();
+  ASSERT_EQ(changes.size(), 3u);
+  for (const auto& change : changes) {
+    ASSERT_FALSE(change.containers.empty());
+    for (const auto& c : change.containers) {
+      EXPECT_EQ(c.runtimeId, dockerIds.at(c.containerName)) << c.containerName << " " << c.status;
+      EXPECT_NE(stateChangeCalls("demo", change).front().second.dump().find(
+                    "\"runtimeId\":\"" + c.runtimeId + "\""),
+                std::string::npos);
+    }
+  }
+  EXPECT_EQ(changes[0].containers.size(), 2u);  // RUNNING: both
+  EXPECT_EQ(changes[2].containers.size(), 2u);  // STOPPED: both
+}
+
 TEST_F(TaskEngineTest, OutOfMemoryIsTheContainersReason) {
   auto engine = makeEngine();
   engine->apply({spec(taskEntry("t1", {containerEntry("app", "busybox")}))});

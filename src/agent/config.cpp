@@ -141,7 +141,8 @@ Result<AgentConfig> loadConfig(const Settings& environment, const Settings& file
   config.accessKeyId = get("AWS_ACCESS_KEY_ID").value_or("");
   config.secretAccessKey = get("AWS_SECRET_ACCESS_KEY").value_or("");
   config.sessionToken = get("AWS_SESSION_TOKEN").value_or("");
-  config.caBundle = get("ECSD_CA_BUNDLE").value_or("");
+  // AWS_CA_BUNDLE as the AWS CLI uses it: the shell that talks to ecsd has it set already.
+  config.caBundle = get("ECSD_CA_BUNDLE").value_or(get("AWS_CA_BUNDLE").value_or(""));
   if (auto v = get("ECSD_TLS_VERIFY")) config.tlsVerify = *v != "false" && *v != "0";
   for (auto [name, ports] : {std::pair{"ECS_RESERVED_PORTS", &config.reservedPorts},
                              std::pair{"ECS_RESERVED_PORTS_UDP", &config.reservedUdpPorts}}) {

@@ -20,7 +20,7 @@ struct AgentConfig {
   std::string accessKeyId;           // AWS_ACCESS_KEY_ID
   std::string secretAccessKey;       // AWS_SECRET_ACCESS_KEY
   std::string sessionToken;          // AWS_SESSION_TOKEN
-  std::string caBundle;              // ECSD_CA_BUNDLE: PEM to verify ecsd with
+  std::string caBundle;              // ECSD_CA_BUNDLE, else AWS_CA_BUNDLE: PEM to verify ecsd with
   bool tlsVerify = true;             // ECSD_TLS_VERIFY=false to skip (tests only)
   std::vector<std::uint16_t> reservedPorts = {22, 2375, 2376, 51678, 51679};  // ECS_RESERVED_PORTS
   std::vector<std::uint16_t> reservedUdpPorts;             // ECS_RESERVED_PORTS_UDP

@@ -24,11 +24,14 @@ constexpr const char* kUsage = R"(Usage: ecs-agent [--help] [--version]
 
 Configured by environment variables (and the file ECS_CONFIG_FILE, default
 /etc/ecs/ecs.config, holding KEY=VALUE lines); the environment wins:
-  ECS_CLUSTER                  cluster to join (default: default)
+  ECS_CLUSTER                  cluster to join (default: default); it must exist, except
+                               default, which is created when missing
   ECS_BACKEND_HOST             ecsd's URL (default: https://127.0.0.1:8443)
+  ECS_BACKEND_PORT             port for an ECS_BACKEND_HOST without one (default: 443)
   AWS_DEFAULT_REGION           region (default: us-east-1)
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN   the key to sign with
-  ECSD_CA_BUNDLE               CA certificate (PEM) that ecsd's certificate chains to
+  ECSD_CA_BUNDLE               CA certificate (PEM) that ecsd's certificate chains to, ecsd's
+                               DATA_DIR/ca.pem (default: AWS_CA_BUNDLE, else the system's CAs)
   ECS_RESERVED_PORTS           host ports never given to tasks (default: [22, 2375, 2376, 51678, 51679])
   ECS_RESERVED_PORTS_UDP       the same for UDP (default: [])
   ECS_RESERVED_MEMORY          MiB kept back from tasks (default: 0)
@@ -99,7 +102,8 @@ int run() {
   // Checked here: the clients would otherwise retry a CA bundle that cannot work forever.
   if (!config->caBundle.empty()) {
     if (auto exists = files::fileExists(config->caBundle); !exists || !*exists) {
-      std::cerr << "ecs-agent: ECSD_CA_BUNDLE " << config->caBundle << " cannot be read\n";
+      std::cerr << "ecs-agent: the CA bundle " << config->caBundle
+                << " (ECSD_CA_BUNDLE, or AWS_CA_BUNDLE) cannot be read\n";
       return 2;
     }
   }

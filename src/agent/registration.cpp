@@ -21,6 +21,19 @@ json resource(const char* name, std::int64_t value) {
   return {{"name", name}, {"type", "INTEGER"}, {"integerValue", value}};
 }
 
+// The capabilities this agent registers: only what it implements (the
+// scheduler places tasks that need a capability only where it is listed).
+// Docker Engine API 1.41 is the version it speaks. Not listed because not
+// implemented: container-health-check, container-ordering (dependsOn), task
+// IAM roles, log drivers, volumes, awsvpc.
+constexpr const char* kCapabilities[] = {"com.amazonaws.ecs.capability.docker-remote-api.1.41"};
+
+constexpr const char* kDefaultCluster = "default";
+
+constexpr const char* kCertificateHint =
+    "set ECSD_CA_BUNDLE (or AWS_CA_BUNDLE) to ecsd's CA, e.g. DATA_DIR/ca.pem, and make sure "
+    "the host in ECS_BACKEND_HOST is one its certificate names (ecsd --tls-name)";
+
 bool retryable(const Error& error) {
   return error.httpStatus == 0 || error.httpStatus >= 500 || error.httpStatus == 429 ||
          error.type == "ThrottlingException";
@@ -45,11 +58,7 @@ json registrationRequest(const AgentConfig& config, std::int64_t cpuUnits, std::
   for (const auto& [name, value] : config.instanceAttributes) {
     attributes.push_back({{"name", name}, {"value", value}});
   }
-  for (const char* capability : {"com.amazonaws.ecs.capability.docker-remote-api.1.41",
-                                 "com.amazonaws.ecs.capability.container-health-check",
-                                 "ecs.capability.container-ordering"}) {
-    attributes.push_back({{"name", capability}});
-  }
+  for (const char* capability : kCapabilities) attributes.push_back({{"name", capability}});
   json request = {
       {"cluster", config.cluster},
       {"totalResources",
@@ -93,6 +102,17 @@ Result<Registration> registerInstance(ApiTransport& api, const AgentConfig& conf
       return Registration{arn, clusterArnOf(arn), cpu, memory};
     }
     const Error& error = answer.error();
+    if (error.type == "ClusterNotFoundException" && config.cluster != kDefaultCluster) {
+      // As the Amazon ECS agent: a cluster named by mistake is not created.
+      Error missing = errors::clusterNotFound(
+          "Cluster " + config.cluster +
+          " does not exist: create it with `aws ecs create-cluster --cluster-name " +
+          config.cluster + "` (ECS_CLUSTER names it; only the cluster named " + kDefaultCluster +
+          " is created by the agent).");
+      spdlog::error("msg=\"Cluster not found\" module=Agent cluster={} message={}", config.cluster,
+                    logging::quote(missing.message));
+      return missing;
+    }
     if (error.type == "ClusterNotFoundException") {
       spdlog::info("msg=\"Creating cluster\" module=Agent cluster={}", config.cluster);
       auto created = api.call("CreateCluster", {{"clusterName", config.cluster}});
@@ -115,10 +135,20 @@ Result<Registration> registerInstance(ApiTransport& api, const AgentConfig& conf
       return error;
     }
     const auto delay = backoff.next();
-    spdlog::warn(
-        "msg=\"Cannot register, retrying\" module=Agent error={} message={} "
-        "retry_in_ms={}",
-        error.type, logging::quote(error.message), delay.count());
+    if (error.type == transport_errors::kCertificateRejected) {
+      // Retried all the same: the operator may fix the certificate on ecsd's side.
+      spdlog::error(
+          "msg=\"Cannot register: ecsd's certificate is not trusted, retrying\" module=Agent "
+          "hint={} backend={} ca_bundle={} message={} retry_in_ms={}",
+          logging::quote(kCertificateHint), config.backendUrl,
+          logging::quote(config.caBundle.empty() ? "(system CAs)" : config.caBundle),
+          logging::quote(error.message), delay.count());
+    } else {
+      spdlog::warn(
+          "msg=\"Cannot register, retrying\" module=Agent error={} message={} "
+          "retry_in_ms={}",
+          error.type, logging::quote(error.message), delay.count());
+    }
     stop.sleepFor(delay);
   }
   return errors::server("stopped before registering");

@@ -1,7 +1,8 @@
 // Joining the cluster: RegisterContainerInstance with this host's resources
-// (creating the cluster when it does not exist yet), retried until ecsd
-// answers. After a restart the saved ARN is registered again, so the
-// instance keeps its identity and its tasks.
+// and attributes, retried until ecsd answers. As with the Amazon ECS agent,
+// only the cluster named "default" is created when it does not exist; any
+// other must be created first. After a restart the saved ARN is registered
+// again, so the instance keeps its identity and its tasks.
 #pragma once
 
 #include <optional>
@@ -30,10 +31,13 @@ nlohmann::json registrationRequest(const AgentConfig& config, std::int64_t cpuUn
 // "arn:aws:ecs:R:A:container-instance/CLUSTER/ID" -> "arn:aws:ecs:R:A:cluster/CLUSTER".
 std::string clusterArnOf(const std::string& containerInstanceArn);
 
-// Registers, retrying with backoff while ecsd cannot be reached or fails.
+// Registers, retrying with backoff while ecsd cannot be reached or fails
+// (an untrusted certificate is logged as an error naming ECSD_CA_BUNDLE).
 // A saved ARN that ecsd no longer knows (the instance was deregistered)
-// makes a new instance. Errors: stopped first, or a refusal (bad
-// credentials, invalid configuration) that retrying cannot mend.
+// makes a new instance. Errors: stopped first; ClusterNotFoundException for
+// a missing cluster other than "default" (the message says how to create
+// it); or another refusal (bad credentials, invalid configuration) that
+// retrying cannot mend.
 Result<Registration> registerInstance(ApiTransport& api, const AgentConfig& config,
                                       const std::string& dockerVersion,
                                       const std::string& agentVersion,

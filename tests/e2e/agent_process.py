@@ -114,9 +114,34 @@ class AgentProcess(ManagedProcess):
             "ECSD_MEMORY_MIB": str(memory),
             "ECS_CONFIG_FILE": os.devnull,
         })
-        self.env.update({k: str(v) for k, v in env.items()})
+        self.env.update({k: str(v) for k, v in env.items() if v is not None})
         self.log_path = self.data_dir / "agent.log"
         self.instance_arn = None
+
+    def spawn(self):
+        """Starts the process without waiting for it to register."""
+        self.launch([agent_binary()], self.env)
+        return self
+
+    def wait_exit(self, timeout=30):
+        """The exit status, once the process ended by itself within timeout."""
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            self.log.close()
+
+    def wait_log(self, text, timeout=30):
+        """Waits until the agent's output holds text; returns the output."""
+        deadline = time.monotonic() + timeout
+        while text not in self.logs():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ecs-agent exited with {self.process.returncode} before "
+                                   f"logging {text!r}:\n{self.logs()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"ecs-agent did not log {text!r} in {timeout}s:\n"
+                                   f"{self.logs()}")
+            time.sleep(0.05)
+        return self.logs()
 
     def start(self, timeout=30):
         self.launch([agent_binary()], self.env)
@@ -185,6 +210,11 @@ class AgentTestCase(EcsdTestCase):
         cls.ecsd = Ecsd(extra_args=cls.extra_args).start(keep_port=True)
         cls.agents = []
         try:
+            # Agents join only clusters that exist (as the Amazon agent, they create only
+            # "default").
+            code, _, err = cls.ecsd.aws("create-cluster", "--cluster-name", cls.cluster)
+            if code != 0:
+                raise RuntimeError(f"create-cluster {cls.cluster} failed: {err}")
             cls.start_agents()
         except Exception:
             cls.tearDownClass()
@@ -192,9 +222,18 @@ class AgentTestCase(EcsdTestCase):
 
     @classmethod
     def start_agent(cls, cpu, memory, **env):
-        agent = AgentProcess(cls.ecsd, cls.cluster, cpu, memory, **env)
+        return cls.new_agent(cpu, memory, **env).start()
+
+    @classmethod
+    def new_agent(cls, cpu=1024, memory=1000, cluster=None, **env):
+        """An agent, not started yet, cleaned up with the class. An env value
+        of None leaves that variable out of the agent's environment."""
+        agent = AgentProcess(cls.ecsd, cluster or cls.cluster, cpu, memory, **env)
+        for name, value in env.items():
+            if value is None:
+                agent.env.pop(name, None)
         cls.agents.append(agent)
-        return agent.start()
+        return agent
 
     @classmethod
     def tearDownClass(cls):

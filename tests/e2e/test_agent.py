@@ -3,6 +3,7 @@ with its own ECS_DATADIR and reported resources), real Docker containers,
 and the real aws CLI."""
 
 import http.client
+import json
 import shutil
 import socket
 import tempfile
@@ -34,7 +35,8 @@ def http_get(port, path="/", timeout=2):
 class AgentTest(AgentTestCase):
     @classmethod
     def start_agents(cls):
-        cls.small = cls.start_agent(cpu=1024, memory=1000)
+        cls.small = cls.start_agent(cpu=1024, memory=1000, ECS_INSTANCE_ATTRIBUTES=json.dumps(
+            {"ecs.instance-type": "m5.large", "ecs.availability-zone": "us-east-1a"}))
         cls.large = cls.start_agent(cpu=2048, memory=3000)
 
     def test_agents_register_with_their_resources_and_serve_metadata(self):
@@ -53,6 +55,19 @@ class AgentTest(AgentTestCase):
                              f"arn:aws:ecs:us-east-1:000000000000:cluster/{self.cluster}")
             self.assertEqual(metadata["ContainerInstanceArn"], instance["containerInstanceArn"])
             self.assertTrue(metadata["Version"].startswith("ecsd Agent - v"))
+            # Only what the agent implements: it ignores health checks and dependsOn.
+            names = {a["name"] for a in instance["attributes"]}
+            self.assertIn("com.amazonaws.ecs.capability.docker-remote-api.1.41", names)
+            self.assertNotIn("com.amazonaws.ecs.capability.container-health-check", names)
+            self.assertNotIn("ecs.capability.container-ordering", names)
+
+    def test_instance_attributes_from_the_environment_are_registered(self):
+        attributes = {a["name"]: a.get("value") for a in self.instance(self.small)["attributes"]}
+        self.assertEqual(attributes["ecs.instance-type"], "m5.large")
+        self.assertEqual(attributes["ecs.availability-zone"], "us-east-1a")
+        out = self.aws_ok("list-container-instances", "--cluster", self.cluster, "--filter",
+                          "attribute:ecs.availability-zone == us-east-1a")
+        self.assertEqual(out["containerInstanceArns"], [self.small.instance_arn])
 
     def test_linked_task_runs_answers_on_its_host_port_and_stops(self):
         definition = self.register("web", [
@@ -114,6 +129,7 @@ class AgentTest(AgentTestCase):
         self.assertTrue(stopped["stoppedReason"].startswith("CannotPullContainerError"),
                         stopped["stoppedReason"])
         self.assertEqual(stopped["stopCode"], "TaskFailedToStart")
+        self.assertStoppedInIntrospection(self.small, arn)
 
         with socket.socket() as taken:
             taken.bind(("0.0.0.0", 0))
@@ -123,14 +139,25 @@ class AgentTest(AgentTestCase):
                 "app", "exec sleep 1000", portMappings=[{"containerPort": 80, "hostPort": port}])])
             arn = self.run_on(self.small, busy)
             stopped = self.wait_status(arn, "STOPPED")
-        self.assertTrue(stopped["stoppedReason"].startswith("CannotStartContainerError"),
-                        stopped["stoppedReason"])
+        reason = stopped["stoppedReason"]
+        self.assertTrue(reason.startswith("CannotStartContainerError"), reason)
+        # Docker's cause is at the end of a long message: it is kept.
+        self.assertTrue(reason.endswith("address already in use"), reason)
+        self.assertEqual(stopped["containers"][0]["reason"], reason)
+        self.assertStoppedInIntrospection(self.small, arn)
         # The agent carries on: the next task runs.
         ok = self.register("after", [container_def("app", "exec sleep 1000")])
         arn = self.run_on(self.small, ok)
         self.wait_status(arn, "RUNNING")
         self.aws_ok("stop-task", "--cluster", self.cluster, "--task", arn)
         self.wait_status(arn, "STOPPED")
+
+    def assertStoppedInIntrospection(self, agent, arn):
+        """/v1/tasks shows a task that stopped on its own as desired STOPPED."""
+        status, task = agent.get(f"/v1/tasks?taskarn={arn}")
+        self.assertEqual(status, 200, task)
+        self.assertEqual(task["KnownStatus"], "STOPPED")
+        self.assertEqual(task["DesiredStatus"], "STOPPED")
 
     def test_killed_agent_is_disconnected_and_comes_back_with_its_tasks(self):
         agent = self.start_agent(cpu=1024, memory=1500,
@@ -168,6 +195,48 @@ class AgentTest(AgentTestCase):
         self.wait_status(arn, "STOPPED")
         self.assertEqual(self.running_containers(arn), [])
         self.assertEqual(self.remaining(agent, "MEMORY"), 1500)
+
+
+class AgentStartupTest(AgentTestCase):
+    """How an agent that cannot join says why: a cluster that does not exist,
+    a certificate it cannot verify."""
+
+    @classmethod
+    def start_agents(cls):
+        pass
+
+    def test_a_cluster_that_does_not_exist_is_not_created(self):
+        agent = self.new_agent(cluster="agnets").spawn()
+        self.assertNotEqual(agent.wait_exit(timeout=30), 0)
+        log = agent.logs()
+        self.assertIn("Cluster agnets does not exist", log)
+        self.assertIn("aws ecs create-cluster --cluster-name agnets", log)
+        clusters = self.aws_ok("list-clusters")["clusterArns"]
+        self.assertFalse(any(arn.endswith("/agnets") for arn in clusters), clusters)
+
+    def test_the_default_cluster_is_created_when_missing(self):
+        agent = self.new_agent(ECS_CLUSTER=None).start()
+        self.assertEqual(agent.metadata()["Cluster"], "default")
+        described = self.aws_ok("describe-clusters", "--clusters", "default")["clusters"]
+        self.assertEqual(described[0]["status"], "ACTIVE")
+        self.assertEqual(described[0]["registeredContainerInstancesCount"], 1)
+
+    def test_without_a_ca_bundle_the_agent_says_what_to_set(self):
+        agent = self.new_agent(ECSD_CA_BUNDLE=None, AWS_CA_BUNDLE=None).spawn()
+        log = agent.wait_log("ECSD_CA_BUNDLE")
+        line = next(l for l in log.splitlines() if "ECSD_CA_BUNDLE" in l)
+        self.assertIn("lvl=error", line)
+        self.assertIn("certificate verify failed", line)
+        self.assertIn("set ECSD_CA_BUNDLE (or AWS_CA_BUNDLE) to ecsd's CA, e.g. DATA_DIR/ca.pem",
+                      line)
+        self.assertIsNone(agent.process.poll())  # still trying: ecsd may be fixed meanwhile
+        self.assertEqual(agent.stop(), 0)
+
+    def test_aws_ca_bundle_serves_when_ecsd_ca_bundle_is_unset(self):
+        agent = self.new_agent(ECSD_CA_BUNDLE=None, AWS_CA_BUNDLE=self.ecsd.ca).start()
+        self.assertTrue(self.instance(agent)["agentConnected"] or
+                        self.wait_until(lambda: self.instance(agent)["agentConnected"],
+                                        "agentConnected"))
 
 
 class EcsdAwayTest(AgentTestCase):

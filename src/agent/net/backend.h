@@ -25,6 +25,10 @@ namespace transport_errors {
 inline constexpr const char* kUnreachable = "EndpointUnreachable";
 // The WebSocket is closed (by either side); the message says how.
 inline constexpr const char* kClosed = "ConnectionClosed";
+// The TLS handshake failed because ecsd's certificate did not verify: not
+// signed by a CA in TlsOptions::caFile (or the system's), or not naming the
+// host. Like kUnreachable, httpStatus 0 (worth retrying).
+inline constexpr const char* kCertificateRejected = "CertificateRejected";
 }  // namespace transport_errors
 
 }  // namespace ecsd::agent

@@ -1,5 +1,6 @@
 #include "agent/net/connection.h"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/connect.hpp>
@@ -195,7 +196,12 @@ Error unreachable(const Url& url, std::string_view what, std::string_view reason
 }
 
 Error unreachable(const Url& url, std::string_view what, const beast::error_code& ec) {
-  return unreachable(url, what, ec.message());
+  Error error = unreachable(url, what, ec.message());
+  if (ec.category() == asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+    error.type = transport_errors::kCertificateRejected;
+  }
+  return error;
 }
 
 }  // namespace ecsd::agent::net

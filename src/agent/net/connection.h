@@ -86,6 +86,8 @@ Error errorFromAnswer(unsigned status, std::string_view body, std::string_view e
 
 // kUnreachable, httpStatus 0: "cannot reach <base>: <what>: <reason>".
 Error unreachable(const Url& url, std::string_view what, std::string_view reason);
+// The same for ec, but kCertificateRejected when ec is the TLS handshake
+// refusing the peer's certificate.
 Error unreachable(const Url& url, std::string_view what, const beast::error_code& ec);
 
 }  // namespace ecsd::agent::net

@@ -71,6 +71,36 @@ TEST(ConfigTest, ReadsEveryVariable) {
   EXPECT_EQ(config->memoryMiB, 4096);
 }
 
+TEST(ConfigTest, TheCaBundleFallsBackToAwsCaBundle) {
+  auto aws = loadConfig(with({{"AWS_CA_BUNDLE", "/data/ca.pem"}}), {});
+  ASSERT_TRUE(aws.ok()) << aws.error().message;
+  EXPECT_EQ(aws->caBundle, "/data/ca.pem");
+  auto both = loadConfig(
+      with({{"AWS_CA_BUNDLE", "/data/ca.pem"}, {"ECSD_CA_BUNDLE", "/etc/ecsd/ca.pem"}}), {});
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->caBundle, "/etc/ecsd/ca.pem");
+  auto emptyEcsd =
+      loadConfig(with({{"AWS_CA_BUNDLE", "/data/ca.pem"}, {"ECSD_CA_BUNDLE", ""}}), {});
+  ASSERT_TRUE(emptyEcsd.ok());
+  EXPECT_EQ(emptyEcsd->caBundle, "/data/ca.pem");
+  auto neither = loadConfig(kKeys, {});
+  ASSERT_TRUE(neither.ok());
+  EXPECT_EQ(neither->caBundle, "");  // the system's CAs
+}
+
+TEST(ConfigTest, InstanceAttributesAreAJsonObjectOfStrings) {
+  auto config = loadConfig(
+      with({{"ECS_INSTANCE_ATTRIBUTES",
+             R"({"ecs.instance-type": "m5.large", "ecs.availability-zone": "us-east-1a"})"}}),
+      {});
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->instanceAttributes,
+            (std::map<std::string, std::string>{{"ecs.availability-zone", "us-east-1a"},
+                                                {"ecs.instance-type", "m5.large"}}));
+  EXPECT_FALSE(loadConfig(with({{"ECS_INSTANCE_ATTRIBUTES", R"({"n": 1})"}}), {}).ok());
+  EXPECT_FALSE(loadConfig(with({{"ECS_INSTANCE_ATTRIBUTES", "stack=prod"}}), {}).ok());
+}
+
 TEST(ConfigTest, EnvironmentOverridesTheFile) {
   auto file = parseConfigFile(
       "# /etc/ecs/ecs.config\n\nECS_CLUSTER=from-file\nexport ECS_LOGLEVEL=\"warn\"\n"

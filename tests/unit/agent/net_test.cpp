@@ -483,7 +483,7 @@ TEST(ApiClientTest, ConcurrentCallsFromManyThreads) {
   EXPECT_EQ(remotes.size(), 1u);
 }
 
-TEST(ApiClientTest, UntrustedCertificateOrWrongNameIsUnreachable) {
+TEST(ApiClientTest, UntrustedCertificateOrWrongNameIsRejectedAndAMissingCaUnreachable) {
   FakeEcsd ecsd(true);
   test_support::TempDir otherDir;
   auto other = security::ensureTlsMaterial(otherDir.path, {});
@@ -492,7 +492,8 @@ TEST(ApiClientTest, UntrustedCertificateOrWrongNameIsUnreachable) {
                                  TlsOptions{other->caCertificate.string(), true}, 10s);
   auto refused = untrusted->call("ListClusters", json::object());
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().type, transport_errors::kUnreachable);
+  EXPECT_EQ(refused.error().type, transport_errors::kCertificateRejected);
+  EXPECT_EQ(refused.error().httpStatus, 0);  // retried like any unreachable endpoint
   EXPECT_NE(refused.error().message.find("certificate verify failed"), std::string::npos)
       << refused.error().message;
 
@@ -515,7 +516,7 @@ TEST(ApiClientTest, UntrustedCertificateOrWrongNameIsUnreachable) {
   auto wrongName = makeApiClient(elsewhere->url(), credentials(), trusted(), 10s);
   auto mismatch = wrongName->call("ListClusters", json::object());
   ASSERT_FALSE(mismatch.ok());
-  EXPECT_EQ(mismatch.error().type, transport_errors::kUnreachable);
+  EXPECT_EQ(mismatch.error().type, transport_errors::kCertificateRejected);
   auto anyName = makeApiClient(elsewhere->url(), credentials(), TlsOptions{"", false}, 10s);
   EXPECT_TRUE(anyName->call("ListClusters", json::object()).ok());
 }
@@ -583,6 +584,19 @@ TEST(WebSocketTest, PlainWebSocket) {
   ASSERT_TRUE(connection.ok()) << connection.error().message;
   ASSERT_TRUE((*connection)->write("plain").ok());
   EXPECT_EQ((*connection)->read(10s).value(), "echo:plain");
+}
+
+TEST(WebSocketTest, AnUntrustedCertificateIsRejected) {
+  FakeEcsd ecsd(true);
+  test_support::TempDir otherDir;
+  auto other = security::ensureTlsMaterial(otherDir.path, {});
+  ASSERT_TRUE(other.ok());
+  auto connection = connectWebSocket(ecsd.wsUrl("/ws"), credentials(),
+                                     TlsOptions{other->caCertificate.string(), true}, 10s);
+  ASSERT_FALSE(connection.ok());
+  EXPECT_EQ(connection.error().type, transport_errors::kCertificateRejected);
+  EXPECT_NE(connection.error().message.find("certificate verify failed"), std::string::npos)
+      << connection.error().message;
 }
 
 TEST(WebSocketTest, ReadTimeoutReturnsNothingAndTheConnectionStillWorks) {

@@ -72,7 +72,7 @@ struct TaskSnapshot {
   std::string family;
   std::string version;
   std::string desiredStatus;  // "RUNNING", or "STOPPED" once asked to stop or stopping
-  std::string knownStatus;  // "PENDING", "RUNNING" or "STOPPED"
+  std::string knownStatus;    // "PENDING", "RUNNING" or "STOPPED"
   std::vector<Container> containers;
 };
 

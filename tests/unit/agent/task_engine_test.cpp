@@ -195,11 +195,10 @@ TEST_F(TaskEngineTest, EveryReportCarriesTheContainersDockerIdAsRuntimeId) {
   ASSERT_EQ(changes.size(), 3u);
   for (const auto& change : changes) {
     ASSERT_FALSE(change.containers.empty());
+    const std::string sent = stateChangeCalls("demo", change).front().second.dump();
     for (const auto& c : change.containers) {
       EXPECT_EQ(c.runtimeId, dockerIds.at(c.containerName)) << c.containerName << " " << c.status;
-      EXPECT_NE(stateChangeCalls("demo", change).front().second.dump().find(
-                    "\"runtimeId\":\"" + c.runtimeId + "\""),
-                std::string::npos);
+      EXPECT_NE(sent.find("\"runtimeId\":\"" + c.runtimeId + "\""), std::string::npos) << sent;
     }
   }
   EXPECT_EQ(changes[0].containers.size(), 2u);  // RUNNING: both

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Makes this machine ready for the tests that run real containers: Docker
-# installed and answering on /var/run/docker.sock, and the local test image
-# ecsd-test/busybox:latest (no public registry is reachable, so the image is
-# built from Debian's busybox-static). Does only what is missing; safe to run
-# again, also while a dockerd started by an earlier run is up.
+# installed and answering on /var/run/docker.sock, Debian's docker-compose,
+# and the local test image ecsd-test/busybox:latest (no public registry is
+# reachable, so the image is built from Debian's busybox-static). Does only
+# what is missing; safe to run again, also while a dockerd started by an
+# earlier run is up.
 #   ECSD_DOCKERD_LOG  where a dockerd started here logs (/tmp/ecsd-dockerd.log)
 # A dockerd started here has its PID in /tmp/ecsd-dockerd.pid: tests may
 # restart that one (and only that one) to show the agent rides it out.
@@ -18,7 +19,7 @@ SUDO=""
 done_=()
 
 missing=()
-for p in docker.io busybox-static; do
+for p in docker.io docker-compose busybox-static; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then

@@ -13,7 +13,8 @@
 #   ECSD_BINARY=PATH ECS_AGENT_BINARY=PATH scripts/docker-images.sh   uses these binaries
 # Then: docker-compose -p ecsd -f docker/compose.yaml up -d
 set -euo pipefail
-cd "$(dirname "$0")/.."
+self="$(realpath "$0")"
+cd "$(dirname "$self")/.."
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -71,7 +72,7 @@ image() {
   [ -z "$listed" ] || mapfile -t libs <<<"$listed"
   local inputs
   inputs="$({
-    sha256sum <"$0"
+    sha256sum <"$self"
     printf '%s\n' "$installed" "$@"
     sha256sum <"$binary"
     sha256sum <"$busybox"

@@ -13,6 +13,9 @@ struct Error {
   std::string type;
   std::string message;
   int httpStatus = 400;
+  // For the log only, never sent to the client: e.g. which authentication
+  // check failed, where AWS's message to the client says less.
+  std::string detail = {};
 };
 
 template <class T>

@@ -17,6 +17,7 @@
 #include "common/logging.h"
 #include "crypto/crypto.h"
 #include "ecsd/errors.h"
+#include "protocol/percent_encoding.h"
 
 namespace ecsd::dispatch {
 namespace {
@@ -34,52 +35,11 @@ std::int64_t epochMillis(TimePoint time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX escapes and '+' (a space in form encoding, as Go's url.Values writes
-// it); a malformed escape stays literal.
-std::string decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const int high = text[i] == '%' && i + 2 < text.size() ? hexValue(text[i + 1]) : -1;
-    const int low = high >= 0 ? hexValue(text[i + 2]) : -1;
-    if (low >= 0) {
-      out.push_back(static_cast<char>(high * 16 + low));
-      i += 2;
-    } else {
-      out.push_back(text[i] == '+' ? ' ' : text[i]);
-    }
-  }
-  return out;
-}
-
-// The target's query parameters, decoded; the first of repeated names wins.
-std::map<std::string, std::string, std::less<>> queryParameters(std::string_view target) {
-  std::map<std::string, std::string, std::less<>> out;
-  const std::size_t question = target.find('?');
-  if (question == std::string_view::npos) return out;
-  std::string_view query = target.substr(question + 1);
-  while (!query.empty()) {
-    const std::string_view part = query.substr(0, query.find('&'));
-    query.remove_prefix(std::min(query.size(), part.size() + 1));
-    const std::size_t equals = part.find('=');
-    const std::string_view value =
-        equals == std::string_view::npos ? std::string_view() : part.substr(equals + 1);
-    out.emplace(decode(part.substr(0, equals)), decode(value));
-  }
-  return out;
-}
-
 // What the session URL says (api/agent-protocol.md, "Opening the session").
 struct SessionQuery {
   std::string clusterArn;
   std::string containerInstanceArn;
-  std::string agentVersion;
+  VersionInfo version;
   std::int64_t seqNum = 0;  // the highest the agent has processed
 };
 
@@ -93,12 +53,13 @@ Result<std::int64_t> parseSeqNum(const std::string& text) {
 }
 
 Result<SessionQuery> readQuery(const protocol::HttpRequest& upgrade) {
-  const auto parameters = queryParameters(upgrade.target);
+  const auto parameters = protocol::queryParameters(upgrade.target);
   const auto get = [&](std::string_view name) -> std::string {
     const auto it = parameters.find(name);
     return it == parameters.end() ? "" : it->second;
   };
-  SessionQuery query{get("clusterArn"), get("containerInstanceArn"), get("agentVersion")};
+  SessionQuery query{get("clusterArn"), get("containerInstanceArn"),
+                     {get("agentVersion"), get("agentHash"), get("dockerVersion")}};
   for (const auto& [name, value] :
        {std::pair{"clusterArn", &query.clusterArn},
         std::pair{"containerInstanceArn", &query.containerInstanceArn}}) {
@@ -252,8 +213,8 @@ Result<std::shared_ptr<protocol::WebSocketPeer>> AgentSessions::Impl::accept(
   SessionQuery query;
   auto id = admit(upgrade, query);
   if (!id) {
-    spdlog::info("msg=\"agent session refused\" remote={} status={} error={} reason={}",
-                 upgrade.remote, id.error().httpStatus, id.error().type,
+    spdlog::info("msg=\"agent session refused\" remote={} status={} error={} {}reason={}",
+                 upgrade.remote, id.error().httpStatus, id.error().type, logging::detail(id),
                  logging::quote(id.error().message));
     return id.error();
   }
@@ -262,9 +223,10 @@ Result<std::shared_ptr<protocol::WebSocketPeer>> AgentSessions::Impl::accept(
       "msg=\"agent connected\" instance={} container_instance={} cluster={} agent_version={} "
       "remote={} replaced={}",
       *id, logging::quote(query.containerInstanceArn), logging::quote(query.clusterArn),
-      logging::quote(query.agentVersion), upgrade.remote, replaced != nullptr);
+      logging::quote(query.version.agentVersion), upgrade.remote, replaced != nullptr);
   if (replaced) replaced->close();
   settle(*id);
+  controlPlane.versionReported(*id, query.version);
   return std::shared_ptr<protocol::WebSocketPeer>(
       std::make_shared<Peer>(weak_from_this(), *id, sessionId));
 }

@@ -27,6 +27,13 @@
 
 namespace ecsd::dispatch {
 
+// What an agent says of itself in its session URL (versionInfo's members).
+struct VersionInfo {
+  std::string agentVersion;
+  std::string agentHash;
+  std::string dockerVersion;  // as the agent words it: "DockerVersion: 20.10.24"
+};
+
 // What dispatch needs from the control plane.
 class ControlPlane {
  public:
@@ -41,6 +48,9 @@ class ControlPlane {
   // The instance's agent connected, or is gone (closed, replaced by nothing,
   // or silent). Called on changes only, one call at a time.
   virtual void agentConnectivityChanged(const std::string& instanceId, bool connected) = 0;
+  // The versions the agent named when it connected; Amazon's agent registers
+  // without versionInfo and gives it only here.
+  virtual void versionReported(const std::string& instanceId, const VersionInfo& version) = 0;
 };
 
 struct SessionSettings {

@@ -1,16 +1,21 @@
 // ecsd: an Amazon ECS compatible control plane.
 //
 // Start-up: settings -> data directory -> store and state -> TLS material and
-// keys -> listeners -> DATA_DIR/endpoint -> serve until SIGTERM, then drain.
+// keys -> listeners (and the certificate for the bound port) -> DATA_DIR/endpoint
+// -> serve until SIGTERM, then drain and remove DATA_DIR/endpoint. DATA_DIR/lock
+// keeps a second ecsd off the same data directory.
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <iostream>
 
+#include "common/directory_lock.h"
 #include "common/files.h"
 #include "common/logging.h"
 #include "crypto/crypto.h"
 #include "dispatch/agent_sessions.h"
+#include "dispatch/session_refusal.h"
+#include "dispatch/telemetry_sessions.h"
 #include "ecsd/errors.h"
 #include "main/config.h"
 #include "operations/agent_bridge.h"
@@ -70,12 +75,16 @@ void maintain(State& state, const Clock& clock, std::chrono::seconds retention) 
   checkAccounting(state);
 }
 
-// The certificate to serve: the user's own, or one ecsd generates.
-Result<server::TlsCertificate> tlsCertificate(const Config& config, bool& generated,
-                                              fs::path& caBundle) {
+// The certificate to serve on `bound`: the user's own, or one ecsd generates,
+// naming the bound host:port too (as Amazon's agent checks its session's
+// server name); a new port re-issues it from the same CA.
+Result<server::TlsCertificate> tlsCertificate(const Config& config, const server::Endpoint& bound,
+                                              bool& generated, fs::path& caBundle) {
   if (config.tlsCertificate)
     return server::TlsCertificate{*config.tlsCertificate, *config.tlsPrivateKey};
-  auto material = security::ensureTlsMaterial(config.dataDir, config.tlsNames);
+  auto names = config.tlsNames;
+  names.push_back(bound.authority());
+  auto material = security::ensureTlsMaterial(config.dataDir, names);
   if (!material) return material.error();
   generated = generated || material->generated;
   caBundle = fs::absolute(material->caCertificate);
@@ -95,12 +104,17 @@ void printWelcome(const Config& config, const server::Endpoint& endpoint, const 
   if (!caBundle.empty()) std::cout << "  export AWS_CA_BUNDLE=" << caBundle.string() << "\n";
   std::cout << "  export AWS_SHARED_CREDENTIALS_FILE=" << fs::absolute(credentials).string() << "\n"
             << "  export AWS_PROFILE=ecsd AWS_DEFAULT_REGION=" << config.region << "\n"
-            << "  aws ecs --endpoint-url " << endpoint.url() << " list-clusters\n\n"
+            << "  export AWS_ENDPOINT_URL_ECS=" << endpoint.url() << "\n"
+            << "  aws ecs list-clusters\n\n"
+            << "(AWS CLI 2.13+ and 1.29+ and current SDKs read AWS_ENDPOINT_URL_ECS; with an\n"
+            << "older one, add --endpoint-url " << endpoint.url() << ")\n\n"
             << std::flush;
 }
 
 int serve(const Config& config) {
   if (auto made = makeDataDir(config.dataDir); !made) return fail(made.error());
+  auto lock = files::DirectoryLock::acquire(config.dataDir);
+  if (!lock) return fail(lock.error());
   const fs::path database = config.dataDir / "ecsd.db";
   const bool firstStart = !fs::exists(database);
   auto store = openSqliteStore(database.string(), config.durability);
@@ -117,16 +131,14 @@ int serve(const Config& config) {
 
   bool generated = admin->generated;
   fs::path caBundle;
-  auto certificate = tlsCertificate(config, generated, caBundle);
-  if (!certificate) return fail(certificate.error());
-
   const ArnFactory arns(config.region, config.accountId);
   const SystemClock clock;
   operations::AgentBridge bridge(**state, arns);
   const std::chrono::milliseconds heartbeat(config.agentHeartbeat);
   dispatch::AgentSessions sessions(bridge, keys, {config.region}, clock,
                                    {heartbeat, heartbeat * 5 / 2, heartbeat / 2});
-  bridge.attach(sessions);
+  dispatch::TelemetrySessions telemetry(bridge, keys, {config.region}, clock, heartbeat);
+  bridge.attach(sessions, telemetry);
   const operations::Router router = operations::makeRouter({**state, arns, clock, bridge});
   const protocol::ApiEndpoint api(
       keys, {config.region}, clock,
@@ -141,17 +153,30 @@ int serve(const Config& config) {
             errors::make(std::string(type), std::string(message), status), crypto::uuid4());
       },
       config.limits, config.threads);
-  server.acceptWebSockets("/ws", [&](const protocol::HttpRequest& upgrade,
-                                     std::shared_ptr<protocol::WebSocketChannel> channel) {
-    return sessions.accept(upgrade, std::move(channel));
-  });
+  server.acceptWebSockets(
+      "/ws",
+      [&](const protocol::HttpRequest& upgrade,
+          std::shared_ptr<protocol::WebSocketChannel> channel) {
+        return sessions.accept(upgrade, std::move(channel));
+      },
+      dispatch::sessionRefusal);
+  server.acceptWebSockets(
+      std::string(dispatch::kTelemetryPath) + "/ws",
+      [&](const protocol::HttpRequest& upgrade,
+          std::shared_ptr<protocol::WebSocketChannel> channel) {
+        return telemetry.accept(upgrade, std::move(channel));
+      },
+      dispatch::sessionRefusal);
   // Each session's heartbeat falls due at its own time (from its connect);
   // beating often sends them a few at a time instead of in bursts that stall
   // every other call (10,000 agents: p99 of RunTask at 1,000/s 17 -> 10 ms).
   server.every(std::chrono::milliseconds(10), [&] { sessions.beat(); });
+  server.every(std::chrono::milliseconds(100), [&] { telemetry.beat(); });
   server.every(std::chrono::milliseconds(100), [&] { sessions.tick(); });
   server.every(std::chrono::minutes(1), [&] { maintain(**state, clock, config.taskRetention); });
-  auto endpoint = server.listen(config.listen, *certificate);
+  auto endpoint = server.listen(config.listen, [&](const server::Endpoint& bound) {
+    return tlsCertificate(config, bound, generated, caBundle);
+  });
   if (!endpoint) return fail(endpoint.error());
   bridge.setPollEndpoint(endpoint->url());
   if (config.httpListen) {
@@ -164,12 +189,15 @@ int serve(const Config& config) {
                config.durability == Durability::Full ? "full" : "normal");
   printWelcome(config, *endpoint, caBundle, admin->file, firstStart || generated);
   // Last: once the endpoint file exists, everything above has been printed.
-  if (auto written =
-          files::writeFileAtomically(config.dataDir / "endpoint", endpoint->url() + "\n", 0644);
+  const fs::path endpointFile = config.dataDir / "endpoint";
+  if (auto written = files::writeFileAtomically(endpointFile, endpoint->url() + "\n", 0644);
       !written) {
     return fail(written.error());
   }
   server.run();
+  // Nothing serves there any more (after a kill -9 the lock tells instead).
+  std::error_code ignored;
+  fs::remove(endpointFile, ignored);
   spdlog::info("msg=stopped");
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/logging.h"
 #include "dispatch/payload.h"
 #include "ecsd/errors.h"
 
@@ -17,6 +18,7 @@ void AgentBridge::deliver(const std::string& instanceId, dispatch::PayloadTasks 
 
 void AgentBridge::forget(const std::string& instanceId) {
   if (sessions_) sessions_->forget(instanceId);
+  if (telemetry_) telemetry_->forget(instanceId);
 }
 
 Result<std::string> AgentBridge::instanceForSession(std::string_view clusterArn,
@@ -50,6 +52,39 @@ dispatch::PayloadTasks AgentBridge::tasksFor(const std::string& instanceId) {
     }
     return tasks;
   });
+}
+
+void AgentBridge::versionReported(const std::string& instanceId,
+                                  const dispatch::VersionInfo& version) {
+  nlohmann::json info = nlohmann::json::object();
+  for (const auto& [name, value] : {std::pair{"agentVersion", &version.agentVersion},
+                                    std::pair{"agentHash", &version.agentHash},
+                                    std::pair{"dockerVersion", &version.dockerVersion}}) {
+    if (!value->empty()) info[name] = *value;
+  }
+  // Only an instance registered without versions takes them: a registration's
+  // own versionInfo is what the agent chose to say.
+  const auto lacksVersions = [](const ContainerInstance* instance) {
+    return instance != nullptr && instance->status != "INACTIVE" &&
+           (!instance->versionInfo.is_object() || instance->versionInfo.empty());
+  };
+  if (info.empty() ||
+      !state_.read([&](const Data& data) { return lacksVersions(data.instance(instanceId)); })) {
+    return;
+  }
+  const auto written = state_.write([&](Draft& draft) -> Status {
+    const ContainerInstance* instance = draft.instance(instanceId);
+    if (!lacksVersions(instance)) return {};
+    ContainerInstance updated = *instance;
+    updated.versionInfo = info;
+    ++updated.version;
+    draft.put(std::move(updated));
+    return {};
+  });
+  if (!written) {
+    spdlog::warn("msg=\"cannot record the agent's versions\" container_instance={} error={}",
+                 instanceId, logging::quote(written.error().message));
+  }
 }
 
 void AgentBridge::agentConnectivityChanged(const std::string& instanceId, bool connected) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dispatch/agent_sessions.h"
+#include "dispatch/telemetry_sessions.h"
 #include "ecsd/domain/arn.h"
 #include "ecsd/state/state.h"
 #include "operations/agents.h"
@@ -18,7 +19,10 @@ class AgentBridge final : public Agents, public dispatch::ControlPlane {
   AgentBridge(State& state, const ArnFactory& arns) : state_(state), arns_(arns) {}
 
   // Both are set once during start-up, before requests are served.
-  void attach(dispatch::AgentSessions& sessions) { sessions_ = &sessions; }
+  void attach(dispatch::AgentSessions& sessions, dispatch::TelemetrySessions& telemetry) {
+    sessions_ = &sessions;
+    telemetry_ = &telemetry;
+  }
   void setPollEndpoint(std::string url) { pollEndpoint_ = std::move(url); }
 
   // Agents
@@ -32,11 +36,14 @@ class AgentBridge final : public Agents, public dispatch::ControlPlane {
                                          std::string_view containerInstanceArn) override;
   dispatch::PayloadTasks tasksFor(const std::string& instanceId) override;
   void agentConnectivityChanged(const std::string& instanceId, bool connected) override;
+  void versionReported(const std::string& instanceId,
+                       const dispatch::VersionInfo& version) override;
 
  private:
   State& state_;
   const ArnFactory& arns_;
   dispatch::AgentSessions* sessions_ = nullptr;
+  dispatch::TelemetrySessions* telemetry_ = nullptr;
   std::string pollEndpoint_;
 };
 

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "crypto/crypto.h"
+#include "dispatch/telemetry_sessions.h"
 #include "ecsd/domain/task_lifecycle.h"
 #include "ecsd/errors.h"
 #include "ecsd/scheduler/query.h"
@@ -276,8 +277,12 @@ json deregisterContainerInstance(const Services& s, const CallContext&, const Re
 }
 
 json discoverPollEndpoint(const Services& s, const CallContext&, const RequestReader&) {
-  const std::string endpoint = s.agents.pollEndpoint();
-  return {{"endpoint", endpoint}, {"telemetryEndpoint", endpoint}};
+  // Amazon's agent dials both as "<endpoint>/ws": the telemetry endpoint gets
+  // a path of its own (dispatch/telemetry_sessions.h).
+  std::string endpoint = s.agents.pollEndpoint();
+  while (endpoint.ends_with('/')) endpoint.pop_back();
+  return {{"endpoint", endpoint},
+          {"telemetryEndpoint", endpoint + std::string(dispatch::kTelemetryPath)}};
 }
 
 }  // namespace

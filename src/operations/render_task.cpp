@@ -14,6 +14,7 @@ void writeContainer(JsonWriter& out, const TaskContainer& c, const std::string& 
   out.beginObject();
   out.member("containerArn", c.arn).member("taskArn", taskArn).member("name", c.name);
   out.member("image", c.image).member("lastStatus", c.lastStatus);
+  if (!c.runtimeId.empty()) out.member("runtimeId", c.runtimeId);
   out.member("networkBindings", c.networkBindings);
   out.key("networkInterfaces").beginArray().endArray();
   out.member("healthStatus", "UNKNOWN").member("cpu", std::to_string(c.cpu));

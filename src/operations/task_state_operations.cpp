@@ -41,7 +41,8 @@ void holdBoundPorts(Task& task, const json& bindings) {
   }
 }
 
-// One container's reported change: {containerName, status, exitCode, reason, networkBindings}.
+// One container's reported change: {containerName, status, exitCode, reason, runtimeId,
+// networkBindings}.
 void applyContainerChange(Task& task, const json& change) {
   const std::string name = change.value("containerName", "");
   auto container = std::find_if(task.containers.begin(), task.containers.end(),
@@ -58,6 +59,7 @@ void applyContainerChange(Task& task, const json& change) {
     container->exitCode = exitCode.get<int>();
   }
   if (auto reason = change.value("reason", json()); reason.is_string()) container->reason = reason;
+  if (auto id = change.value("runtimeId", json()); id.is_string()) container->runtimeId = id;
   if (auto bindings = change.value("networkBindings", json()); bindings.is_array()) {
     container->networkBindings = bindings;
     holdBoundPorts(task, bindings);
@@ -139,7 +141,7 @@ json submitTaskStateChange(const Services& s, const CallContext&, const RequestR
 
 json submitContainerStateChange(const Services& s, const CallContext&, const RequestReader& in) {
   json change = {{"containerName", in.requiredString("containerName")}};
-  for (const char* member : {"status", "exitCode", "reason", "networkBindings"}) {
+  for (const char* member : {"status", "exitCode", "reason", "runtimeId", "networkBindings"}) {
     if (in.has(member)) change[member] = in.raw()[member];
   }
   return report(s, in, [&](Task& task, double now) {

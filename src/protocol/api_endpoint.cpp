@@ -44,10 +44,11 @@ HttpResponse ApiEndpoint::handle(const HttpRequest& request) const {
   const double latencyMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   spdlog::log(response.status >= 500 ? spdlog::level::err : spdlog::level::info,
-              "msg=request request_id={} op={} principal={} status={} error={} latency_ms={:.3f} "
+              "msg=request request_id={} op={} principal={} status={} error={} {}latency_ms={:.3f} "
               "remote={}",
               requestId, logging::quote(operation), principal, response.status,
-              output.ok() ? "-" : output.error().type, latencyMs, request.remote);
+              output.ok() ? "-" : output.error().type, logging::detail(output), latencyMs,
+              request.remote);
   return response;
 }
 

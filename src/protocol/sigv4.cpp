@@ -82,15 +82,17 @@ std::string canonicalUri(std::string_view path) {
   return out.empty() ? "/" : out;
 }
 
-// Decoding first makes the result independent of how the client escaped the query.
+// Decoding first makes the result independent of how the client escaped the
+// query; a '+' is a space, as AWS reads it (the ECS agent dials its session URL
+// with Go's url.Values encoding, "+" for a space, and signs it with "%20").
 std::string canonicalQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> params;
   for (std::string_view part : split(query, '&')) {
     if (part.empty()) continue;
     std::size_t equals = part.find('=');
     std::string_view value = equals == std::string_view::npos ? "" : part.substr(equals + 1);
-    params.emplace_back(percentEncode(percentDecode(part.substr(0, equals))),
-                        percentEncode(percentDecode(value)));
+    params.emplace_back(percentEncode(queryDecode(part.substr(0, equals))),
+                        percentEncode(queryDecode(value)));
   }
   std::sort(params.begin(), params.end());
   std::string out;
@@ -253,7 +255,11 @@ Status checkScope(const Scope& scope, std::string_view amzDate, const Policy& po
                scope.date, "' != '", day, "', from '", amzDate, "'."));
   }
   if (scope.region != policy.region) {
-    return errors::invalidSignature("Credential should be scoped to a valid region.");
+    auto error = errors::invalidSignature(concat("Credential should be scoped to a valid region. ",
+                                                 "This endpoint serves region '", policy.region,
+                                                 "', not '", scope.region, "'."));
+    error.detail = concat("signed_region=", scope.region, " served_region=", policy.region);
+    return error;
   }
   if (scope.service != policy.service) {
     return errors::invalidSignature(
@@ -320,17 +326,20 @@ Status checkSignature(const HttpRequest& request, const SignedRequest& signedReq
   return {};
 }
 
-Status checkPolicy(const SignedRequest& signedRequest, const Policy& policy, sys_seconds now) {
-  if (auto s = checkScope(signedRequest.scope, signedRequest.amzDate, policy); !s) return s;
-  if (auto s = checkHostSigned(signedRequest.auth.signedHeaders); !s) return s;
-  return checkClockSkew(signedRequest.signedAt, now, policy.maxClockSkew);
-}
-
 // Sets the header, dropping any other of the same name (any case).
 void replaceHeader(HttpRequest& request, std::string_view name, std::string value) {
   std::erase_if(request.headers,
                 [&](const auto& header) { return boost::algorithm::iequals(header.first, name); });
   request.headers.emplace_back(std::string(name), std::move(value));
+}
+
+// Says in the log which check refused the request and for which key id, where
+// AWS's message to the client may not (a wrong secret and a wrong canonical
+// request both say only that the signatures differ).
+Error refusal(Error error, std::string_view check, std::string_view keyId) {
+  error.detail = concat("check=", check, " key_id=", keyId.empty() ? "-" : keyId,
+                        error.detail.empty() ? "" : " ", error.detail);
+  return error;
 }
 
 }  // namespace
@@ -339,14 +348,22 @@ Result<const security::AccessKey*> verify(const HttpRequest& request, const secu
                                           const Policy& policy,
                                           std::chrono::system_clock::time_point now) {
   auto signedRequest = parseSignedRequest(request);
-  if (!signedRequest) return signedRequest.error();
-  auto inPolicy =
-      checkPolicy(*signedRequest, policy, std::chrono::floor<std::chrono::seconds>(now));
-  if (!inPolicy) return inPolicy.error();
-  const security::AccessKey* key = keys.find(signedRequest->scope.keyId);
-  if (key == nullptr) return errors::unrecognizedClient();
+  if (!signedRequest) return refusal(signedRequest.error(), "format", "");
+  const std::string_view keyId = signedRequest->scope.keyId;
+  const auto second = std::chrono::floor<std::chrono::seconds>(now);
+  if (auto s = checkScope(signedRequest->scope, signedRequest->amzDate, policy); !s) {
+    return refusal(s.error(), "scope", keyId);
+  }
+  if (auto s = checkHostSigned(signedRequest->auth.signedHeaders); !s) {
+    return refusal(s.error(), "signed_headers", keyId);
+  }
+  if (auto s = checkClockSkew(signedRequest->signedAt, second, policy.maxClockSkew); !s) {
+    return refusal(s.error(), "clock_skew", keyId);
+  }
+  const security::AccessKey* key = keys.find(keyId);
+  if (key == nullptr) return refusal(errors::unrecognizedClient(), "unknown_key", keyId);
   if (auto signature = checkSignature(request, *signedRequest, *key); !signature) {
-    return signature.error();
+    return refusal(signature.error(), "signature", keyId);
   }
   return key;
 }

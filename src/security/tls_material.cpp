@@ -164,15 +164,33 @@ bool isDnsName(std::string_view name) {
          !name.starts_with('.') && name.find("..") == std::string_view::npos;
 }
 
+// "host:port" or "[v6]:port". Go's TLS client (Amazon's ECS agent's WebSocket)
+// checks the URL's host:port as the server name, and accepts a DNS name that
+// is exactly that string.
+bool isHostAndPort(std::string_view name) {
+  const std::size_t colon = name.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  const std::string_view host = name.substr(0, colon);
+  const std::string_view port = name.substr(colon + 1);
+  const bool digits = !port.empty() && port.size() <= 5 &&
+                      std::ranges::all_of(port, [](unsigned char c) { return std::isdigit(c); });
+  if (!digits) return false;
+  if (host.starts_with('[') && host.ends_with(']')) {
+    const std::string inner(host.substr(1, host.size() - 2));
+    return Asn1StringPtr{a2i_IPADDRESS(inner.c_str())} != nullptr;
+  }
+  return host.find(':') == std::string_view::npos && isDnsName(host);
+}
+
 Result<AltName> altName(const std::string& name) {
   if (Asn1StringPtr ip{a2i_IPADDRESS(name.c_str())}) {
     const auto* bytes = reinterpret_cast<const char*>(ASN1_STRING_get0_data(ip.get()));
     return AltName{true,
                    std::string(bytes, static_cast<std::size_t>(ASN1_STRING_length(ip.get())))};
   }
-  if (!isDnsName(name)) {
+  if (!isDnsName(name) && !isHostAndPort(name)) {
     return errors::server("cannot put \"" + name +
-                          "\" in a TLS certificate: not an IP or host name");
+                          "\" in a TLS certificate: not an IP, a host name or host:port");
   }
   return AltName{false, lowercase(name)};
 }

@@ -19,7 +19,8 @@ struct TlsFiles {
 
 // Makes sure DIR holds a CA (ca.pem, ca-key.pem) and a server certificate
 // signed by it whose subjectAltNames cover localhost, 127.0.0.1, ::1 and every
-// extra name (an IP literal becomes an IP SAN, anything else a DNS SAN).
+// extra name (an IP literal becomes an IP SAN, anything else a DNS SAN: a host
+// name, or a "host:port" as Amazon's agent checks it, e.g. "127.0.0.1:8443").
 // Existing files are reused; a server certificate that does not cover the
 // names, or expires within 30 days, is re-issued from the same CA.
 Result<TlsFiles> ensureTlsMaterial(const std::filesystem::path& dataDir,

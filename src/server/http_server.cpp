@@ -114,13 +114,18 @@ class ServerContext {
   const ErrorResponder errorResponder;
   const Limits limits;
   std::atomic<bool> draining{false};
-  // Path -> acceptor. Written before run() only.
-  std::vector<std::pair<std::string, protocol::WebSocketAcceptor>> webSocketRoutes;
+  struct WebSocketRoute {
+    std::string path;
+    protocol::WebSocketAcceptor acceptor;
+    ErrorResponder refusal;  // null: errorResponder
+  };
+  // Written before run() only.
+  std::vector<WebSocketRoute> webSocketRoutes;
 
-  const protocol::WebSocketAcceptor* webSocketAcceptor(std::string_view target) const {
+  const WebSocketRoute* webSocketRoute(std::string_view target) const {
     const std::string_view path = target.substr(0, target.find('?'));
-    for (const auto& [route, acceptor] : webSocketRoutes) {
-      if (route == path) return &acceptor;
+    for (const auto& route : webSocketRoutes) {
+      if (route.path == path) return &route;
     }
     return nullptr;
   }
@@ -606,23 +611,24 @@ class HttpSession : public Connection {
   // this connection's stream becomes a WebSocket session. False: no such
   // path, so the request is an ordinary one.
   bool handOffUpgrade(BeastRequest& request) {
-    const auto* acceptor = ctx_->webSocketAcceptor(request.target());
-    if (acceptor == nullptr) return false;
+    const auto* route = ctx_->webSocketRoute(request.target());
+    if (route == nullptr) return false;
     if (!websocket::is_upgrade(request)) {
       respondError(400, "BadRequest", "Malformed WebSocket upgrade request");
     } else if (ctx_->draining) {
       respondError(503, "ServiceUnavailable", "The server is shutting down");
     } else {
-      upgrade(*acceptor, std::move(request));
+      upgrade(*route, std::move(request));
     }
     return true;
   }
 
-  void upgrade(const protocol::WebSocketAcceptor& acceptor, BeastRequest&& request) {
+  void upgrade(const ServerContext::WebSocketRoute& route, BeastRequest&& request) {
     auto channel = std::make_shared<ChannelHandle>();
     const auto httpRequest = toHttpRequest(BeastRequest(request), remote_);
     auto peer = guarded(
-        "websocket acceptor", context(httpRequest), [&] { return acceptor(httpRequest, channel); },
+        "websocket acceptor", context(httpRequest),
+        [&] { return route.acceptor(httpRequest, channel); },
         []() -> Result<std::shared_ptr<protocol::WebSocketPeer>> {
           return errors::server("Internal error");
         });
@@ -631,8 +637,9 @@ class HttpSession : public Connection {
       const Error& error = peer.error();
       spdlog::debug("msg=\"websocket upgrade refused\" remote={} status={} error={}", remote_,
                     error.httpStatus, error.type);
-      respond(errorResponse(error.httpStatus, error.type, error.message), request.version(),
-              After::kClose);
+      respond(route.refusal ? route.refusal(error.httpStatus, error.type, error.message)
+                            : errorResponse(error.httpStatus, error.type, error.message),
+              request.version(), After::kClose);
       return;
     }
     auto session = derived().makeWebSocket();
@@ -937,11 +944,12 @@ beast::error_code bindAcceptor(tcp::acceptor& acceptor, const tcp::endpoint& end
 
 }  // namespace
 
-std::string Endpoint::url() const {
+std::string Endpoint::authority() const {
   const bool v6 = address.find(':') != std::string::npos;
-  return std::string(tls ? "https://" : "http://") + (v6 ? "[" + address + "]" : address) + ":" +
-         std::to_string(port);
+  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
+
+std::string Endpoint::url() const { return std::string(tls ? "https://" : "http://") + authority(); }
 
 struct HttpServer::Impl {
   Impl(Handler handler, ErrorResponder errorResponder, Limits limits, int threads)
@@ -954,7 +962,7 @@ struct HttpServer::Impl {
 
   ~Impl() { ctx->setOnDrained(nullptr); }
 
-  Result<Endpoint> listen(const std::string& hostPort, std::optional<TlsCertificate> certificate);
+  Result<Endpoint> listen(const std::string& hostPort, CertificateFor certificateFor);
   void run();
   void runOnThisThread();
   void beginDrain();
@@ -972,15 +980,9 @@ struct HttpServer::Impl {
 };
 
 Result<Endpoint> HttpServer::Impl::listen(const std::string& hostPort,
-                                          std::optional<TlsCertificate> certificate) {
+                                          CertificateFor certificateFor) {
   auto split = splitHostPort(hostPort);
   if (!split) return split.error();
-  std::shared_ptr<ssl::context> tls;
-  if (certificate) {
-    auto made = makeTlsContext(*certificate);
-    if (!made) return made.error();
-    tls = std::move(*made);
-  }
   tcp::resolver resolver(ioc);
   beast::error_code ec;
   const auto results = resolver.resolve(
@@ -990,10 +992,18 @@ Result<Endpoint> HttpServer::Impl::listen(const std::string& hostPort,
     ec = bindAcceptor(acceptor, entry.endpoint());
     if (ec) continue;
     const auto local = acceptor.local_endpoint();
+    const Endpoint bound{local.address().to_string(), local.port(), certificateFor != nullptr};
+    std::shared_ptr<ssl::context> tls;
+    if (certificateFor) {
+      auto certificate = certificateFor(bound);
+      if (!certificate) return certificate.error();
+      auto made = makeTlsContext(*certificate);
+      if (!made) return made.error();
+      tls = std::move(*made);
+    }
     auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, tls);
     listener->accept();
     listeners.push_back(std::move(listener));
-    Endpoint bound{local.address().to_string(), local.port(), tls != nullptr};
     spdlog::info("msg=\"listening\" url={}", bound.url());
     return bound;
   }
@@ -1060,11 +1070,17 @@ HttpServer::~HttpServer() = default;
 
 Result<Endpoint> HttpServer::listen(const std::string& hostPort,
                                     std::optional<TlsCertificate> tls) {
+  if (!tls) return impl_->listen(hostPort, nullptr);
+  return impl_->listen(hostPort, [tls = *tls](const Endpoint&) { return Result<TlsCertificate>(tls); });
+}
+
+Result<Endpoint> HttpServer::listen(const std::string& hostPort, CertificateFor tls) {
   return impl_->listen(hostPort, std::move(tls));
 }
 
-void HttpServer::acceptWebSockets(std::string path, protocol::WebSocketAcceptor acceptor) {
-  impl_->ctx->webSocketRoutes.emplace_back(std::move(path), std::move(acceptor));
+void HttpServer::acceptWebSockets(std::string path, protocol::WebSocketAcceptor acceptor,
+                                  ErrorResponder refusal) {
+  impl_->ctx->webSocketRoutes.push_back({std::move(path), std::move(acceptor), std::move(refusal)});
 }
 
 void HttpServer::every(std::chrono::milliseconds period, std::function<void()> task) {

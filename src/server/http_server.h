@@ -41,8 +41,14 @@ struct Endpoint {
   std::string address;
   std::uint16_t port = 0;
   bool tls = true;
-  std::string url() const;  // "https://127.0.0.1:8443"
+  std::string url() const;        // "https://127.0.0.1:8443"
+  std::string authority() const;  // "127.0.0.1:8443", "[::1]:8443"
 };
+
+// The certificate a TLS listener serves, chosen once its port is bound: a
+// generated certificate names the bound host:port, which Amazon's ECS agent
+// checks (api/agent-protocol.md, "TLS").
+using CertificateFor = std::function<Result<TlsCertificate>(const Endpoint& bound)>;
 
 class HttpServer {
  public:
@@ -55,12 +61,16 @@ class HttpServer {
   // certificate the listener speaks TLS (1.2+), otherwise plain HTTP. Returns
   // the endpoint actually bound. Call before run().
   Result<Endpoint> listen(const std::string& hostPort, std::optional<TlsCertificate> tls);
+  Result<Endpoint> listen(const std::string& hostPort, CertificateFor tls);
 
   // Serves WebSocket upgrades of `path` (e.g. "/ws", any query) on every
   // listener through acceptor; other upgrades go to the handler as plain
   // requests. Text frames only, at most 1 MiB per message; the acceptor's
-  // error is answered as an HTTP error. Call before run().
-  void acceptWebSockets(std::string path, protocol::WebSocketAcceptor acceptor);
+  // error is answered as an HTTP error, by `refusal` (its clients may want
+  // another shape than the API's), by the server's ErrorResponder when null.
+  // Call before run().
+  void acceptWebSockets(std::string path, protocol::WebSocketAcceptor acceptor,
+                        ErrorResponder refusal = nullptr);
 
   // Runs task every period on the server's threads (never two at once), from
   // now until the drain begins. Call before run().

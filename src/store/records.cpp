@@ -36,6 +36,7 @@ TaskContainer containerFrom(const json& j) {
   c.cpu = j.at("cpu");
   c.essential = j.at("essential");
   if (j.contains("exitCode")) c.exitCode = j["exitCode"].get<int>();
+  if (j.contains("runtimeId")) c.runtimeId = j["runtimeId"];
   if (j.contains("memory")) c.memory = j["memory"].get<std::int64_t>();
   if (j.contains("memoryReservation")) {
     c.memoryReservation = j["memoryReservation"].get<std::int64_t>();
@@ -120,6 +121,7 @@ std::string taskRecord(const Task& t) {
     out.member("networkBindings", c.networkBindings).member("cpu", c.cpu);
     out.member("essential", c.essential);
     if (c.exitCode) out.member("exitCode", *c.exitCode);
+    if (!c.runtimeId.empty()) out.member("runtimeId", c.runtimeId);
     if (c.memory) out.member("memory", *c.memory);
     if (c.memoryReservation) out.member("memoryReservation", *c.memoryReservation);
     out.endObject();

@@ -18,6 +18,7 @@ struct TaskContainer {
   std::string lastStatus = "PENDING";  // PENDING | RUNNING | STOPPED
   std::optional<int> exitCode;
   std::string reason;
+  std::string runtimeId;  // the container's id in its runtime (Docker's), once the agent says
   nlohmann::json networkBindings = nlohmann::json::array();
   std::int64_t cpu = 0;
   std::optional<std::int64_t> memory;

@@ -367,11 +367,18 @@ TEST_F(EcsRequestTest, UnknownAccessKey) {
   keys.add({"AKIAOTHERKEY", kSecret, "other"});
   expectError("UnrecognizedClientException",
               "The security token included in the request is invalid.");
+  EXPECT_EQ(check().error().detail, "check=unknown_key key_id=AKIAIOSFODNN7EXAMPLE");
 }
 
 TEST_F(EcsRequestTest, WrongRegion) {
   policy.region = "eu-west-1";
-  expectError("InvalidSignatureException", "Credential should be scoped to a valid region.");
+  expectError("InvalidSignatureException",
+              "Credential should be scoped to a valid region. This endpoint serves region "
+              "'eu-west-1', not 'us-east-1'.");
+  // The log tells a wrong region from a wrong secret, and names the key.
+  EXPECT_EQ(check().error().detail,
+            "check=scope key_id=AKIAIOSFODNN7EXAMPLE signed_region=us-east-1 "
+            "served_region=eu-west-1");
 }
 
 TEST_F(EcsRequestTest, WrongService) {
@@ -438,6 +445,7 @@ TEST_F(EcsRequestTest, WrongSecret) {
   keys = security::KeyRing{};
   keys.add({"AKIAIOSFODNN7EXAMPLE", "not the secret", "admin"});
   expectError("InvalidSignatureException", kMismatch);
+  EXPECT_EQ(check().error().detail, "check=signature key_id=AKIAIOSFODNN7EXAMPLE");
 }
 
 TEST_F(EcsRequestTest, TamperedBody) {
@@ -540,6 +548,26 @@ TEST(SignTest, SignedWebSocketUpgradeVerifies) {
   EXPECT_FALSE(verify(request, keys, Policy{"us-east-1"}, now).ok());
 }
 
+TEST(SignTest, PlusInTheQueryIsASpace) {
+  // Amazon's agent signs its session URL's query with "%20" for a space but
+  // dials it as Go's url.Values.Encode() writes it, with "+".
+  HttpRequest request{"GET",
+                      "/ws?agentVersion=1.74.1&dockerVersion=DockerVersion%3A%2020.10.24",
+                      {{"Host", "127.0.0.1:8443"}},
+                      "",
+                      ""};
+  const auto now = utc(2026, 3, 1, 12, 0);
+  sign(request, "AKIDEXAMPLE", kSuiteSecret, "", "us-east-1", "ecs", now);
+  request.target = "/ws?agentVersion=1.74.1&dockerVersion=DockerVersion%3A+20.10.24";
+  security::KeyRing keys;
+  keys.add({"AKIDEXAMPLE", kSuiteSecret, "agent"});
+  auto result = verify(request, keys, Policy{"us-east-1"}, now);
+  EXPECT_TRUE(result.ok()) << result.error().type << ": " << result.error().message;
+  // A '+' sent as "%2B" is a plus, and signed as one.
+  request.target = "/ws?agentVersion=1.74.1&dockerVersion=DockerVersion%3A%2B20.10.24";
+  EXPECT_FALSE(verify(request, keys, Policy{"us-east-1"}, now).ok());
+}
+
 // Requests botocore 1.43.11 signed with the suite's key and clock (SigV4Auth,
 // service "service"), for what the published suite does not cover.
 class BotocoreCaseTest : public testing::Test {
@@ -622,7 +650,8 @@ TEST(CanonicalRequestTest, PathAndQueryEdgeCases) {
   EXPECT_EQ(line("/../..", 1), "/");
   EXPECT_EQ(line("/a b/%41", 1), "/a%20b/%2541");
   EXPECT_EQ(line("/?b&a=", 2), "a=&b=");
-  EXPECT_EQ(line("/?a=%zz&c=%4&d=%41+~", 2), "a=%25zz&c=%254&d=A%2B~");
+  EXPECT_EQ(line("/?a=%zz&c=%4&d=%41+~", 2), "a=%25zz&c=%254&d=A%20~");
+  EXPECT_EQ(line("/?d=%2B", 2), "d=%2B");
   EXPECT_EQ(line("/?&&x=1&", 2), "x=1");
 }
 

@@ -167,7 +167,12 @@ Error errorFromAnswer(unsigned status, std::string_view body, std::string_view e
   const auto json = nlohmann::json::parse(body, nullptr, false);
   std::string type;
   std::string message;
-  if (json.is_object()) {
+  if (const auto* framed = json.is_object() ? member(json, "message") : nullptr;
+      framed != nullptr && framed->is_object()) {
+    // A refused session: {"type": X, "message": {"message": ...}}, as ACS words it.
+    type = stringMember(json, "type");
+    message = stringMember(*framed, "message");
+  } else if (json.is_object()) {
     type = std::string(afterLast(stringMember(json, "__type"), '#'));
     message = stringMember(json, "message");
     if (message.empty()) message = stringMember(json, "Message");

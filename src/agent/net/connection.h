@@ -80,7 +80,8 @@ void copyHeaders(const protocol::HeaderList& headers, http::fields& fields);
 
 // An HTTP error answer as the Error it carries: __type (without any
 // "prefix#") or else the X-Amzn-ErrorType header, "message" or "Message",
-// and the HTTP status. An answer that is not an AWS error keeps its status,
+// and the HTTP status; a refused session's {"type", "message": {"message"}}
+// (api/agent-protocol.md, "Refusals") likewise. An answer that is not an AWS error keeps its status,
 // typed ServerException (5xx) or ClientException.
 Error errorFromAnswer(unsigned status, std::string_view body, std::string_view errorTypeHeader);
 

@@ -23,6 +23,7 @@
 #include "agent/net/api_client.h"
 #include "agent/net/local_http_server.h"
 #include "agent/net/websocket_client.h"
+#include "dispatch/session_refusal.h"
 #include "ecsd/errors.h"
 #include "protocol/json_protocol.h"
 #include "protocol/sigv4.h"
@@ -104,10 +105,13 @@ class FakeEcsd {
                       errors::make(std::string(type), std::string(message), status), "request-id");
                 },
                 limits, 2) {
-    server_.acceptWebSockets("/ws", [this](const HttpRequest& upgrade,
-                                           std::shared_ptr<protocol::WebSocketChannel> channel) {
-      return accept(upgrade, std::move(channel));
-    });
+    // Refused as ecsd refuses sessions, in the body Amazon's agent decodes.
+    server_.acceptWebSockets(
+        "/ws",
+        [this](const HttpRequest& upgrade, std::shared_ptr<protocol::WebSocketChannel> channel) {
+          return accept(upgrade, std::move(channel));
+        },
+        dispatch::sessionRefusal);
     std::optional<server::TlsCertificate> certificate;
     if (tls) certificate = server::TlsCertificate{tlsFiles().certificate, tlsFiles().privateKey};
     auto bound = server_.listen(address + ":0", certificate);

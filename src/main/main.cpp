@@ -84,7 +84,7 @@ Result<server::TlsCertificate> tlsCertificate(const Config& config, const server
     return server::TlsCertificate{*config.tlsCertificate, *config.tlsPrivateKey};
   auto names = config.tlsNames;
   names.push_back(bound.authority());
-  auto material = security::ensureTlsMaterial(config.dataDir, names);
+  auto material = security::ensureTlsMaterial(config.dataDir, names, bound.port);
   if (!material) return material.error();
   generated = generated || material->generated;
   caBundle = fs::absolute(material->caCertificate);

@@ -16,6 +16,16 @@ void AgentBridge::deliver(const std::string& instanceId, dispatch::PayloadTasks 
   if (sessions_) sessions_->deliver(instanceId, std::move(tasks));
 }
 
+std::string AgentBridge::pollEndpoint(std::string_view host) const {
+  for (std::string_view anyAddress : {"://0.0.0.0:", "://[::]:"}) {
+    const std::size_t at = pollEndpoint_.find(anyAddress);
+    if (at != std::string::npos && !host.empty()) {
+      return pollEndpoint_.substr(0, at + 3) + std::string(host);
+    }
+  }
+  return pollEndpoint_;
+}
+
 void AgentBridge::forget(const std::string& instanceId) {
   if (sessions_) sessions_->forget(instanceId);
   if (telemetry_) telemetry_->forget(instanceId);

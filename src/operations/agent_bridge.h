@@ -18,7 +18,9 @@ class AgentBridge final : public Agents, public dispatch::ControlPlane {
  public:
   AgentBridge(State& state, const ArnFactory& arns) : state_(state), arns_(arns) {}
 
-  // Both are set once during start-up, before requests are served.
+  // Set once during start-up, before requests are served. `url` is the
+  // listener's; on an unspecified address (0.0.0.0, [::]) agents are told
+  // the name they reached ecsd by instead, which they can reach again.
   void attach(dispatch::AgentSessions& sessions, dispatch::TelemetrySessions& telemetry) {
     sessions_ = &sessions;
     telemetry_ = &telemetry;
@@ -29,7 +31,7 @@ class AgentBridge final : public Agents, public dispatch::ControlPlane {
   bool connected(const std::string& instanceId) const override;
   void deliver(const std::string& instanceId, dispatch::PayloadTasks tasks) override;
   void forget(const std::string& instanceId) override;
-  std::string pollEndpoint() const override { return pollEndpoint_; }
+  std::string pollEndpoint(std::string_view host) const override;
 
   // dispatch::ControlPlane
   Result<std::string> instanceForSession(std::string_view clusterArn,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "dispatch/payload.h"
 
@@ -18,8 +19,9 @@ class Agents {
   // The instance is deregistered: drop what waits for its agent and close
   // its session (it must register again).
   virtual void forget(const std::string& instanceId) = 0;
-  // DiscoverPollEndpoint's answer: where agents open their session.
-  virtual std::string pollEndpoint() const = 0;
+  // DiscoverPollEndpoint's answer: where agents open their session, for an
+  // agent that reached ecsd as `host` (its Host header).
+  virtual std::string pollEndpoint(std::string_view host) const = 0;
 };
 
 }  // namespace ecsd::operations

@@ -276,10 +276,10 @@ json deregisterContainerInstance(const Services& s, const CallContext&, const Re
   return output;
 }
 
-json discoverPollEndpoint(const Services& s, const CallContext&, const RequestReader&) {
+json discoverPollEndpoint(const Services& s, const CallContext& context, const RequestReader&) {
   // Amazon's agent dials both as "<endpoint>/ws": the telemetry endpoint gets
   // a path of its own (dispatch/telemetry_sessions.h).
-  std::string endpoint = s.agents.pollEndpoint();
+  std::string endpoint = s.agents.pollEndpoint(context.host);
   while (endpoint.ends_with('/')) endpoint.pop_back();
   return {{"endpoint", endpoint},
           {"telemetryEndpoint", endpoint + std::string(dispatch::kTelemetryPath)}};

@@ -174,7 +174,7 @@ bool isHostAndPort(std::string_view name) {
   const std::string_view port = name.substr(colon + 1);
   const bool digits = !port.empty() && port.size() <= 5 &&
                       std::ranges::all_of(port, [](unsigned char c) { return std::isdigit(c); });
-  if (!digits) return false;
+  if (!digits || std::stoi(std::string(port)) > 65535) return false;
   if (host.starts_with('[') && host.ends_with(']')) {
     const std::string inner(host.substr(1, host.size() - 2));
     return Asn1StringPtr{a2i_IPADDRESS(inner.c_str())} != nullptr;
@@ -195,9 +195,20 @@ Result<AltName> altName(const std::string& name) {
   return AltName{false, lowercase(name)};
 }
 
-Result<std::set<AltName>> requiredAltNames(const std::vector<std::string>& extraNames) {
+Result<std::set<AltName>> requiredAltNames(const std::vector<std::string>& extraNames,
+                                           std::optional<std::uint16_t> port) {
   std::vector<std::string> all = {"localhost", "127.0.0.1", "::1"};
   all.insert(all.end(), extraNames.begin(), extraNames.end());
+  if (port) {
+    std::string suffix = std::to_string(*port);
+    suffix.insert(suffix.begin(), ':');
+    for (std::size_t i = 0, n = all.size(); i < n; ++i) {
+      if (isHostAndPort(all[i])) continue;
+      std::string name = all[i];
+      if (name.find(':') != std::string::npos) name.insert(0, 1, '[').push_back(']');  // IPv6
+      all.push_back(name.append(suffix));
+    }
+  }
   std::set<AltName> names;
   for (const std::string& name : all) {
     auto parsed = altName(name);
@@ -430,11 +441,12 @@ Result<bool> ensureServerCertificate(const Paths& paths, const Authority& ca,
 }  // namespace
 
 Result<TlsFiles> ensureTlsMaterial(const std::filesystem::path& dataDir,
-                                   const std::vector<std::string>& extraNames) {
+                                   const std::vector<std::string>& extraNames,
+                                   std::optional<std::uint16_t> port) {
   ERR_clear_error();  // errors reported below are ours, not a previous caller's
   const Paths paths{dataDir / "ca.pem", dataDir / "ca-key.pem", dataDir / "server.pem",
                     dataDir / "server-key.pem"};
-  auto names = requiredAltNames(extraNames);
+  auto names = requiredAltNames(extraNames, port);
   if (!names) return names.error();
   std::error_code ec;
   fs::create_directories(dataDir, ec);

@@ -2,7 +2,9 @@
 // signs, generated on first start and reused after.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,9 +23,13 @@ struct TlsFiles {
 // signed by it whose subjectAltNames cover localhost, 127.0.0.1, ::1 and every
 // extra name (an IP literal becomes an IP SAN, anything else a DNS SAN: a host
 // name, or a "host:port" as Amazon's agent checks it, e.g. "127.0.0.1:8443").
-// Existing files are reused; a server certificate that does not cover the
-// names, or expires within 30 days, is re-issued from the same CA.
+// With a port, every name without one is also covered as "name:port"
+// ("localhost:8443", "[::1]:8443"): what Amazon's agent checks for the
+// session URL it is given. Existing files are reused; a server certificate
+// that does not cover the names, or expires within 30 days, is re-issued from
+// the same CA.
 Result<TlsFiles> ensureTlsMaterial(const std::filesystem::path& dataDir,
-                                   const std::vector<std::string>& extraNames);
+                                   const std::vector<std::string>& extraNames,
+                                   std::optional<std::uint16_t> port = std::nullopt);
 
 }  // namespace ecsd::security

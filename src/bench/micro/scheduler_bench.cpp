@@ -52,7 +52,7 @@ class AllConnected final : public operations::Agents {
   bool connected(const std::string&) const override { return true; }
   void deliver(const std::string&, dispatch::PayloadTasks) override {}
   void forget(const std::string&) override {}
-  std::string pollEndpoint() const override { return {}; }
+  std::string pollEndpoint(std::string_view) const override { return {}; }
 };
 
 // Ids as ecsd makes them: UUIDs, so index comparisons cost what they cost.

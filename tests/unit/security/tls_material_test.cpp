@@ -265,6 +265,59 @@ TEST_F(TlsMaterialTest, CaWithoutItsKeyIsAnError) {
   EXPECT_NE(files.error().message.find("ca-key.pem"), std::string::npos) << files.error().message;
 }
 
+// The certificate's DNS names, as Go's crypto/x509 checks a server name that
+// is not a valid host name (Amazon's agent's "127.0.0.1:8443"): a DNS name
+// equal to it, ignoring ASCII case, or nothing.
+bool goAccepts(X509* cert, std::string serverName) {
+  GENERAL_NAMES* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  bool found = false;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_DNS) continue;
+    std::string dns(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.dNSName)),
+                    static_cast<std::size_t>(ASN1_STRING_length(name->d.dNSName)));
+    const auto lower = [](std::string text) {
+      for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return text;
+    };
+    found = found || lower(dns) == lower(serverName);
+  }
+  GENERAL_NAMES_free(names);
+  return found;
+}
+
+TEST_F(TlsMaterialTest, NamesHostAndPortAsAmazonsAgentChecksIt) {
+  auto files = ensureTlsMaterial(dir_.path, {"ECSD.example:9443", "fd00::7"}, 8443);
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  X509Ptr leaf = readCertificate(files->certificate);
+  for (const char* name : {"127.0.0.1:8443", "localhost:8443", "[::1]:8443", "ecsd.example:9443",
+                           "[fd00::7]:8443"}) {
+    EXPECT_TRUE(goAccepts(leaf.get(), name)) << name;
+  }
+  EXPECT_FALSE(goAccepts(leaf.get(), "127.0.0.1:9443"));
+  EXPECT_FALSE(goAccepts(leaf.get(), "ecsd.example:9443:8443"));
+  // The plain names still verify as every other client checks them.
+  EXPECT_EQ(X509_check_ip_asc(leaf.get(), "127.0.0.1", 0), 1);
+  EXPECT_EQ(X509_check_host(leaf.get(), "localhost", 0, 0, nullptr), 1);
+  // Another port is another certificate, from the same CA.
+  const std::string ca = readText(file("ca.pem"));
+  auto moved = ensureTlsMaterial(dir_.path, {}, 18443);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_TRUE(moved->generated);
+  EXPECT_EQ(readText(file("ca.pem")), ca);
+  leaf = readCertificate(moved->certificate);
+  EXPECT_TRUE(goAccepts(leaf.get(), "127.0.0.1:18443"));
+  EXPECT_FALSE(goAccepts(leaf.get(), "127.0.0.1:8443"));
+}
+
+TEST_F(TlsMaterialTest, MalformedHostAndPortIsAnError) {
+  for (const char* name : {"ecsd.example:", "ecsd.example:port", "a:1:2", "[zz]:80", ":80",
+                           "ecsd.example:123456"}) {
+    EXPECT_FALSE(ensureTlsMaterial(dir_.path, {name}).ok()) << name;
+  }
+}
+
 TEST_F(TlsMaterialTest, NameThatIsNeitherHostNorIpIsAnError) {
   auto files = ensureTlsMaterial(dir_.path, {"not a host"});
   ASSERT_FALSE(files.ok());

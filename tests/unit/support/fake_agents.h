@@ -25,7 +25,7 @@ class FakeAgents final : public operations::Agents {
     delivered.emplace_back(instanceId, nlohmann::json::parse(tasks.text()));
   }
   void forget(const std::string& instanceId) override { forgotten.push_back(instanceId); }
-  std::string pollEndpoint() const override { return "https://127.0.0.1:8443/"; }
+  std::string pollEndpoint(std::string_view) const override { return "https://127.0.0.1:8443/"; }
 };
 
 }  // namespace ecsd::test_support

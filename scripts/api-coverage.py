@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TITLES = {
     "implemented": "Implemented",
-    "planned": "Planned next (container instances, tasks and the scheduler)",
+    "planned": "Planned next",
     "not-implemented": "Not implemented",
 }
 
@@ -28,6 +28,8 @@ def render(contract):
     ]
     for status, title in TITLES.items():
         names = sorted(n for n, op in operations.items() if op["status"] == status)
+        if not names:
+            continue  # an empty section says nothing
         lines += [f"## {title} ({len(names)})", ""]
         lines += [f"- `{name}`" for name in names]
         lines.append("")

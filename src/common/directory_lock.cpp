@@ -33,8 +33,7 @@ Result<DirectoryLock> DirectoryLock::acquire(const std::filesystem::path& dir) {
   return lock;
 }
 
-DirectoryLock::DirectoryLock(DirectoryLock&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)) {}
+DirectoryLock::DirectoryLock(DirectoryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
 
 DirectoryLock& DirectoryLock::operator=(DirectoryLock&& other) noexcept {
   std::swap(fd_, other.fd_);

@@ -16,6 +16,7 @@
 #include "common/json_writer.h"
 #include "common/logging.h"
 #include "crypto/crypto.h"
+#include "dispatch/session_peer.h"
 #include "ecsd/errors.h"
 #include "protocol/percent_encoding.h"
 
@@ -58,7 +59,8 @@ Result<SessionQuery> readQuery(const protocol::HttpRequest& upgrade) {
     const auto it = parameters.find(name);
     return it == parameters.end() ? "" : it->second;
   };
-  SessionQuery query{get("clusterArn"), get("containerInstanceArn"),
+  SessionQuery query{get("clusterArn"),
+                     get("containerInstanceArn"),
                      {get("agentVersion"), get("agentHash"), get("dockerVersion")}};
   for (const auto& [name, value] :
        {std::pair{"clusterArn", &query.clusterArn},
@@ -121,8 +123,6 @@ std::string heartbeatFrame() {
 }  // namespace
 
 struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
-  class Peer;
-
   Impl(ControlPlane& controlPlane, const security::KeyRing& keys, protocol::sigv4::Policy policy,
        const Clock& clock, SessionSettings settings)
       : controlPlane(controlPlane),
@@ -179,25 +179,6 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   std::uint64_t lastSessionId = 0;
 };
 
-// The server's end of one session: forwards to AgentSessions while it exists.
-class AgentSessions::Impl::Peer final : public protocol::WebSocketPeer {
- public:
-  Peer(std::weak_ptr<Impl> impl, std::string instanceId, std::uint64_t sessionId)
-      : impl_(std::move(impl)), instanceId_(std::move(instanceId)), sessionId_(sessionId) {}
-
-  void onText(std::string_view text) override {
-    if (auto impl = impl_.lock()) impl->received(instanceId_, sessionId_, text);
-  }
-  void onClose() override {
-    if (auto impl = impl_.lock()) impl->closed(instanceId_, sessionId_);
-  }
-
- private:
-  std::weak_ptr<Impl> impl_;
-  const std::string instanceId_;
-  const std::uint64_t sessionId_;
-};
-
 Result<std::string> AgentSessions::Impl::admit(const protocol::HttpRequest& upgrade,
                                                SessionQuery& query) {
   auto key = protocol::sigv4::verify(upgrade, keys, policy, clock.now());
@@ -228,7 +209,7 @@ Result<std::shared_ptr<protocol::WebSocketPeer>> AgentSessions::Impl::accept(
   settle(*id);
   controlPlane.versionReported(*id, query.version);
   return std::shared_ptr<protocol::WebSocketPeer>(
-      std::make_shared<Peer>(weak_from_this(), *id, sessionId));
+      std::make_shared<SessionPeer<Impl>>(weak_from_this(), *id, sessionId));
 }
 
 AgentSessions::Impl::Opened AgentSessions::Impl::open(
@@ -394,10 +375,7 @@ AgentSessions::~AgentSessions() {
   std::vector<std::shared_ptr<protocol::WebSocketChannel>> open;
   {
     std::lock_guard lock(impl_->mutex);
-    for (auto& [id, instance] : impl_->instances) {
-      if (instance.session) open.push_back(std::move(instance.session->channel));
-      instance.session.reset();
-    }
+    open = endAll(impl_->instances);
   }
   for (const auto& channel : open) channel->close();
 }
@@ -421,10 +399,7 @@ void AgentSessions::forget(const std::string& instanceId) {
   std::shared_ptr<protocol::WebSocketChannel> channel;
   {
     std::lock_guard lock(impl_->mutex);
-    const auto it = impl_->instances.find(instanceId);
-    if (it == impl_->instances.end()) return;
-    if (it->second.session) channel = std::move(it->second.session->channel);
-    impl_->instances.erase(it);
+    channel = erase(impl_->instances, instanceId);
   }
   if (channel) channel->close();
 }

@@ -1,7 +1,7 @@
 #include "dispatch/session_refusal.h"
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace ecsd::dispatch {

@@ -9,6 +9,7 @@
 
 #include "common/json_member.h"
 #include "common/logging.h"
+#include "dispatch/session_peer.h"
 #include "ecsd/errors.h"
 #include "protocol/percent_encoding.h"
 
@@ -25,8 +26,7 @@ std::string frame(std::string_view type, json message) {
 // A frame as the request it was signed as: GET of the session's URL, with the
 // frame's header lines (each "Name: value\r\n") and its JSON as the body.
 std::optional<protocol::HttpRequest> signedFrame(const std::string& target,
-                                                 const std::string& remote,
-                                                 std::string_view text) {
+                                                 const std::string& remote, std::string_view text) {
   const std::size_t end = text.find("\r\n\r\n");
   if (end == std::string_view::npos) return std::nullopt;
   protocol::HttpRequest request{"GET", target, {}, std::string(text.substr(end + 4)), remote};
@@ -70,8 +70,6 @@ struct Instance {
 }  // namespace
 
 struct TelemetrySessions::Impl : std::enable_shared_from_this<Impl> {
-  class Peer;
-
   Impl(ControlPlane& controlPlane, const security::KeyRing& keys, protocol::sigv4::Policy policy,
        const Clock& clock, std::chrono::milliseconds heartbeatInterval)
       : controlPlane(controlPlane),
@@ -100,30 +98,12 @@ struct TelemetrySessions::Impl : std::enable_shared_from_this<Impl> {
   std::uint64_t lastSessionId = 0;
 };
 
-class TelemetrySessions::Impl::Peer final : public protocol::WebSocketPeer {
- public:
-  Peer(std::weak_ptr<Impl> impl, std::string instanceId, std::uint64_t sessionId)
-      : impl_(std::move(impl)), instanceId_(std::move(instanceId)), sessionId_(sessionId) {}
-
-  void onText(std::string_view text) override {
-    if (auto impl = impl_.lock()) impl->received(instanceId_, sessionId_, text);
-  }
-  void onClose() override {
-    if (auto impl = impl_.lock()) impl->closed(instanceId_, sessionId_);
-  }
-
- private:
-  std::weak_ptr<Impl> impl_;
-  const std::string instanceId_;
-  const std::uint64_t sessionId_;
-};
-
 Result<std::shared_ptr<protocol::WebSocketPeer>> TelemetrySessions::Impl::accept(
     const protocol::HttpRequest& upgrade, std::shared_ptr<protocol::WebSocketChannel> channel) {
   const auto refuse = [&](const Error& error) -> Result<std::shared_ptr<protocol::WebSocketPeer>> {
     spdlog::info("msg=\"telemetry session refused\" remote={} status={} error={} {}reason={}",
-                 upgrade.remote, error.httpStatus, error.type,
-                 logging::detail(error), logging::quote(error.message));
+                 upgrade.remote, error.httpStatus, error.type, logging::detail(error),
+                 logging::quote(error.message));
     return error;
   };
   if (auto key = protocol::sigv4::verify(upgrade, keys, policy, clock.now()); !key) {
@@ -136,8 +116,8 @@ Result<std::shared_ptr<protocol::WebSocketPeer>> TelemetrySessions::Impl::accept
   };
   for (const char* name : {"cluster", "containerInstance"}) {
     if (get(name).empty()) {
-      return refuse(errors::invalidParameter(std::string("The ") + name +
-                                             " query parameter is required."));
+      return refuse(
+          errors::invalidParameter(std::string("The ") + name + " query parameter is required."));
     }
   }
   auto id = controlPlane.instanceForSession(get("cluster"), get("containerInstance"));
@@ -156,7 +136,7 @@ Result<std::shared_ptr<protocol::WebSocketPeer>> TelemetrySessions::Impl::accept
                logging::quote(get("agentVersion")), upgrade.remote);
   if (replaced) replaced->close();
   return std::shared_ptr<protocol::WebSocketPeer>(
-      std::make_shared<Peer>(weak_from_this(), *id, sessionId));
+      std::make_shared<SessionPeer<Impl>>(weak_from_this(), *id, sessionId));
 }
 
 std::string TelemetrySessions::Impl::keep(Instance& instance, std::string_view type,
@@ -180,7 +160,8 @@ std::string TelemetrySessions::Impl::keep(Instance& instance, std::string_view t
     }
     if (flag("idle")) instance.round.clear();
     if (flag("fin") || flag("idle")) {
-      std::erase_if(kept.tasks, [&](const auto& task) { return !instance.round.contains(task.first); });
+      std::erase_if(kept.tasks,
+                    [&](const auto& task) { return !instance.round.contains(task.first); });
       instance.round.clear();
     }
     kept.reportedAt = now;
@@ -267,10 +248,7 @@ TelemetrySessions::~TelemetrySessions() {
   std::vector<std::shared_ptr<protocol::WebSocketChannel>> open;
   {
     std::lock_guard lock(impl_->mutex);
-    for (auto& [id, instance] : impl_->instances) {
-      if (instance.session) open.push_back(std::move(instance.session->channel));
-      instance.session.reset();
-    }
+    open = endAll(impl_->instances);
   }
   for (const auto& channel : open) channel->close();
 }
@@ -291,10 +269,7 @@ void TelemetrySessions::forget(const std::string& instanceId) {
   std::shared_ptr<protocol::WebSocketChannel> channel;
   {
     std::lock_guard lock(impl_->mutex);
-    const auto it = impl_->instances.find(instanceId);
-    if (it == impl_->instances.end()) return;
-    if (it->second.session) channel = std::move(it->second.session->channel);
-    impl_->instances.erase(it);
+    channel = erase(impl_->instances, instanceId);
   }
   if (channel) channel->close();
 }
@@ -318,7 +293,8 @@ void TelemetrySessions::beat() {
       dues.insert(std::move(due));
     }
   }
-  for (const auto& channel : beating) channel->sendText(frame("HeartbeatMessage", {{"healthy", true}}));
+  for (const auto& channel : beating)
+    channel->sendText(frame("HeartbeatMessage", {{"healthy", true}}));
 }
 
 }  // namespace ecsd::dispatch

@@ -29,8 +29,8 @@ namespace ecsd::security {
 namespace {
 
 namespace fs = std::filesystem;
-using files::ioFailure;
 using files::fileExists;
+using files::ioFailure;
 using files::readFile;
 using files::writeFileAtomically;
 
@@ -84,7 +84,6 @@ std::string openSslError() {
 Error openSslFailure(const std::string& what, const fs::path& path) {
   return errors::server(what + " " + path.string() + ": " + openSslError());
 }
-
 
 // ---- Files ----
 

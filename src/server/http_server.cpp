@@ -949,7 +949,9 @@ std::string Endpoint::authority() const {
   return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
-std::string Endpoint::url() const { return std::string(tls ? "https://" : "http://") + authority(); }
+std::string Endpoint::url() const {
+  return std::string(tls ? "https://" : "http://") + authority();
+}
 
 struct HttpServer::Impl {
   Impl(Handler handler, ErrorResponder errorResponder, Limits limits, int threads)
@@ -1071,7 +1073,8 @@ HttpServer::~HttpServer() = default;
 Result<Endpoint> HttpServer::listen(const std::string& hostPort,
                                     std::optional<TlsCertificate> tls) {
   if (!tls) return impl_->listen(hostPort, nullptr);
-  return impl_->listen(hostPort, [tls = *tls](const Endpoint&) { return Result<TlsCertificate>(tls); });
+  return impl_->listen(hostPort,
+                       [tls = *tls](const Endpoint&) { return Result<TlsCertificate>(tls); });
 }
 
 Result<Endpoint> HttpServer::listen(const std::string& hostPort, CertificateFor tls) {

@@ -183,7 +183,8 @@ inline std::string encode(std::string_view text) {
   return out;
 }
 
-inline std::string sessionTarget(std::string_view instance = kInstanceA, std::string_view extra = "") {
+inline std::string sessionTarget(std::string_view instance = kInstanceA,
+                                 std::string_view extra = "") {
   return "/ws?clusterArn=" + encode(kCluster) + "&containerInstanceArn=" + encode(instance) +
          "&agentVersion=1.0.0&agentHash=abc&dockerVersion=" + encode("DockerVersion: 24.0.7") +
          "&protocolVersion=2&sendCredentials=true" + std::string(extra);
@@ -204,7 +205,7 @@ inline std::string amzDate(TimePoint time) {
 
 // A WebSocket upgrade signed as botocore's SigV4Auth signs it.
 inline HttpRequest signedUpgrade(const std::string& target, TimePoint at,
-                          const std::string& secret = kSecret) {
+                                 const std::string& secret = kSecret) {
   const std::string date = amzDate(at);
   HttpRequest request{"GET",
                       target,

@@ -19,9 +19,10 @@ constexpr char kTask2[] = "arn:aws:ecs:us-east-1:123456789012:task/default/t2";
 // The session URL as Amazon's agent dials it, url.Values.Encode()d with "+"
 // for a space, or as it signs it, with "%20".
 std::string telemetryTarget(std::string_view instance = kInstanceA, std::string_view space = "+") {
-  return std::string(kTelemetryPath) + "/ws?agentHash=fa4da21a&agentVersion=1.74.1&cluster=" +
-         encode(kCluster) + "&containerInstance=" + encode(instance) +
-         "&dockerVersion=20.10.24%2Bdfsg1" + std::string(space) + "x";
+  return std::string(kTelemetryPath) +
+         "/ws?agentHash=fa4da21a&agentVersion=1.74.1&cluster=" + encode(kCluster) +
+         "&containerInstance=" + encode(instance) + "&dockerVersion=20.10.24%2Bdfsg1" +
+         std::string(space) + "x";
 }
 
 // A frame as the agent writes it: its signed request's header lines, sorted,
@@ -29,8 +30,8 @@ std::string telemetryTarget(std::string_view instance = kInstanceA, std::string_
 std::string signedFrame(std::string_view type, const json& message, TimePoint at,
                         const std::string& secret = kSecret) {
   const std::string body = json{{"type", type}, {"message", message}}.dump();
-  HttpRequest request{"GET", telemetryTarget(kInstanceA, "%20"), {{"Host", "ecsd.test:8443"}}, body,
-                      ""};
+  HttpRequest request{
+      "GET", telemetryTarget(kInstanceA, "%20"), {{"Host", "ecsd.test:8443"}}, body, ""};
   protocol::sigv4::sign(request, kKeyId, secret, "", kRegion, "ecs", at);
   std::sort(request.headers.begin(), request.headers.end());
   std::string out;
@@ -143,10 +144,11 @@ TEST_F(TelemetrySessionsTest, KeepsHealthAndInstanceStatus) {
 TEST_F(TelemetrySessionsTest, IgnoresFramesNotSignedRight) {
   auto agent = connect();
   // Bare JSON, as ACS frames are: TCS frames carry their signature.
-  agent->sayRaw(json{{"type", "PublishMetricsRequest"}, {"message", metrics({kTask1}, true)}}.dump());
+  agent->sayRaw(
+      json{{"type", "PublishMetricsRequest"}, {"message", metrics({kTask1}, true)}}.dump());
   // Signed with another secret.
-  agent->sayRaw(signedFrame("PublishMetricsRequest", metrics({kTask1}, true), clock_.now(),
-                            "wrong-secret"));
+  agent->sayRaw(
+      signedFrame("PublishMetricsRequest", metrics({kTask1}, true), clock_.now(), "wrong-secret"));
   // Signed, then its body changed.
   std::string tampered =
       signedFrame("PublishMetricsRequest", metrics({kTask1}, true), clock_.now());
@@ -201,9 +203,8 @@ TEST_F(TelemetrySessionsTest, ForgetClosesTheSessionAndDropsWhatWasKept) {
 TEST(SessionRefusalTest, IsABodyAmazonsAgentDecodes) {
   const auto response = sessionRefusal(400, "InactiveInstanceException", "Instance is gone.");
   EXPECT_EQ(response.status, 400);
-  EXPECT_EQ(json::parse(response.body),
-            (json{{"type", "InactiveInstanceException"},
-                  {"message", {{"message", "Instance is gone."}}}}));
+  EXPECT_EQ(json::parse(response.body), (json{{"type", "InactiveInstanceException"},
+                                              {"message", {{"message", "Instance is gone."}}}}));
   // The agent reads 1 KiB of it: a long message is cut, the type kept.
   const auto longer = sessionRefusal(403, "AccessDeniedException", std::string(5000, '"'));
   EXPECT_LE(longer.body.size(), 1024u);

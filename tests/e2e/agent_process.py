@@ -13,7 +13,7 @@ import unittest
 import urllib.parse
 from pathlib import Path
 
-from harness import ROOT, Ecsd, EcsdTestCase, ManagedProcess, built_binary
+from harness import ROOT, Ecsd, EcsdTestCase, ManagedProcess, built_binary, wait_until
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 TEST_IMAGE = "ecsd-test/busybox:latest"
@@ -249,14 +249,8 @@ class AgentTestCase(EcsdTestCase):
         return outcome
 
     # -- helpers ---------------------------------------------------------------
-    def wait_until(self, condition, what, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.2)
-        self.fail(f"timed out waiting for {what}")
+    def wait_until(self, check, what, timeout=30):
+        return wait_until(check, what, timeout, 0.2)
 
     def register(self, family, containers):
         out = self.aws_ok("register-task-definition", "--family", family,

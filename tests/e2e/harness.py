@@ -27,6 +27,19 @@ REGION = "us-east-1"
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
 
+def wait_until(check, what, timeout=10, interval=0.05):
+    """Polls check() until it returns something truthy, and returns that; fails
+    the test (AssertionError) after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
 def built_binary(name, variable):
     """The binary the variable names (ctest sets it), else build/NAME."""
     binary = os.environ.get(variable) or str(ROOT / "build" / name)

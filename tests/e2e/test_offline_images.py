@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agent_process import INSTANCE_LABEL, agent_binary, free_port, remove_containers, \
     require_docker
-from harness import REGION, ROOT, ecsd_binary
+from harness import REGION, ROOT, ecsd_binary, wait_until
 
 COMPOSE_FILE = ROOT / "docker" / "compose.yaml"
 WEB_EXAMPLE = ROOT / "docs" / "examples" / "web.json"
@@ -119,14 +119,8 @@ class OfflineImagesTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, f"aws ecs {' '.join(args)}: {result.stderr}")
         return json.loads(result.stdout) if result.stdout.strip() else None
 
-    def wait_until(self, condition, what, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.5)
-        self.fail(f"timed out waiting for {what}")
+    def wait_until(self, check, what, timeout=60):
+        return wait_until(check, what, timeout, 0.5)
 
     def task(self, arn):
         return self.aws("describe-tasks", "--cluster", CLUSTER, "--tasks", arn)["tasks"][0]

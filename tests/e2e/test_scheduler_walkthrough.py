@@ -2,11 +2,10 @@
 with test agents holding real WebSocket sessions (tests/e2e/agent_client.py)."""
 
 import json
-import time
 import unittest
 
 from agent_client import AgentClient
-from harness import ROOT, EcsdTestCase, model_problems
+from harness import ROOT, EcsdTestCase, model_problems, wait_until
 
 SEED_PORTS = ["22", "2375", "2376", "51678"]
 
@@ -67,12 +66,7 @@ class SchedulerWalkthroughTest(EcsdTestCase):
         return out["tasks"][0]
 
     def wait_until(self, check, what, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if check():
-                return
-            time.sleep(0.1)
-        self.fail(f"timed out waiting for {what}")
+        return wait_until(check, what, timeout, 0.1)
 
     def register_wordpress(self):
         self.aws_ok("register-task-definition", "--family", "wordpress",

@@ -11,6 +11,14 @@ not available).
     agent.ack(payload)
     agent.answer_heartbeats = False   # play a silent agent
     agent.drop()                      # or close()
+
+TelemetryClient plays the agent's other session, telemetry (TCS): the URL and
+the signed frames of Amazon's agent.
+
+    telemetry = TelemetryClient(telemetry_endpoint, ecsd.ca, key, secret, "us-east-1",
+                                cluster_name, container_instance_arn)
+    telemetry.publish("PublishMetricsRequest", {...})
+    telemetry.wait_for("AckPublishMetric")
 """
 
 import base64
@@ -47,7 +55,9 @@ class UpgradeRefused(Exception):
 
     @property
     def type(self):
-        return self.error.get("__type")
+        """The error type: the API's {"__type": ...}, or a session refusal's
+        {"type": ..., "message": {"message": ...}} (as Amazon's agent decodes it)."""
+        return self.error.get("__type") or self.error.get("type")
 
 
 def _mask(data, key):
@@ -60,11 +70,17 @@ def _mask(data, key):
 class AgentClient:
     """One agent session. Connects in the constructor; raises UpgradeRefused
     when ecsd refuses. `params` replaces the default query parameters (use
-    None values to leave one out); `seq_num` is reported as the URL's seqNum."""
+    None values to leave one out); `seq_num` is reported as the URL's seqNum.
+
+    `path` is the session's path below the URL; `query` replaces the whole
+    query (in order) instead of the ACS defaults. With `plus_for_space` the
+    query is dialed as Go's url.Values encodes it ("+" for a space) but signed
+    with "%20", as Amazon's agent does (aws-sdk-go's signer rewrites "+")."""
 
     def __init__(self, url, ca_file, access_key, secret_key, region, cluster_arn,
                  container_instance_arn, *, seq_num=1, params=None, auto_ack=False,
-                 timeout=10, session_token=None):
+                 timeout=10, session_token=None, path="/ws", query=None,
+                 plus_for_space=False):
         self.cluster_arn = cluster_arn
         self.container_instance_arn = container_instance_arn
         self.answer_heartbeats = True
@@ -78,7 +94,7 @@ class AgentClient:
         self._send_lock = threading.Lock()
         self._buffer = b""
         self._close_sent = False
-        query = {
+        default_query = {
             "clusterArn": cluster_arn,
             "containerInstanceArn": container_instance_arn,
             "agentVersion": "ecsd-test-agent",
@@ -88,9 +104,13 @@ class AgentClient:
             "sendCredentials": "true",
             "seqNum": str(seq_num),
         }
+        query = dict(query) if query is not None else default_query
         if params is not None:
             query.update(params)
         query = {k: v for k, v in query.items() if v is not None}
+        self.path = path
+        self.query = query
+        self.plus_for_space = plus_for_space
         self._connect(url, ca_file, Credentials(access_key, secret_key, session_token), region,
                       query, timeout)
         self._reader = threading.Thread(target=self._read_loop, daemon=True,
@@ -159,13 +179,26 @@ class AgentClient:
         self.close()
 
     # -- the upgrade ----------------------------------------------------------
+    def signed_target(self):
+        """The session URL's path and query as signed (a space as %20)."""
+        return self.path + "?" + urllib.parse.urlencode(self.query, quote_via=urllib.parse.quote)
+
+    def dialed_target(self):
+        """The path and query the upgrade request is sent to."""
+        if not self.plus_for_space:
+            return self.signed_target()
+        return self.path + "?" + urllib.parse.urlencode(self.query)  # quote_plus: "+"
+
     def _connect(self, url, ca_file, credentials, region, query, timeout):
         base = urllib.parse.urlsplit(url)
         tls = base.scheme in ("https", "wss")
         host = base.hostname
         port = base.port or (443 if tls else 80)
-        target = "/ws?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
-        signed = AWSRequest(method="GET", url=f"{'https' if tls else 'http'}://{base.netloc}{target}",
+        self.netloc = base.netloc
+        self.http_scheme = "https" if tls else "http"
+        target = self.dialed_target()
+        signed = AWSRequest(method="GET",
+                            url=f"{self.http_scheme}://{base.netloc}{self.signed_target()}",
                             headers={"Host": base.netloc})
         SigV4Auth(credentials, "ecs", region).add_auth(signed)
 
@@ -284,7 +317,7 @@ class AgentClient:
             self.history.append((kind, message))
             self._inbox.append((kind, message))
             self._cond.notify_all()
-        if kind == "HeartbeatMessage" and self.answer_heartbeats:
+        if kind == "HeartbeatMessage" and self.answer_heartbeats and "messageId" in message:
             self.send("HeartbeatAckRequest", {"messageId": message["messageId"]})
         elif kind == "PayloadMessage" and self.auto_ack:
             self.ack(message)
@@ -299,3 +332,49 @@ class AgentClient:
         reader = getattr(self, "_reader", None)
         if reader is not None and reader is not threading.current_thread():
             reader.join(5)
+
+
+class TelemetryClient(AgentClient):
+    """The telemetry session (TCS) as Amazon's agent opens it: a signed upgrade
+    to <telemetryEndpoint>/ws?agentHash=..&agentVersion=..&cluster=..
+    &containerInstance=..&dockerVersion=.. (url.Values encoding, "+" for a
+    space), then frames that are each a signed request's header lines, a
+    blank line and the JSON message. ecsd's heartbeats are not answered (the
+    agent does not answer them on this session)."""
+
+    def __init__(self, telemetry_endpoint, ca_file, access_key, secret_key, region, cluster,
+                 container_instance_arn, *, agent_version="1.74.1", agent_hash="fa4da21a",
+                 docker_version="DockerVersion: 20.10.24", timeout=10, session_token=None):
+        base = urllib.parse.urlsplit(telemetry_endpoint)
+        self.credentials = Credentials(access_key, secret_key, session_token)
+        self.region = region
+        super().__init__(
+            f"{base.scheme}://{base.netloc}", ca_file, access_key, secret_key, region, cluster,
+            container_instance_arn, timeout=timeout, session_token=session_token,
+            path=base.path.rstrip("/") + "/ws", plus_for_space=True,
+            query={"agentHash": agent_hash, "agentVersion": agent_version, "cluster": cluster,
+                   "containerInstance": container_instance_arn,
+                   "dockerVersion": docker_version})
+        self.answer_heartbeats = False
+
+    def signed_frame(self, type, message, *, secret=None, region=None):
+        """The frame as the agent writes it (tcs/client signRequest): GET of the
+        session URL with the JSON as its body, SigV4-signed (service ecs), then
+        the request's headers as Go's Header.Write writes them (sorted), a
+        blank line and the JSON."""
+        body = json.dumps({"type": type, "message": message})
+        request = AWSRequest(method="GET",
+                             url=f"{self.http_scheme}://{self.netloc}{self.signed_target()}",
+                             data=body.encode(), headers={"Host": self.netloc})
+        credentials = self.credentials
+        if secret is not None:
+            credentials = Credentials(credentials.access_key, secret, credentials.token)
+        SigV4Auth(credentials, "ecs", region or self.region).add_auth(request)
+        headers = dict(request.headers.items())
+        headers["Host"] = self.netloc
+        lines = "".join(f"{name}: {value}\r\n" for name, value in sorted(headers.items()))
+        return lines + "\r\n" + body
+
+    def publish(self, type, message, **signing):
+        """Sends one signed frame (see signed_frame for the keyword arguments)."""
+        self.send_text(self.signed_frame(type, message, **signing))

@@ -1,5 +1,6 @@
 """First start, later starts, flags and their ECSD_* twins, as a user sees them."""
 
+import json
 import os
 import shutil
 import stat
@@ -22,20 +23,54 @@ class StartupTest(unittest.TestCase):
             self.assertEqual(stat.S_IMODE(os.stat(data / "server-key.pem").st_mode), 0o600)
             log = ecsd.logs()
             self.assertIn("First start", log)
-            self.assertIn(f"export AWS_CA_BUNDLE={data / 'ca.pem'}", log)
-            self.assertIn(f"aws ecs --endpoint-url {ecsd.url} list-clusters", log)
-            ca_before = (data / "ca.pem").read_bytes()
-            credentials_before = (data / "credentials").read_bytes()
+            lines = [line.strip() for line in log.splitlines()]
+            self.assertIn(f"export AWS_CA_BUNDLE={data / 'ca.pem'}", lines)
+            self.assertIn(f"export AWS_ENDPOINT_URL_ECS={ecsd.url}", lines)
+            self.assertIn("aws ecs list-clusters", lines)
+            self.assertNotIn(f"aws ecs --endpoint-url {ecsd.url} list-clusters", lines)
 
+            # The printed commands work as printed, pasted into a shell that has
+            # no AWS_* settings of its own (nor an ~/.aws).
+            ecsd.client().create_cluster(clusterName="printed")
+            commands = [line for line in lines if line.startswith("export ")]
+            commands.append("aws ecs list-clusters")
+            home = tempfile.mkdtemp(prefix="ecsd-home-")
+            try:
+                env = {name: value for name, value in os.environ.items()
+                       if not name.startswith("AWS_")}
+                env["HOME"] = home
+                result = subprocess.run(["bash", "-c", "set -e\n" + "\n".join(commands)],
+                                        capture_output=True, text=True, env=env, timeout=60)
+            finally:
+                shutil.rmtree(home, ignore_errors=True)
+            self.assertEqual(result.returncode, 0, f"{commands}\n{result.stderr}")
+            self.assertIn("arn:aws:ecs:us-east-1:000000000000:cluster/printed",
+                          json.loads(result.stdout)["clusterArns"])
+
+            # A later start on the same address reuses everything (the server
+            # certificate names the bound host:port: another port re-issues it).
+            before = {name: (data / name).read_bytes()
+                      for name in ("ca.pem", "server.pem", "credentials")}
+            ecsd.listen = ecsd.url.split("://", 1)[1]
             ecsd.restart()
-            self.assertEqual((data / "ca.pem").read_bytes(), ca_before)
-            self.assertEqual((data / "credentials").read_bytes(), credentials_before)
+            for name, content in before.items():
+                self.assertEqual((data / name).read_bytes(), content, name)
             self.assertEqual(ecsd.logs().count("First start"), 1)
-            # The printed commands work as printed.
-            env = ecsd.cli_env()
-            result = subprocess.run(["aws", "ecs", "--endpoint-url", ecsd.url, "list-clusters"],
-                                    capture_output=True, text=True, env=env, timeout=60)
-            self.assertEqual(result.returncode, 0, result.stderr)
+        finally:
+            ecsd.cleanup()
+
+    @unittest.expectedFailure  # ecsd prints "First start" when it re-issues the certificate
+    def test_a_restart_on_another_port_is_not_a_first_start(self):
+        import socket
+        ecsd = Ecsd().start()
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            self.assertNotEqual(ecsd.url, f"https://127.0.0.1:{port}")
+            ecsd.listen = f"127.0.0.1:{port}"
+            ecsd.restart()  # on another port: the certificate is re-issued for it
+            self.assertEqual(ecsd.logs().count("First start"), 1)
         finally:
             ecsd.cleanup()
 

@@ -86,7 +86,8 @@ Result<server::TlsCertificate> tlsCertificate(const Config& config, const server
   names.push_back(bound.authority());
   auto material = security::ensureTlsMaterial(config.dataDir, names, bound.port);
   if (!material) return material.error();
-  generated = generated || material->generated;
+  // A certificate re-issued for another port is routine; a new CA is news.
+  generated = generated || material->authorityGenerated;
   caBundle = fs::absolute(material->caCertificate);
   return server::TlsCertificate{material->certificate, material->privateKey};
 }

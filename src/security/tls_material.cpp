@@ -454,7 +454,7 @@ Result<TlsFiles> ensureTlsMaterial(const std::filesystem::path& dataDir,
   if (!ca) return ca.error();
   auto issued = ensureServerCertificate(paths, *ca, *names);
   if (!issued) return issued.error();
-  return TlsFiles{paths.caCert, paths.cert, paths.key, ca->generated || *issued};
+  return TlsFiles{paths.caCert, paths.cert, paths.key, ca->generated || *issued, ca->generated};
 }
 
 }  // namespace ecsd::security

@@ -17,6 +17,7 @@ struct TlsFiles {
   std::filesystem::path certificate;        // DIR/server.pem: server cert (+ CA cert chain)
   std::filesystem::path privateKey;         // DIR/server-key.pem, mode 0600
   bool generated = false;                   // true when this call created anything
+  bool authorityGenerated = false;          // ...and the CA among it (a first start)
 };
 
 // Makes sure DIR holds a CA (ca.pem, ca-key.pem) and a server certificate

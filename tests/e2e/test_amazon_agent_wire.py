@@ -20,24 +20,12 @@ from pathlib import Path
 import botocore.exceptions
 
 from agent_client import AgentClient, TelemetryClient, UpgradeRefused
-from harness import REGION, Ecsd, EcsdTestCase, ecsd_binary
+from harness import REGION, Ecsd, EcsdTestCase, ecsd_binary, wait_until
 
 ACCOUNT = "000000000000"
 # As Amazon's agent 1.74.1 names itself in its session URLs (url.Values encoding).
 AGENT_VERSIONS = {"agentVersion": "1.74.1", "agentHash": "fa4da21a",
                   "dockerVersion": "DockerVersion: 20.10.24"}
-
-
-def wait_until(check, what, timeout=10, interval=0.05):
-    """Polls check() until it returns something truthy; returns that."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def free_port(avoid=()):

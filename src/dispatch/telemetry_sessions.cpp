@@ -169,7 +169,9 @@ std::string TelemetrySessions::Impl::keep(Instance& instance, std::string_view t
   }
   if (type == "PublishHealthRequest") {
     for (const json& task : listMember(message, "tasks")) {
-      auto& containers = kept.tasks[stringMember(task, "taskArn")];
+      const std::string arn = stringMember(task, "taskArn");
+      if (arn.empty()) continue;
+      auto& containers = kept.tasks[arn];
       for (const json& container : listMember(task, "containers")) {
         containers[stringMember(container, "containerName")].healthStatus =
             stringMember(container, "healthStatus");

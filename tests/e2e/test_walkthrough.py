@@ -1,5 +1,5 @@
-"""The README's five-minute walkthrough, run as written (only the endpoint is
-this test's own), so the docs and the behaviour cannot drift apart."""
+"""The README's five-minute walkthrough, run as written (only the endpoint the
+exports name is this test's own), so the docs and the behaviour cannot drift apart."""
 
 import re
 import subprocess
@@ -17,10 +17,10 @@ def walkthrough_script():
 
 class WalkthroughTest(EcsdTestCase):
     def test_readme_walkthrough_runs_as_written(self):
-        script = walkthrough_script().replace("https://127.0.0.1:8443", self.ecsd.url)
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
-                                capture_output=True, text=True, env=self.ecsd.cli_env(),
-                                timeout=300)
+        # As the printed exports leave the shell: the endpoint in AWS_ENDPOINT_URL_ECS.
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough_script()],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300,
+                                env=self.ecsd.cli_env(AWS_ENDPOINT_URL_ECS=self.ecsd.url))
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn('"taskDefinitionArn": "arn:aws:ecs:us-east-1:000000000000:'
                       'task-definition/wordpress:1"', result.stdout)

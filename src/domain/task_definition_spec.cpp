@@ -462,7 +462,23 @@ Result<json> normalizeTaskDefinition(const json& request) {
   body["containerDefinitions"] = std::move(containers);
   body.emplace("volumes", json::array());
   body.emplace("placementConstraints", json::array());
+  json required = json::array();
+  for (const auto& name : requiredAttributes(body)) required.push_back({{"name", name}});
+  if (!required.empty()) body["requiresAttributes"] = std::move(required);
   return body;
+}
+
+std::vector<std::string> requiredAttributes(const json& body) {
+  bool healthCheck = false;
+  bool ordering = false;
+  for (const auto& container : body.value("containerDefinitions", json::array())) {
+    healthCheck = healthCheck || container.contains("healthCheck");
+    ordering = ordering || !container.value("dependsOn", json::array()).empty();
+  }
+  std::vector<std::string> out;
+  if (healthCheck) out.emplace_back("com.amazonaws.ecs.capability.container-health-check");
+  if (ordering) out.emplace_back("ecs.capability.container-ordering");
+  return out;
 }
 
 }  // namespace ecsd

@@ -74,6 +74,7 @@ TaskPlan planTask(const TaskDefinition& definition, const json& overrides,
   const std::string mode = body.value("networkMode", "bridge");
   TaskPlan plan;
   plan.demand.group = group;
+  plan.demand.requiredAttributes = requiredAttributes(body);
   for (const auto& c : definitions) {
     const json* o = overrideFor(overrides, c.at("name"));
     const json& source = o ? *o : json::object();

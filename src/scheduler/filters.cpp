@@ -64,6 +64,12 @@ Fit fit(const Candidate& c, const TaskDemand& demand, const std::vector<Constrai
   const ContainerInstance& instance = *c.instance;
   if (instance.status != "ACTIVE") return {instance.status, {}};  // DRAINING takes no new tasks
   if (!c.agentConnected) return {"AGENT", {}};
+  for (const auto& name : demand.requiredAttributes) {
+    if (std::none_of(instance.attributes.begin(), instance.attributes.end(),
+                     [&](const Attribute& a) { return a.name == name; })) {
+      return {"ATTRIBUTE", {}};
+    }
+  }
   if (instance.registered.cpu - c.usage.cpu() < demand.cpu) return {"RESOURCE:CPU", {}};
   if (instance.registered.memory - c.usage.memory() < demand.memory) {
     return {"RESOURCE:MEMORY", {}};

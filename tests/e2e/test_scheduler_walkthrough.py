@@ -36,11 +36,13 @@ class SchedulerWalkthroughTest(EcsdTestCase):
         for agent in self.agents:
             agent.close()
 
-    def register(self, cpu, memory, connect=True):
+    def register(self, cpu, memory, connect=True, attributes=()):
         """Registers an instance as the ECS agent does, and holds its session."""
+        extra = ["--attributes", *(f"name={name}" for name in attributes)] if attributes else []
         out = self.aws_ok("register-container-instance", "--cluster", self.cluster,
                           "--total-resources", total_resources(cpu, memory),
-                          "--version-info", "agentVersion=1.0.0,agentHash=test,dockerVersion=20.10")
+                          "--version-info", "agentVersion=1.0.0,agentHash=test,dockerVersion=20.10",
+                          *extra)
         arn = out["containerInstance"]["containerInstanceArn"]
         self.assertEqual(model_problems("RegisterContainerInstance", out), [])
         if connect:
@@ -136,6 +138,22 @@ class SchedulerWalkthroughTest(EcsdTestCase):
         gone = self.aws_ok("deregister-container-instance", "--cluster", self.cluster,
                            "--container-instance", big, "--force")
         self.assertEqual(gone["containerInstance"]["status"], "INACTIVE")
+
+    def test_a_task_goes_only_where_the_capabilities_it_needs_are(self):
+        health = "com.amazonaws.ecs.capability.container-health-check"
+        out = self.aws_ok("register-task-definition", "--family", "checked",
+                          "--container-definitions", json.dumps([{
+                              "name": "app", "image": "busybox", "memory": 64,
+                              "healthCheck": {"command": ["CMD", "true"]}}]))
+        self.assertEqual(out["taskDefinition"]["requiresAttributes"], [{"name": health}])
+        plain = self.register(1024, 2048)
+        out = self.aws_ok("run-task", "--cluster", self.cluster, "--task-definition", "checked")
+        self.assertEqual(out["tasks"], [])
+        self.assertEqual(out["failures"], [{"arn": plain, "reason": "ATTRIBUTE"}])
+        capable = self.register(1024, 2048, attributes=[health])
+        out = self.aws_ok("run-task", "--cluster", self.cluster, "--task-definition", "checked",
+                          "--count", "2")
+        self.assertEqual([t["containerInstanceArn"] for t in out["tasks"]], [capable, capable])
 
     def test_count_five_where_one_fits(self):
         a = self.register(1024, 2004)

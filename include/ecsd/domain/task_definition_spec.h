@@ -2,6 +2,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "ecsd/result.h"
 
@@ -18,6 +20,14 @@ inline constexpr int kMinContainerMemoryMiB = 6;
 // ClientException for a rule ECS enforces (names, images, memory, links,
 // ports, essential containers).
 Result<nlohmann::json> normalizeTaskDefinition(const nlohmann::json& request);
+
+// The container instance attributes a task of this definition needs
+// (requiresAttributes), as ECS derives them from what its containers use: a
+// healthCheck needs com.amazonaws.ecs.capability.container-health-check,
+// dependsOn needs ecs.capability.container-ordering. An agent registers the
+// capabilities it implements, and tasks are placed only where all of theirs
+// are (else the failure reason is ATTRIBUTE).
+std::vector<std::string> requiredAttributes(const nlohmann::json& body);
 
 // Task-level cpu ("256", "0.25 vCPU", "1 vcpu") in CPU units, and memory
 // ("512", "1GB", "2 gb") in MiB. nullopt when malformed.

@@ -34,6 +34,7 @@ struct TaskDemand {
   std::int64_t memory = 0;
   std::vector<PortDemand> ports;
   std::string group;
+  std::vector<std::string> requiredAttributes = {};  // names the instance must have registered
 };
 
 struct Constraint {

@@ -237,7 +237,25 @@ TEST(NormalizeTaskDefinitionTest, KeepsEveryOtherApiMemberVerbatim) {
   const json body = normalized(in);
   for (const auto& [key, value] : task.items()) EXPECT_EQ(body[key], value) << key;
   EXPECT_EQ(body["containerDefinitions"][0], app) << body["containerDefinitions"][0].dump(2);
-  EXPECT_EQ(body.size(), task.size() + 1);  // + containerDefinitions
+  // + containerDefinitions, and what the health check and dependsOn require of an instance.
+  EXPECT_EQ(body.size(), task.size() + 2);
+  EXPECT_EQ(body["requiresAttributes"],
+            json::parse(R"([{"name": "com.amazonaws.ecs.capability.container-health-check"},
+                            {"name": "ecs.capability.container-ordering"}])"));
+}
+
+TEST(NormalizeTaskDefinitionTest, RequiresTheCapabilitiesItsContainersUse) {
+  const auto required = [](json containers) {
+    return normalized(request(std::move(containers))).value("requiresAttributes", json());
+  };
+  EXPECT_TRUE(required({container("app")}).is_null());  // nothing needed, nothing listed
+  EXPECT_EQ(required({container("app", {{"healthCheck", {{"command", {"CMD", "true"}}}}}),
+                      container("db", {{"essential", false}})}),
+            json::parse(R"([{"name": "com.amazonaws.ecs.capability.container-health-check"}])"));
+  EXPECT_EQ(required({container("app", {{"dependsOn", {{{"containerName", "db"},
+                                                         {"condition", "START"}}}}}),
+                      container("db", {{"essential", false}})}),
+            json::parse(R"([{"name": "ecs.capability.container-ordering"}])"));
 }
 
 TEST(NormalizeTaskDefinitionTest, DropsUnknownMembersAtEveryLevel) {

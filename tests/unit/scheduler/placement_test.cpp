@@ -51,6 +51,21 @@ TEST(FitTest, ReasonsInEcsOrder) {
   EXPECT_EQ(fit(candidate, demand(10, 10), {}).rejection, "DRAINING");
 }
 
+TEST(FitTest, ATaskGoesOnlyWhereTheAttributesItRequiresAre) {
+  Cluster c;
+  c.add("a", 1024, 1024, {}, {{"ecs.os-type", "linux"}});
+  c.add("b", 1024, 1024, {}, {{"com.amazonaws.ecs.capability.container-health-check", {}}});
+  const Candidate& without = c.candidates[0];
+  const Candidate& with = c.candidates[1];
+  TaskDemand checked = demand(10, 10);
+  checked.requiredAttributes = {"com.amazonaws.ecs.capability.container-health-check"};
+  EXPECT_EQ(fit(without, checked, {}).rejection, "ATTRIBUTE");
+  EXPECT_FALSE(fit(with, checked, {}).rejection);
+  const auto outcome = place(c.candidates, checked, 2, {}, {}, rng);
+  ASSERT_EQ(outcome.placements.size(), 2u);
+  for (const auto& p : outcome.placements) EXPECT_EQ(p.instance->id, "b");
+}
+
 TEST(FitTest, PortsHeldByTasksAndUdpAreSeparate) {
   Cluster c;
   auto& candidate = c.add("a", 1024, 1024);

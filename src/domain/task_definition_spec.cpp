@@ -8,6 +8,7 @@
 #include <set>
 #include <string_view>
 
+#include "common/json_member.h"
 #include "ecsd/domain/arn.h"
 #include "ecsd/errors.h"
 
@@ -471,9 +472,10 @@ Result<json> normalizeTaskDefinition(const json& request) {
 std::vector<std::string> requiredAttributes(const json& body) {
   bool healthCheck = false;
   bool ordering = false;
-  for (const auto& container : body.value("containerDefinitions", json::array())) {
-    healthCheck = healthCheck || container.contains("healthCheck");
-    ordering = ordering || !container.value("dependsOn", json::array()).empty();
+  // Read in place: RunTask asks this of every definition it places.
+  for (const auto& container : listMember(body, "containerDefinitions")) {
+    healthCheck = healthCheck || member(container, "healthCheck") != nullptr;
+    ordering = ordering || !listMember(container, "dependsOn").empty();
   }
   std::vector<std::string> out;
   if (healthCheck) out.emplace_back("com.amazonaws.ecs.capability.container-health-check");

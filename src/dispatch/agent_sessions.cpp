@@ -28,10 +28,6 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 constexpr std::string_view kProtocolVersion = "2";
 
-std::string frame(std::string_view type, json message) {
-  return json{{"type", type}, {"message", std::move(message)}}.dump();
-}
-
 std::int64_t epochMillis(TimePoint time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
@@ -117,7 +113,7 @@ std::string payloadFrame(const Session& session, const Pending& pending) {
 }
 
 std::string heartbeatFrame() {
-  return frame("HeartbeatMessage", {{"messageId", crypto::uuid4()}, {"healthy", true}});
+  return sessionFrame("HeartbeatMessage", {{"messageId", crypto::uuid4()}, {"healthy", true}});
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // What the two kinds of agent session (AgentSessions, TelemetrySessions)
-// share: the server's end of one session, and taking channels out of the
-// instances so that they are closed outside the sessions' lock.
+// share: the frame envelope, the server's end of one session, and taking
+// channels out of the instances so that they are closed outside the
+// sessions' lock.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +15,11 @@
 #include "protocol/websocket.h"
 
 namespace ecsd::dispatch {
+
+// One frame as both sessions send them: {"type": ..., "message": {...}}.
+inline std::string sessionFrame(std::string_view type, nlohmann::json message) {
+  return nlohmann::json{{"type", type}, {"message", std::move(message)}}.dump();
+}
 
 // Forwards a session's frames and its close to the sessions' Impl while it
 // exists: a connection may outlive it. Impl has received(instanceId,

@@ -19,10 +19,6 @@ namespace {
 using nlohmann::json;
 using TimePoint = std::chrono::system_clock::time_point;
 
-std::string frame(std::string_view type, json message) {
-  return json{{"type", type}, {"message", std::move(message)}}.dump();
-}
-
 // A frame as the request it was signed as: GET of the session's URL, with the
 // frame's header lines (each "Name: value\r\n") and its JSON as the body.
 std::optional<protocol::HttpRequest> signedFrame(const std::string& target,
@@ -229,7 +225,7 @@ void TelemetrySessions::Impl::received(const std::string& id, std::uint64_t sess
     return;
   }
   spdlog::debug("msg=\"telemetry kept\" instance={} type={}", id, type);
-  channel->sendText(frame(ack, {{"message", "ack"}}));
+  channel->sendText(sessionFrame(ack, {{"message", "ack"}}));
 }
 
 void TelemetrySessions::Impl::closed(const std::string& id, std::uint64_t sessionId) {
@@ -296,7 +292,7 @@ void TelemetrySessions::beat() {
     }
   }
   for (const auto& channel : beating)
-    channel->sendText(frame("HeartbeatMessage", {{"healthy", true}}));
+    channel->sendText(sessionFrame("HeartbeatMessage", {{"healthy", true}}));
 }
 
 }  // namespace ecsd::dispatch

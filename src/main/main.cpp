@@ -179,7 +179,7 @@ int serve(const Config& config) {
     return tlsCertificate(config, bound, generated, caBundle);
   });
   if (!endpoint) return fail(endpoint.error());
-  bridge.setPollEndpoint(endpoint->url());
+  bridge.setPollEndpoint(endpoint->url(), endpoint->anyAddress());
   if (config.httpListen) {
     auto plain = server.listen(*config.httpListen, std::nullopt);
     if (!plain) return fail(plain.error());

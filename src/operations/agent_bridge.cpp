@@ -17,13 +17,9 @@ void AgentBridge::deliver(const std::string& instanceId, dispatch::PayloadTasks 
 }
 
 std::string AgentBridge::pollEndpoint(std::string_view host) const {
-  for (std::string_view anyAddress : {"://0.0.0.0:", "://[::]:"}) {
-    const std::size_t at = pollEndpoint_.find(anyAddress);
-    if (at != std::string::npos && !host.empty()) {
-      return pollEndpoint_.substr(0, at + 3) + std::string(host);
-    }
-  }
-  return pollEndpoint_;
+  if (!anyAddress_ || host.empty()) return pollEndpoint_;
+  const std::size_t scheme = pollEndpoint_.find("://");
+  return pollEndpoint_.substr(0, scheme + 3) + std::string(host);
 }
 
 void AgentBridge::forget(const std::string& instanceId) {

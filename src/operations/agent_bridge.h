@@ -25,7 +25,10 @@ class AgentBridge final : public Agents, public dispatch::ControlPlane {
     sessions_ = &sessions;
     telemetry_ = &telemetry;
   }
-  void setPollEndpoint(std::string url) { pollEndpoint_ = std::move(url); }
+  void setPollEndpoint(std::string url, bool anyAddress) {
+    pollEndpoint_ = std::move(url);
+    anyAddress_ = anyAddress;
+  }
 
   // Agents
   bool connected(const std::string& instanceId) const override;
@@ -47,6 +50,7 @@ class AgentBridge final : public Agents, public dispatch::ControlPlane {
   dispatch::AgentSessions* sessions_ = nullptr;
   dispatch::TelemetrySessions* telemetry_ = nullptr;
   std::string pollEndpoint_;
+  bool anyAddress_ = false;
 };
 
 }  // namespace ecsd::operations

@@ -23,7 +23,7 @@ Result<Answer> ApiEndpoint::process(const HttpRequest& request, const std::strin
   auto call = parseCall(request);
   if (!call) return call.error();
   operation = call->operation;
-  return dispatch_(*call, CallContext{requestId, **key, std::string(request.header("Host"))});
+  return dispatch_(*call, CallContext{requestId, **key, request.header("Host")});
 }
 
 HttpResponse ApiEndpoint::handle(const HttpRequest& request) const {

@@ -18,7 +18,7 @@ namespace ecsd::protocol {
 struct CallContext {
   std::string requestId;
   const security::AccessKey& principal;
-  std::string host = {};  // the (signed) Host header: the name the client reached ecsd by
+  std::string_view host = {};  // the (signed) Host header: the name the client reached ecsd by
 };
 
 using Dispatch = std::function<Result<Answer>(const Call&, const CallContext&)>;

@@ -949,6 +949,8 @@ std::string Endpoint::authority() const {
   return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
+bool Endpoint::anyAddress() const { return address == "0.0.0.0" || address == "::"; }
+
 std::string Endpoint::url() const {
   return std::string(tls ? "https://" : "http://") + authority();
 }

@@ -43,6 +43,7 @@ struct Endpoint {
   bool tls = true;
   std::string url() const;        // "https://127.0.0.1:8443"
   std::string authority() const;  // "127.0.0.1:8443", "[::1]:8443"
+  bool anyAddress() const;        // bound to every address (0.0.0.0, ::)
 };
 
 // The certificate a TLS listener serves, chosen once its port is bound: a

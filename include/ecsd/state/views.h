@@ -52,20 +52,17 @@ class IdsByGroup final : public TableObserver<Row> {
   }
 
   void changed(const Row* before, const Row* after) override {
-    if (before) {
-      if (const std::string* group = groupOf_(*before)) {
-        const auto it = groups_.find(*group);
-        if (it != groups_.end()) {
-          it->second.erase(Codec<Row>::keyOf(*before));
-          if (it->second.empty()) groups_.erase(it);
-        }
+    const std::string* was = before ? groupOf_(*before) : nullptr;
+    const std::string* is = after ? groupOf_(*after) : nullptr;
+    if (was && is && *was == *is) return;  // the same row (one key) in the same group
+    if (was) {
+      const auto it = groups_.find(*was);
+      if (it != groups_.end()) {
+        it->second.erase(Codec<Row>::keyOf(*before));
+        if (it->second.empty()) groups_.erase(it);
       }
     }
-    if (after) {
-      if (const std::string* group = groupOf_(*after)) {
-        groups_[*group].insert(Codec<Row>::keyOf(*after));
-      }
-    }
+    if (is) groups_[*is].insert(Codec<Row>::keyOf(*after));
   }
 
  private:

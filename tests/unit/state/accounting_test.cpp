@@ -91,10 +91,11 @@ TEST(AccountingTest, RecountAndPurgeAt100000TasksHoldTheLockBriefly) {
   const double holdMs = duration<double, std::milli>(longestHold).count();
   std::printf(
       "checkAccounting at 100,000 tasks: %.1f ms in all, longest slice under the lock "
-      "%.3f ms, longest write beside it %.3f ms\n",
+      "%.3f ms of CPU, longest write beside it %.3f ms (wall clock)\n",
       wholeMs, holdMs, checkWriteMs);
-  // ~1 ms is the aim; the bound leaves room for a busy machine.
-  EXPECT_LT(holdMs, 10.0);
+  // ~1 ms is the aim. CPU time is what a slice costs whatever else the
+  // machine runs; the bound leaves room for a slow one.
+  EXPECT_LT(holdMs, 5.0);
 
   store.commits.clear();
   const FixedClock clock;

@@ -58,7 +58,8 @@ void Router::run(const protocol::Call& call, const protocol::CallContext& contex
 Result<protocol::Answer> Router::dispatch(const protocol::Call& call,
                                           const protocol::CallContext& context) const {
   std::promise<Result<protocol::Answer>> answered;
-  run(call, context, [&](Result<protocol::Answer> answer) { answered.set_value(std::move(answer)); });
+  run(call, context,
+      [&](Result<protocol::Answer> answer) { answered.set_value(std::move(answer)); });
   return answered.get_future().get();
 }
 

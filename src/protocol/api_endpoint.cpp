@@ -64,9 +64,9 @@ void ApiEndpoint::runStages(Exchange& exchange, Operations::Done done) const {
 void ApiEndpoint::finish(Exchange& exchange, Result<Answer> output) {
   HttpResponse response = output.ok() ? successResponse(std::move(*output), exchange.requestId)
                                       : errorResponse(output.error(), exchange.requestId);
-  const double latencyMs = std::chrono::duration<double, std::milli>(
-                               std::chrono::steady_clock::now() - exchange.started)
-                               .count();
+  const double latencyMs =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - exchange.started)
+          .count();
   spdlog::log(response.status >= 500 ? spdlog::level::err : spdlog::level::info,
               "msg=request request_id={} op={} principal={} status={} error={} {}latency_ms={:.3f} "
               "remote={}",

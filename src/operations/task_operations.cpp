@@ -241,10 +241,9 @@ Later<json> stopTask(const Services& s, const CallContext&, const RequestReader&
     const double now = s.clock.epochSeconds();
     const bool asked = requestStop(stopping, reason, "UserInitiated", now);
     // With its instance gone there is no agent to report STOPPED: it is.
-    const ContainerInstance* instance = draft.instance(stopping.containerInstanceId);
-    const bool orphaned = (!instance || instance->status == "INACTIVE") && stopping.live();
-    if (orphaned) markStopped(stopping, now);
-    if (asked || orphaned) draft.put(stopping);
+    const bool gone = orphaned(stopping, draft.instance(stopping.containerInstanceId));
+    if (gone) markStopped(stopping, now);
+    if (asked || gone) draft.put(stopping);
     return json{{"task", renderTask(stopping, s.arns,
                                     draft.instance(stopping.containerInstanceId)->arn, false)}};
   }));

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -86,7 +87,14 @@ void Router::add(const std::string& operation, Touches touches, F handler) {
   if constexpr (kIsLater<Returned>) {
     run = [handler](const Services& s, const protocol::CallContext& context,
                     const protocol::RequestReader& in, Done done) {
-      handler(s, context, in).start([&context, done = std::move(done)](auto outcome) {
+      // A handler that is no coroutine itself may throw before it hands one over.
+      std::optional<Returned> later;
+      auto refused = settle(context, [&] {
+        later.emplace(handler(s, context, in));
+        return protocol::Answer(nlohmann::json::object());
+      });
+      if (!later) return done(std::move(refused));
+      std::move(*later).start([&context, done = std::move(done)](auto outcome) {
         done(settle(context, [&] { return protocol::Answer(std::move(outcome).get()); }));
       });
     };

@@ -106,13 +106,15 @@ void addDerivedAttributes(std::vector<Attribute>& attributes, const json& identi
   derive("ecs.cpu-architecture", "x86_64");
 }
 
-json instanceOutput(const Services& s, const StateView& view, const ContainerInstance& instance) {
-  return renderContainerInstance(instance, view.usage(instance.id), s.agents.connected(instance.id),
-                                 false);
+// An instance as the calls that change one answer with it.
+void writeInstance(JsonWriter& out, const Services& s, const StateView& view,
+                   const ContainerInstance& instance) {
+  writeContainerInstance(out, instance, view.usage(instance.id), s.agents.connected(instance.id),
+                         false);
 }
 
 Later<protocol::Answer> registerContainerInstance(const Services& s, const CallContext&,
-                                           const RequestReader& in) {
+                                                  const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const Resources total = parseTotalResources(in);
   std::vector<Attribute> attributes = parseAttributes(in);
@@ -148,12 +150,8 @@ Later<protocol::Answer> registerContainerInstance(const Services& s, const CallC
     instance.versionInfo = versionInfo.is_null() ? json::object() : versionInfo;
     instance.instanceIdentityDocument = identityText;
     draft.put(instance);
-    JsonWriter out;
-    out.beginObject().key("containerInstance");
-    writeContainerInstance(out, instance, draft.usage(instance.id), s.agents.connected(instance.id),
-                           false);
-    out.endObject();
-    return protocol::Answer::text(out.take());
+    return singleItem("containerInstance",
+                      [&](JsonWriter& out) { writeInstance(out, s, draft, instance); });
   }));
 }
 
@@ -208,7 +206,8 @@ json listContainerInstances(const Services& s, const CallContext&, const Request
   return listPage("containerInstanceArns", std::move(items), in);
 }
 
-Later<json> updateContainerInstancesState(const Services& s, const CallContext&, const RequestReader& in) {
+Later<protocol::Answer> updateContainerInstancesState(const Services& s, const CallContext&,
+                                                      const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const auto references = in.stringList("containerInstances");
   const auto status = in.optEnum("status", {"ACTIVE", "DRAINING"});
@@ -216,34 +215,34 @@ Later<json> updateContainerInstancesState(const Services& s, const CallContext&,
   if (references.empty() || references.size() > 10) {
     throw ApiError(errors::invalidParameter("containerInstances must name 1 to 10 instances."));
   }
-  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
-    json output = {{"containerInstances", json::array()}, {"failures", json::array()}};
-    for (const auto& reference : references) {
-      const ContainerInstance* found = findInstance(draft, s.arns, cluster, reference);
-      if (!found || found->status == "INACTIVE") {
-        output["failures"].push_back(failure(reference, "MISSING"));
-        continue;
-      }
-      ContainerInstance instance = *found;
-      if (instance.status != *status) {
-        instance.status = *status;
-        ++instance.version;
-        draft.put(instance);
-      }
-      output["containerInstances"].push_back(instanceOutput(s, draft, instance));
-    }
-    return output;
+    return describedList(
+        "containerInstances", references,
+        [&](JsonWriter& out, const std::string& reference) {
+          const ContainerInstance* found = findInstance(draft, s.arns, cluster, reference);
+          if (!found || found->status == "INACTIVE") return false;
+          ContainerInstance instance = *found;
+          if (instance.status != *status) {
+            instance.status = *status;
+            ++instance.version;
+            draft.put(instance);
+          }
+          writeInstance(out, s, draft, instance);
+          return true;
+        },
+        [](const std::string& reference) { return reference; });
   }));
 }
 
-Later<json> deregisterContainerInstance(const Services& s, const CallContext&, const RequestReader& in) {
+Later<protocol::Answer> deregisterContainerInstance(const Services& s, const CallContext&,
+                                                    const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const std::string reference = in.requiredString("containerInstance");
   const bool force = in.optBool("force").value_or(false);
   std::vector<Task> stopped;
   std::string instanceId;
-  json output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
+  auto output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
     const ContainerInstance* found = findInstance(draft, s.arns, cluster, reference);
     if (!found || found->status == "INACTIVE") {
@@ -269,7 +268,8 @@ Later<json> deregisterContainerInstance(const Services& s, const CallContext&, c
     instance.status = "INACTIVE";
     ++instance.version;
     draft.put(instance);
-    return json{{"containerInstance", instanceOutput(s, draft, instance)}};
+    return singleItem("containerInstance",
+                      [&](JsonWriter& out) { writeInstance(out, s, draft, instance); });
   }));
   deliverTasks(s, stopped);  // the agent, if still there, stops the containers
   s.agents.forget(instanceId);
@@ -288,12 +288,28 @@ json discoverPollEndpoint(const Services& s, const CallContext& context, const R
 }  // namespace
 
 void addContainerInstanceOperations(Router& router) {
-  router.add("RegisterContainerInstance", touching({{"cluster", Names::kCluster}, {"containerInstanceArn", Names::kContainerInstance}}), registerContainerInstance);
-  router.add("DescribeContainerInstances", touching({{"cluster", Names::kCluster}, {"containerInstances", Names::kContainerInstance}}), describeContainerInstances);
-  router.add("ListContainerInstances", touching({{"cluster", Names::kCluster}}), listContainerInstances);
-  router.add("UpdateContainerInstancesState", touching({{"cluster", Names::kCluster}, {"containerInstances", Names::kContainerInstance}}), updateContainerInstancesState);
-  router.add("DeregisterContainerInstance", touching({{"cluster", Names::kCluster}, {"containerInstance", Names::kContainerInstance}}), deregisterContainerInstance);
-  router.add("DiscoverPollEndpoint", touching({{"cluster", Names::kCluster}, {"containerInstance", Names::kContainerInstance}}), discoverPollEndpoint);
+  router.add(
+      "RegisterContainerInstance",
+      touching({{"cluster", Names::kCluster}, {"containerInstanceArn", Names::kContainerInstance}}),
+      registerContainerInstance);
+  router.add(
+      "DescribeContainerInstances",
+      touching({{"cluster", Names::kCluster}, {"containerInstances", Names::kContainerInstance}}),
+      describeContainerInstances);
+  router.add("ListContainerInstances", touching({{"cluster", Names::kCluster}}),
+             listContainerInstances);
+  router.add(
+      "UpdateContainerInstancesState",
+      touching({{"cluster", Names::kCluster}, {"containerInstances", Names::kContainerInstance}}),
+      updateContainerInstancesState);
+  router.add(
+      "DeregisterContainerInstance",
+      touching({{"cluster", Names::kCluster}, {"containerInstance", Names::kContainerInstance}}),
+      deregisterContainerInstance);
+  router.add(
+      "DiscoverPollEndpoint",
+      touching({{"cluster", Names::kCluster}, {"containerInstance", Names::kContainerInstance}}),
+      discoverPollEndpoint);
 }
 
 }  // namespace ecsd::operations

@@ -162,7 +162,8 @@ Later<protocol::Answer> runTask(const Services& s, const CallContext&, const Req
   std::vector<Task> created;   // placed by this call, for their agents
   std::vector<Task> answered;  // what the answer shows: these, or a retry's
   std::vector<scheduler::Failure> failures;
-  const auto earlier = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<std::optional<json>> {
+  const auto earlier = orThrow(co_await s.state.committed([&](Draft& draft)
+                                                              -> Result<std::optional<json>> {
     const std::string key = token ? "RunTask:" + request.cluster + ":" + *token : "";
     if (token) {
       if (auto record = draft.idempotentAnswer(key)) {
@@ -190,7 +191,8 @@ Later<protocol::Answer> runTask(const Services& s, const CallContext&, const Req
   deliverTasks(s, created);
   if (earlier) co_return *earlier;
   // Rendered after the write: writes run one at a time.
-  co_return s.state.read([&](const Data& data) { return tasksOutput(s, data, answered, failures); });
+  co_return s.state.read(
+      [&](const Data& data) { return tasksOutput(s, data, answered, failures); });
 }
 
 Later<protocol::Answer> startTask(const Services& s, const CallContext&, const RequestReader& in) {
@@ -200,7 +202,7 @@ Later<protocol::Answer> startTask(const Services& s, const CallContext&, const R
     throw ApiError(errors::invalidParameter("containerInstances must name 1 to 10 instances."));
   }
   std::vector<Task> created;
-  protocol::Answer output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
+  auto output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, request.cluster);
     const TaskDefinition& definition = activeDefinition(draft, request);
     if (request.group.empty()) request.group = "family:" + definition.family;
@@ -228,12 +230,12 @@ Later<protocol::Answer> startTask(const Services& s, const CallContext&, const R
   co_return output;
 }
 
-Later<json> stopTask(const Services& s, const CallContext&, const RequestReader& in) {
+Later<protocol::Answer> stopTask(const Services& s, const CallContext&, const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const std::string reference = in.requiredString("task");
   const std::string reason = in.optString("reason").value_or("Task stopped by user");
   Task stopping;
-  json output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
+  auto output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
     const Task* found = findTask(draft, s.arns, cluster, reference);
     if (!found) return errors::invalidParameter("The referenced task was not found.");
@@ -244,8 +246,9 @@ Later<json> stopTask(const Services& s, const CallContext&, const RequestReader&
     const bool gone = orphaned(stopping, draft.instance(stopping.containerInstanceId));
     if (gone) markStopped(stopping, now);
     if (asked || gone) draft.put(stopping);
-    return json{{"task", renderTask(stopping, s.arns,
-                                    draft.instance(stopping.containerInstanceId)->arn, false)}};
+    const std::string instanceArn = draft.instance(stopping.containerInstanceId)->arn;
+    return singleItem(
+        "task", [&](JsonWriter& out) { writeTask(out, stopping, s.arns, instanceArn, false); });
   }));
   if (stopping.live()) deliverTasks(s, {stopping});
   co_return output;
@@ -320,13 +323,22 @@ protocol::Answer describeTasks(const Services& s, const CallContext&, const Requ
 }  // namespace
 
 void addTaskOperations(Router& router) {
-  router.add("RunTask", touching({{"cluster", Names::kCluster}, {"taskDefinition", Names::kTaskDefinition}}), runTask);
-  router.add("StartTask", touching({{"cluster", Names::kCluster},
-                             {"taskDefinition", Names::kTaskDefinition},
-                             {"containerInstances", Names::kContainerInstance}}), startTask);
-  router.add("StopTask", touching({{"cluster", Names::kCluster}, {"task", Names::kTask}}), stopTask);
-  router.add("ListTasks", touching({{"cluster", Names::kCluster}, {"containerInstance", Names::kContainerInstance}}), listTasks);
-  router.add("DescribeTasks", touching({{"cluster", Names::kCluster}, {"tasks", Names::kTask}}), describeTasks);
+  router.add("RunTask",
+             touching({{"cluster", Names::kCluster}, {"taskDefinition", Names::kTaskDefinition}}),
+             runTask);
+  router.add("StartTask",
+             touching({{"cluster", Names::kCluster},
+                       {"taskDefinition", Names::kTaskDefinition},
+                       {"containerInstances", Names::kContainerInstance}}),
+             startTask);
+  router.add("StopTask", touching({{"cluster", Names::kCluster}, {"task", Names::kTask}}),
+             stopTask);
+  router.add(
+      "ListTasks",
+      touching({{"cluster", Names::kCluster}, {"containerInstance", Names::kContainerInstance}}),
+      listTasks);
+  router.add("DescribeTasks", touching({{"cluster", Names::kCluster}, {"tasks", Names::kTask}}),
+             describeTasks);
 }
 
 }  // namespace ecsd::operations

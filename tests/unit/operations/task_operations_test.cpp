@@ -80,7 +80,7 @@ class TaskOperationsTest : public test_support::RouterFixture {
   void expectAccountingHolds() {
     EXPECT_EQ(state_->checkAccounting(), std::vector<std::string>{});
     state_->read([&](const Data& data) {
-      for (const auto& [id, instance] : data.instances) {
+      for (const auto& [id, instance] : data.instances()) {
         const Remaining remaining = remainingOf(instance, data.usage(id));
         EXPECT_GE(remaining.cpu, 0) << id;
         EXPECT_GE(remaining.memory, 0) << id;

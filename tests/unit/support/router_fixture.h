@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "ecsd/store/store.h"
+#include "ecsd/store/sqlite_store.h"
 #include "operations/router.h"
 #include "support/fake_agents.h"
 #include "support/manual_clock.h"

@@ -141,19 +141,23 @@ int serve(const Config& config) {
   dispatch::TelemetrySessions telemetry(bridge, keys, {config.region}, clock, heartbeat);
   bridge.attach(sessions, telemetry);
   const operations::Router router = operations::makeRouter({**state, arns, clock, bridge});
-  const protocol::ApiEndpoint api(
-      keys, {config.region}, clock,
-      [&](const protocol::Call& call, const protocol::CallContext& context) {
-        return router.dispatch(call, context);
-      });
+  const protocol::AllowAll authorizer;  // until IAM policies
+  protocol::Unthrottled throttle;       // until rate limits
+  const protocol::ApiEndpoint api(keys, {config.region}, clock, router, authorizer, throttle);
 
   server::HttpServer server(
-      [&](const protocol::HttpRequest& request) { return api.handle(request); },
       [](int status, std::string_view type, std::string_view message) {
         return protocol::errorResponse(
             errors::make(std::string(type), std::string(message), status), crypto::uuid4());
       },
       config.limits, config.threads);
+  // A write's handler goes on on the server's threads once committed, not on
+  // the state's writer thread, which goes on to the next group.
+  (*state)->resumeOn([&server](std::function<void()> resume) { server.post(std::move(resume)); });
+  // JSON 1.1 ECS calls, at "/" and (as before) at any path no other route serves.
+  server.route("/", [&](protocol::HttpRequest request, server::Respond respond) {
+    api.handle(std::move(request), std::move(respond));
+  });
   server.acceptWebSockets(
       "/ws",
       [&](const protocol::HttpRequest& upgrade,
@@ -196,6 +200,9 @@ int serve(const Config& config) {
     return fail(written.error());
   }
   server.run();
+  // The writer finishes what is queued while the server (where its writes
+  // resume) still exists.
+  state->reset();
   // Nothing serves there any more (after a kill -9 the lock tells instead).
   std::error_code ignored;
   fs::remove(endpointFile, ignored);

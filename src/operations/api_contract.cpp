@@ -17,7 +17,9 @@ std::map<std::string, OperationContract, std::less<>> loadContract() {
     try {
       const auto json = nlohmann::json::parse(file.content);
       for (const auto& [name, entry] : json.at("operations").items()) {
-        contract[name] = {entry.at("status").get<std::string>(), entry.value("note", "")};
+        contract[name] = {entry.at("status").get<std::string>(), entry.value("note", ""),
+                          entry.at("action").get<std::string>(),
+                          entry.at("access").get<std::string>() == "write"};
       }
     } catch (const nlohmann::json::exception& e) {
       std::fprintf(stderr, "fatal: api/ecs-operations.json: %s\n", e.what());

@@ -1,5 +1,5 @@
-// api/ecs-operations.json, compiled in: every ECS operation and whether ecsd
-// implements it.
+// api/ecs-operations.json, compiled in: every ECS operation, whether ecsd
+// implements it, and the IAM action and access a policy knows it by.
 #pragma once
 
 #include <map>
@@ -10,6 +10,8 @@ namespace ecsd::operations {
 struct OperationContract {
   std::string status;  // "implemented" | "planned" | "not-implemented"
   std::string note;    // for users: what a planned operation waits for
+  std::string action;  // "ecs:RunTask"
+  bool write = true;   // "access": "write" (changes something) or "read"
 };
 
 // By operation name. Aborts at start if the embedded file is malformed: that

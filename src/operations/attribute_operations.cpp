@@ -69,10 +69,10 @@ json attributeJson(const std::string& name, const std::optional<std::string>& va
 }
 
 // Applies each change to its instance: put (remove=false) or delete.
-json changeAttributes(const Services& s, const RequestReader& in, bool remove) {
+Later<json> changeAttributes(const Services& s, const RequestReader& in, bool remove) {
   const std::string cluster = clusterName(s.arns, in);
   const auto changes = readChanges(in);
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     activeCluster(draft, cluster);
     json output = {{"attributes", json::array()}};
     for (const auto& change : changes) {
@@ -101,11 +101,11 @@ json changeAttributes(const Services& s, const RequestReader& in, bool remove) {
   }));
 }
 
-json putAttributes(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> putAttributes(const Services& s, const CallContext&, const RequestReader& in) {
   return changeAttributes(s, in, false);
 }
 
-json deleteAttributes(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> deleteAttributes(const Services& s, const CallContext&, const RequestReader& in) {
   return changeAttributes(s, in, true);
 }
 
@@ -139,9 +139,9 @@ json listAttributes(const Services& s, const CallContext&, const RequestReader& 
 }  // namespace
 
 void addAttributeOperations(Router& router) {
-  router.add("PutAttributes", putAttributes);
-  router.add("DeleteAttributes", deleteAttributes);
-  router.add("ListAttributes", listAttributes);
+  router.add("PutAttributes", touching({{"cluster", Names::kCluster}}), putAttributes);
+  router.add("DeleteAttributes", touching({{"cluster", Names::kCluster}}), deleteAttributes);
+  router.add("ListAttributes", touching({{"cluster", Names::kCluster}}), listAttributes);
 }
 
 }  // namespace ecsd::operations

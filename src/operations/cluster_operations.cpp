@@ -54,7 +54,7 @@ json clusterOutput(const StateView& view, const Cluster& cluster) {
   return {{"cluster", renderCluster(cluster, view.counts(cluster.name), writeResponseFields())}};
 }
 
-json createCluster(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> createCluster(const Services& s, const CallContext&, const RequestReader& in) {
   const std::string name = in.optString("clusterName").value_or("default");
   if (!isValidName(name)) {
     throw ApiError(errors::invalidParameter(
@@ -73,7 +73,7 @@ json createCluster(const Services& s, const CallContext&, const RequestReader& i
                  in.optObject("serviceConnectDefaults"),
                  in.tags("tags")};
   applySettings(wanted, readSettings(in));
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     // Creating an existing cluster answers with it, unchanged, as ECS does.
     const Cluster* existing = draft.cluster(name);
     if (existing && existing->status == "ACTIVE") return clusterOutput(draft, *existing);
@@ -117,9 +117,9 @@ json listClusters(const Services& s, const CallContext&, const RequestReader& in
   return listPage("clusterArns", std::move(items), in);
 }
 
-json deleteCluster(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> deleteCluster(const Services& s, const CallContext&, const RequestReader& in) {
   const std::string name = orThrow(s.arns.clusterName(in.requiredString("cluster")));
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     Cluster cluster = activeCluster(draft, name);
     const ClusterCounts counts = draft.counts(name);
     if (counts.registeredContainerInstances > 0) {
@@ -149,10 +149,10 @@ struct ClusterUpdate {
   json serviceConnectDefaults;
 };
 
-json changeCluster(const Services& s, const RequestReader& in, const ClusterUpdate& update) {
+Later<json> changeCluster(const Services& s, const RequestReader& in, ClusterUpdate update) {
   const std::string name = orThrow(s.arns.clusterName(in.requiredString("cluster")));
   const auto& [settings, configuration, serviceConnectDefaults] = update;
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     Cluster cluster = activeCluster(draft, name);
     applySettings(cluster, settings);
     if (!configuration.is_null()) cluster.configuration = configuration;
@@ -162,14 +162,14 @@ json changeCluster(const Services& s, const RequestReader& in, const ClusterUpda
   }));
 }
 
-json updateCluster(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> updateCluster(const Services& s, const CallContext&, const RequestReader& in) {
   return changeCluster(
       s, in,
       {readSettings(in), in.optObject("configuration"), in.optObject("serviceConnectDefaults")});
 }
 
 // Settings only: UpdateClusterSettings has no other members.
-json updateClusterSettings(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> updateClusterSettings(const Services& s, const CallContext&, const RequestReader& in) {
   if (in.list("settings").empty()) {
     throw ApiError(errors::invalidParameter("Missing required parameter: settings"));
   }
@@ -179,12 +179,12 @@ json updateClusterSettings(const Services& s, const CallContext&, const RequestR
 }  // namespace
 
 void addClusterOperations(Router& router) {
-  router.add("CreateCluster", createCluster);
-  router.add("DescribeClusters", describeClusters);
-  router.add("ListClusters", listClusters);
-  router.add("DeleteCluster", deleteCluster);
-  router.add("UpdateCluster", updateCluster);
-  router.add("UpdateClusterSettings", updateClusterSettings);
+  router.add("CreateCluster", touching({{"clusterName", Names::kCluster}}), createCluster);
+  router.add("DescribeClusters", touching({{"clusters", Names::kCluster}}), describeClusters);
+  router.add("ListClusters", touching({}), listClusters);
+  router.add("DeleteCluster", touching({{"cluster", Names::kCluster}}), deleteCluster);
+  router.add("UpdateCluster", touching({{"cluster", Names::kCluster}}), updateCluster);
+  router.add("UpdateClusterSettings", touching({{"cluster", Names::kCluster}}), updateClusterSettings);
 }
 
 }  // namespace ecsd::operations

@@ -113,8 +113,8 @@ void writeInstance(JsonWriter& out, const Services& s, const StateView& view,
                          false);
 }
 
-protocol::Answer registerContainerInstance(const Services& s, const CallContext&,
-                                           const RequestReader& in) {
+Later<protocol::Answer> registerContainerInstance(const Services& s, const CallContext&,
+                                                  const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const Resources total = parseTotalResources(in);
   std::vector<Attribute> attributes = parseAttributes(in);
@@ -125,7 +125,7 @@ protocol::Answer registerContainerInstance(const Services& s, const CallContext&
   const json versionInfo = in.optObject("versionInfo");
   const Tags tags = in.tags("tags");
   const auto previousArn = in.optString("containerInstanceArn");
-  return orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
     ContainerInstance instance;
     if (previousArn) {
@@ -206,8 +206,8 @@ json listContainerInstances(const Services& s, const CallContext&, const Request
   return listPage("containerInstanceArns", std::move(items), in);
 }
 
-protocol::Answer updateContainerInstancesState(const Services& s, const CallContext&,
-                                               const RequestReader& in) {
+Later<protocol::Answer> updateContainerInstancesState(const Services& s, const CallContext&,
+                                                      const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const auto references = in.stringList("containerInstances");
   const auto status = in.optEnum("status", {"ACTIVE", "DRAINING"});
@@ -215,7 +215,7 @@ protocol::Answer updateContainerInstancesState(const Services& s, const CallCont
   if (references.empty() || references.size() > 10) {
     throw ApiError(errors::invalidParameter("containerInstances must name 1 to 10 instances."));
   }
-  return orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
     return describedList(
         "containerInstances", references,
@@ -235,14 +235,14 @@ protocol::Answer updateContainerInstancesState(const Services& s, const CallCont
   }));
 }
 
-protocol::Answer deregisterContainerInstance(const Services& s, const CallContext&,
-                                             const RequestReader& in) {
+Later<protocol::Answer> deregisterContainerInstance(const Services& s, const CallContext&,
+                                                    const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const std::string reference = in.requiredString("containerInstance");
   const bool force = in.optBool("force").value_or(false);
   std::vector<Task> stopped;
   std::string instanceId;
-  protocol::Answer output = orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
+  auto output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
     const ContainerInstance* found = findInstance(draft, s.arns, cluster, reference);
     if (!found || found->status == "INACTIVE") {
@@ -273,7 +273,7 @@ protocol::Answer deregisterContainerInstance(const Services& s, const CallContex
   }));
   deliverTasks(s, stopped);  // the agent, if still there, stops the containers
   s.agents.forget(instanceId);
-  return output;
+  co_return output;
 }
 
 json discoverPollEndpoint(const Services& s, const CallContext& context, const RequestReader&) {
@@ -288,12 +288,28 @@ json discoverPollEndpoint(const Services& s, const CallContext& context, const R
 }  // namespace
 
 void addContainerInstanceOperations(Router& router) {
-  router.add("RegisterContainerInstance", registerContainerInstance);
-  router.add("DescribeContainerInstances", describeContainerInstances);
-  router.add("ListContainerInstances", listContainerInstances);
-  router.add("UpdateContainerInstancesState", updateContainerInstancesState);
-  router.add("DeregisterContainerInstance", deregisterContainerInstance);
-  router.add("DiscoverPollEndpoint", discoverPollEndpoint);
+  router.add(
+      "RegisterContainerInstance",
+      touching({{"cluster", Names::kCluster}, {"containerInstanceArn", Names::kContainerInstance}}),
+      registerContainerInstance);
+  router.add(
+      "DescribeContainerInstances",
+      touching({{"cluster", Names::kCluster}, {"containerInstances", Names::kContainerInstance}}),
+      describeContainerInstances);
+  router.add("ListContainerInstances", touching({{"cluster", Names::kCluster}}),
+             listContainerInstances);
+  router.add(
+      "UpdateContainerInstancesState",
+      touching({{"cluster", Names::kCluster}, {"containerInstances", Names::kContainerInstance}}),
+      updateContainerInstancesState);
+  router.add(
+      "DeregisterContainerInstance",
+      touching({{"cluster", Names::kCluster}, {"containerInstance", Names::kContainerInstance}}),
+      deregisterContainerInstance);
+  router.add(
+      "DiscoverPollEndpoint",
+      touching({{"cluster", Names::kCluster}, {"containerInstance", Names::kContainerInstance}}),
+      discoverPollEndpoint);
 }
 
 }  // namespace ecsd::operations

@@ -1,5 +1,11 @@
 #include "operations/router.h"
 
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <memory>
+
+#include "common/logging.h"
 #include "ecsd/errors.h"
 #include "operations/api_contract.h"
 
@@ -7,38 +13,78 @@ namespace ecsd::operations {
 
 Router::Router(Services services) : services_(services) {}
 
-void Router::add(const std::string& operation, Handler handler) {
-  handlers_[operation] = std::move(handler);
+void Router::addEntry(const std::string& operation, Touches touches, Run run) {
+  const auto& contract = apiContract();
+  const auto declared = contract.find(operation);
+  if (declared == contract.end()) {
+    // A build defect, as a malformed contract is.
+    spdlog::critical("msg=\"operation missing from api/ecs-operations.json\" op={}", operation);
+    std::abort();
+  }
+  protocol::OperationDescriptor descriptor{
+      operation, declared->second.action,
+      declared->second.write ? protocol::Access::kWrite : protocol::Access::kRead,
+      [arns = &services_.arns, touches = std::move(touches)](const protocol::Call& call) {
+        return touches(*arns, call.input);
+      }};
+  entries_.insert_or_assign(operation, Entry{std::move(descriptor), std::move(run)});
+}
+
+Result<const protocol::OperationDescriptor*> Router::describe(std::string_view operation) const {
+  const auto entry = entries_.find(operation);
+  if (entry != entries_.end()) return &entry->second.descriptor;
+  const auto& contract = apiContract();
+  const auto known = contract.find(operation);
+  if (known == contract.end()) {
+    return errors::unknownOperation("Unknown operation " + std::string(operation));
+  }
+  std::string message = "ecsd does not implement " + std::string(operation) + " yet.";
+  if (!known->second.note.empty()) message += " " + known->second.note;
+  return errors::unsupportedFeature(message);
+}
+
+void Router::run(const protocol::Call& call, const protocol::CallContext& context,
+                 Done done) const {
+  const auto entry = entries_.find(call.operation);
+  if (entry == entries_.end()) return done(describe(call.operation).error());
+  // The reader lives as long as the handler may (until done).
+  auto reader = std::make_shared<const protocol::RequestReader>(call.input);
+  entry->second.run(services_, context, *reader,
+                    [reader, done = std::move(done)](Result<protocol::Answer> answer) {
+                      done(std::move(answer));
+                    });
 }
 
 Result<protocol::Answer> Router::dispatch(const protocol::Call& call,
                                           const protocol::CallContext& context) const {
-  const auto handler = handlers_.find(call.operation);
-  if (handler == handlers_.end()) {
-    const auto& contract = apiContract();
-    const auto known = contract.find(call.operation);
-    if (known == contract.end()) {
-      return errors::unknownOperation("Unknown operation " + call.operation);
-    }
-    std::string message = "ecsd does not implement " + call.operation + " yet.";
-    if (!known->second.note.empty()) message += " " + known->second.note;
-    return errors::unsupportedFeature(message);
-  }
+  std::promise<Result<protocol::Answer>> answered;
+  run(call, context,
+      [&](Result<protocol::Answer> answer) { answered.set_value(std::move(answer)); });
+  return answered.get_future().get();
+}
+
+std::vector<std::string> Router::operations() const {
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : entries_) names.push_back(name);
+  return names;
+}
+
+Result<protocol::Answer> settle(const protocol::CallContext& context,
+                                const std::function<protocol::Answer()>& answer) {
   try {
-    return handler->second(services_, context, protocol::RequestReader(call.input));
+    return answer();
   } catch (const protocol::ApiError& e) {
     return e.error();
   } catch (const nlohmann::json::exception& e) {
     // Input members are type-checked before use, so this is a defect; still
     // answer as the client's serialization problem rather than crash.
     return errors::serialization(std::string("Could not read the request: ") + e.what());
+  } catch (const std::exception& e) {
+    // A bug, not the client's fault: answer 500 and keep serving.
+    spdlog::error("msg=\"operation threw\" request_id={} error={}", context.requestId,
+                  logging::quote(e.what()));
+    return errors::server("Internal error");
   }
-}
-
-std::vector<std::string> Router::operations() const {
-  std::vector<std::string> names;
-  for (const auto& [name, handler] : handlers_) names.push_back(name);
-  return names;
 }
 
 Router makeRouter(Services services) {

@@ -59,8 +59,8 @@ const Row& taggedRow(const View& view, const Keyed<Row>& resource) {
 
 // Replaces the resource's tags with change(current tags).
 template <class Change>
-json retag(const Services& s, const TaggedResource& resource, Change change) {
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+Later<json> retag(const Services& s, const TaggedResource& resource, Change change) {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     return std::visit(
         [&](const auto& keyed) -> Result<json> {
           auto row = taggedRow(draft, keyed);
@@ -73,18 +73,20 @@ json retag(const Services& s, const TaggedResource& resource, Change change) {
   }));
 }
 
-json tagResource(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> tagResource(const Services& s, const CallContext&, const RequestReader& in) {
   const auto resource = parseResource(s, in.requiredString("resourceArn"));
   const Tags added = in.tags("tags");
   if (added.empty()) throw ApiError(errors::invalidParameter("Missing required parameter: tags"));
-  return retag(s, resource, [&](const Tags& current) { return mergeTags(current, added); });
+  co_return co_await retag(s, resource,
+                           [&](const Tags& current) { return mergeTags(current, added); });
 }
 
-json untagResource(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> untagResource(const Services& s, const CallContext&, const RequestReader& in) {
   const auto resource = parseResource(s, in.requiredString("resourceArn"));
   const auto keys = in.stringList("tagKeys");
   if (keys.empty()) throw ApiError(errors::invalidParameter("Missing required parameter: tagKeys"));
-  return retag(s, resource, [&](const Tags& current) { return removeTagKeys(current, keys); });
+  co_return co_await retag(s, resource,
+                           [&](const Tags& current) { return removeTagKeys(current, keys); });
 }
 
 json listTagsForResource(const Services& s, const CallContext&, const RequestReader& in) {
@@ -101,9 +103,9 @@ json listTagsForResource(const Services& s, const CallContext&, const RequestRea
 }  // namespace
 
 void addTagOperations(Router& router) {
-  router.add("TagResource", tagResource);
-  router.add("UntagResource", untagResource);
-  router.add("ListTagsForResource", listTagsForResource);
+  router.add("TagResource", touching({{"resourceArn", Names::kArn}}), tagResource);
+  router.add("UntagResource", touching({{"resourceArn", Names::kArn}}), untagResource);
+  router.add("ListTagsForResource", touching({{"resourceArn", Names::kArn}}), listTagsForResource);
 }
 
 }  // namespace ecsd::operations

@@ -18,12 +18,12 @@ using protocol::CallContext;
 using protocol::orThrow;
 using protocol::RequestReader;
 
-json registerTaskDefinition(const Services& s, const CallContext& context,
+Later<json> registerTaskDefinition(const Services& s, const CallContext& context,
                             const RequestReader& in) {
   const Tags tags = in.tags("tags");
   json body = orThrow(normalizeTaskDefinition(in.raw()));
   const std::string family = body["family"];
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     TaskDefinition definition;
     definition.family = family;
     definition.revision = draft.nextRevision(family);
@@ -110,9 +110,9 @@ json listTaskDefinitionFamilies(const Services& s, const CallContext&, const Req
   return listPage("families", std::move(items), in);
 }
 
-json deregisterTaskDefinition(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> deregisterTaskDefinition(const Services& s, const CallContext&, const RequestReader& in) {
   const auto reference = revisionReference(s.arns, in.requiredString("taskDefinition"));
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     const TaskDefinition* found = draft.taskDefinition(reference.family, *reference.revision);
     if (!found) return errors::client("The specified task definition does not exist.");
     TaskDefinition definition = *found;
@@ -127,12 +127,12 @@ json deregisterTaskDefinition(const Services& s, const CallContext&, const Reque
 
 // Marks INACTIVE revisions DELETE_IN_PROGRESS, as ECS does; they stay
 // describable until nothing refers to them.
-json deleteTaskDefinitions(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> deleteTaskDefinitions(const Services& s, const CallContext&, const RequestReader& in) {
   const auto references = in.stringList("taskDefinitions");
   if (references.empty() || references.size() > 10) {
     throw ApiError(errors::invalidParameter("taskDefinitions must list 1 to 10 task definitions."));
   }
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     json output = {{"taskDefinitions", json::array()}, {"failures", json::array()}};
     for (const auto& reference : references) {
       const auto parsed = s.arns.taskDefinitionReference(reference);
@@ -166,12 +166,12 @@ json deleteTaskDefinitions(const Services& s, const CallContext&, const RequestR
 }  // namespace
 
 void addTaskDefinitionOperations(Router& router) {
-  router.add("RegisterTaskDefinition", registerTaskDefinition);
-  router.add("DescribeTaskDefinition", describeTaskDefinition);
-  router.add("ListTaskDefinitions", listTaskDefinitions);
-  router.add("ListTaskDefinitionFamilies", listTaskDefinitionFamilies);
-  router.add("DeregisterTaskDefinition", deregisterTaskDefinition);
-  router.add("DeleteTaskDefinitions", deleteTaskDefinitions);
+  router.add("RegisterTaskDefinition", touching({{"family", Names::kTaskDefinition}}), registerTaskDefinition);
+  router.add("DescribeTaskDefinition", touching({{"taskDefinition", Names::kTaskDefinition}}), describeTaskDefinition);
+  router.add("ListTaskDefinitions", touching({}), listTaskDefinitions);
+  router.add("ListTaskDefinitionFamilies", touching({}), listTaskDefinitionFamilies);
+  router.add("DeregisterTaskDefinition", touching({{"taskDefinition", Names::kTaskDefinition}}), deregisterTaskDefinition);
+  router.add("DeleteTaskDefinitions", touching({{"taskDefinitions", Names::kTaskDefinition}}), deleteTaskDefinitions);
 }
 
 }  // namespace ecsd::operations

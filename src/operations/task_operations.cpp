@@ -144,7 +144,7 @@ Result<std::optional<json>> replayRunTask(const StateView& view, const std::stri
   return std::optional<json>();
 }
 
-protocol::Answer runTask(const Services& s, const CallContext&, const RequestReader& in) {
+Later<protocol::Answer> runTask(const Services& s, const CallContext&, const RequestReader& in) {
   TaskRequest request = readTaskRequest(s, in);
   const int count = in.optInt("count", 1, 10).value_or(1);
   if (auto launchType = in.optString("launchType"); launchType && *launchType != "EC2") {
@@ -162,7 +162,8 @@ protocol::Answer runTask(const Services& s, const CallContext&, const RequestRea
   std::vector<Task> created;   // placed by this call, for their agents
   std::vector<Task> answered;  // what the answer shows: these, or a retry's
   std::vector<scheduler::Failure> failures;
-  const auto earlier = orThrow(s.state.write([&](Draft& draft) -> Result<std::optional<json>> {
+  const auto earlier = orThrow(co_await s.state.committed([&](Draft& draft)
+                                                              -> Result<std::optional<json>> {
     const std::string key = token ? "RunTask:" + request.cluster + ":" + *token : "";
     if (token) {
       if (auto record = draft.idempotentAnswer(key)) {
@@ -188,19 +189,20 @@ protocol::Answer runTask(const Services& s, const CallContext&, const RequestRea
     return std::optional<json>();
   }));
   deliverTasks(s, created);
-  if (earlier) return *earlier;
+  if (earlier) co_return *earlier;
   // Rendered after the write: writes run one at a time.
-  return s.state.read([&](const Data& data) { return tasksOutput(s, data, answered, failures); });
+  co_return s.state.read(
+      [&](const Data& data) { return tasksOutput(s, data, answered, failures); });
 }
 
-protocol::Answer startTask(const Services& s, const CallContext&, const RequestReader& in) {
+Later<protocol::Answer> startTask(const Services& s, const CallContext&, const RequestReader& in) {
   TaskRequest request = readTaskRequest(s, in);
   const auto references = in.stringList("containerInstances");
   if (references.empty() || references.size() > 10) {
     throw ApiError(errors::invalidParameter("containerInstances must name 1 to 10 instances."));
   }
   std::vector<Task> created;
-  protocol::Answer output = orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
+  auto output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, request.cluster);
     const TaskDefinition& definition = activeDefinition(draft, request);
     if (request.group.empty()) request.group = "family:" + definition.family;
@@ -225,15 +227,15 @@ protocol::Answer startTask(const Services& s, const CallContext&, const RequestR
     return tasksOutput(s, draft, created, outcome.failures);
   }));
   deliverTasks(s, created);
-  return output;
+  co_return output;
 }
 
-protocol::Answer stopTask(const Services& s, const CallContext&, const RequestReader& in) {
+Later<protocol::Answer> stopTask(const Services& s, const CallContext&, const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const std::string reference = in.requiredString("task");
   const std::string reason = in.optString("reason").value_or("Task stopped by user");
   Task stopping;
-  protocol::Answer output = orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
+  auto output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
     const Task* found = findTask(draft, s.arns, cluster, reference);
     if (!found) return errors::invalidParameter("The referenced task was not found.");
@@ -249,7 +251,7 @@ protocol::Answer stopTask(const Services& s, const CallContext&, const RequestRe
         "task", [&](JsonWriter& out) { writeTask(out, stopping, s.arns, instanceArn, false); });
   }));
   if (stopping.live()) deliverTasks(s, {stopping});
-  return output;
+  co_return output;
 }
 
 json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
@@ -321,11 +323,22 @@ protocol::Answer describeTasks(const Services& s, const CallContext&, const Requ
 }  // namespace
 
 void addTaskOperations(Router& router) {
-  router.add("RunTask", runTask);
-  router.add("StartTask", startTask);
-  router.add("StopTask", stopTask);
-  router.add("ListTasks", listTasks);
-  router.add("DescribeTasks", describeTasks);
+  router.add("RunTask",
+             touching({{"cluster", Names::kCluster}, {"taskDefinition", Names::kTaskDefinition}}),
+             runTask);
+  router.add("StartTask",
+             touching({{"cluster", Names::kCluster},
+                       {"taskDefinition", Names::kTaskDefinition},
+                       {"containerInstances", Names::kContainerInstance}}),
+             startTask);
+  router.add("StopTask", touching({{"cluster", Names::kCluster}, {"task", Names::kTask}}),
+             stopTask);
+  router.add(
+      "ListTasks",
+      touching({{"cluster", Names::kCluster}, {"containerInstance", Names::kContainerInstance}}),
+      listTasks);
+  router.add("DescribeTasks", touching({{"cluster", Names::kCluster}, {"tasks", Names::kTask}}),
+             describeTasks);
 }
 
 }  // namespace ecsd::operations

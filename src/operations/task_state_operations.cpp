@@ -59,12 +59,12 @@ std::optional<double> timestamp(const RequestReader& in, const char* member) {
 // Finds the task, lets change() update a copy, settles it, commits, and sends
 // it back to its agent when it now has to stop.
 template <class Change>
-json report(const Services& s, const RequestReader& in, Change change) {
+Later<json> report(const Services& s, const RequestReader& in, Change change) {
   const std::string cluster = clusterName(s.arns, in);
   const std::string reference = in.requiredString("task");
   Task task;
   bool mustStop = false;
-  orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     const Task* found = findTask(draft, s.arns, cluster, reference);
     if (!found) return errors::invalidParameter("The referenced task was not found.");
     task = *found;
@@ -77,10 +77,10 @@ json report(const Services& s, const RequestReader& in, Change change) {
     return json::object();
   }));
   if (mustStop) deliverTasks(s, {task});
-  return {{"acknowledgment", "ACK"}};
+  co_return {{"acknowledgment", "ACK"}};
 }
 
-json submitTaskStateChange(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> submitTaskStateChange(const Services& s, const CallContext&, const RequestReader& in) {
   const auto status = in.optString("status");
   if (status) checkStatus(*status);
   const auto reason = in.optString("reason");
@@ -88,7 +88,7 @@ json submitTaskStateChange(const Services& s, const CallContext&, const RequestR
   const auto pullStartedAt = timestamp(in, "pullStartedAt");
   const auto pullStoppedAt = timestamp(in, "pullStoppedAt");
   const auto executionStoppedAt = timestamp(in, "executionStoppedAt");
-  return report(s, in, [&](Task& task, double now) {
+  co_return co_await report(s, in, [&](Task& task, double now) {
     for (const auto& change : containers) applyContainerChange(task, change);
     if (pullStartedAt) task.pullStartedAt = pullStartedAt;
     if (pullStoppedAt) task.pullStoppedAt = pullStoppedAt;
@@ -102,12 +102,12 @@ json submitTaskStateChange(const Services& s, const CallContext&, const RequestR
   });
 }
 
-json submitContainerStateChange(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> submitContainerStateChange(const Services& s, const CallContext&, const RequestReader& in) {
   json change = {{"containerName", in.requiredString("containerName")}};
   for (const char* member : {"status", "exitCode", "reason", "runtimeId", "networkBindings"}) {
     if (in.has(member)) change[member] = in.raw()[member];
   }
-  return report(s, in, [&](Task& task, double now) {
+  co_return co_await report(s, in, [&](Task& task, double now) {
     applyContainerChange(task, change);
     // A running container means its task has started.
     if (change.value("status", "") == "RUNNING") advanceStatus(task, "RUNNING", now);
@@ -117,8 +117,8 @@ json submitContainerStateChange(const Services& s, const CallContext&, const Req
 }  // namespace
 
 void addTaskStateOperations(Router& router) {
-  router.add("SubmitTaskStateChange", submitTaskStateChange);
-  router.add("SubmitContainerStateChange", submitContainerStateChange);
+  router.add("SubmitTaskStateChange", touching({{"cluster", Names::kCluster}, {"task", Names::kTask}}), submitTaskStateChange);
+  router.add("SubmitContainerStateChange", touching({{"cluster", Names::kCluster}, {"task", Names::kTask}}), submitContainerStateChange);
 }
 
 }  // namespace ecsd::operations

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <memory>
+#include <optional>
 
 #include "common/logging.h"
 #include "crypto/crypto.h"
@@ -10,46 +12,84 @@
 
 namespace ecsd::protocol {
 
-ApiEndpoint::ApiEndpoint(const security::KeyRing& keys, sigv4::Policy policy, const Clock& clock,
-                         Dispatch dispatch)
-    : keys_(keys), policy_(std::move(policy)), clock_(clock), dispatch_(std::move(dispatch)) {}
+namespace {
 
-Result<Answer> ApiEndpoint::process(const HttpRequest& request, const std::string& requestId,
-                                    std::string& operation, std::string& principal) const {
+const security::AccessKey kNobody{"-", "", "-"};
+
+}  // namespace
+
+// One call from its request to its response, alive until the response is sent.
+struct ApiEndpoint::Exchange {
+  HttpRequest request;
+  Reply reply;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::string requestId = crypto::uuid4();
+  const security::AccessKey* principal = &kNobody;
+  std::optional<Call> call;
+  std::optional<CallContext> context;
+};
+
+ApiEndpoint::ApiEndpoint(const security::KeyRing& keys, sigv4::Policy policy, const Clock& clock,
+                         const Operations& operations, const Authorizer& authorizer,
+                         Throttle& throttle)
+    : keys_(keys),
+      policy_(std::move(policy)),
+      clock_(clock),
+      operations_(operations),
+      authorizer_(authorizer),
+      throttle_(throttle) {}
+
+void ApiEndpoint::runStages(Exchange& exchange, Operations::Done done) const {
   // Authentication comes first: an unsigned request learns nothing else.
-  auto key = sigv4::verify(request, keys_, policy_, clock_.now());
-  if (!key) return key.error();
-  principal = (*key)->principal;
-  auto call = parseCall(request);
-  if (!call) return call.error();
-  operation = call->operation;
-  return dispatch_(*call, CallContext{requestId, **key, request.header("Host")});
+  auto key = sigv4::verify(exchange.request, keys_, policy_, clock_.now());
+  if (!key) return done(key.error());
+  exchange.principal = *key;
+  auto call = parseCall(exchange.request);
+  if (!call) return done(call.error());
+  exchange.call.emplace(std::move(*call));
+  auto operation = operations_.describe(exchange.call->operation);
+  if (!operation) return done(operation.error());
+  const OperationDescriptor& descriptor = **operation;
+  if (auto why = authorizer_.refuse(*exchange.principal, descriptor, *exchange.call)) {
+    return done(errors::make("AccessDeniedException", std::move(*why)));
+  }
+  if (auto why = throttle_.refuse(*exchange.principal, descriptor)) {
+    return done(errors::make("ThrottlingException", std::move(*why)));
+  }
+  exchange.context.emplace(
+      CallContext{exchange.requestId, *exchange.principal, exchange.request.header("Host")});
+  operations_.run(*exchange.call, *exchange.context, std::move(done));
 }
 
-HttpResponse ApiEndpoint::handle(const HttpRequest& request) const {
-  const auto started = std::chrono::steady_clock::now();
-  const std::string requestId = crypto::uuid4();
-  std::string operation = "-";
-  std::string principal = "-";
-  Result<Answer> output = errors::server("Internal error");
-  try {
-    output = process(request, requestId, operation, principal);
-  } catch (const std::exception& e) {
-    // A bug, not the client's fault: answer 500 and keep serving.
-    spdlog::error("msg=\"operation threw\" request_id={} op={} error={}", requestId, operation,
-                  logging::quote(e.what()));
-  }
-  HttpResponse response = output.ok() ? successResponse(std::move(*output), requestId)
-                                      : errorResponse(output.error(), requestId);
+void ApiEndpoint::finish(Exchange& exchange, Result<Answer> output) {
+  HttpResponse response = output.ok() ? successResponse(std::move(*output), exchange.requestId)
+                                      : errorResponse(output.error(), exchange.requestId);
   const double latencyMs =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - exchange.started)
+          .count();
   spdlog::log(response.status >= 500 ? spdlog::level::err : spdlog::level::info,
               "msg=request request_id={} op={} principal={} status={} error={} {}latency_ms={:.3f} "
               "remote={}",
-              requestId, logging::quote(operation), principal, response.status,
+              exchange.requestId, logging::quote(exchange.call ? exchange.call->operation : "-"),
+              exchange.principal->principal, response.status,
               output.ok() ? "-" : output.error().type, logging::detail(output), latencyMs,
-              request.remote);
-  return response;
+              exchange.request.remote);
+  exchange.reply(std::move(response));
+}
+
+void ApiEndpoint::handle(HttpRequest request, Reply reply) const {
+  auto exchange = std::make_shared<Exchange>();
+  exchange->request = std::move(request);
+  exchange->reply = std::move(reply);
+  const auto done = [exchange](Result<Answer> output) { finish(*exchange, std::move(output)); };
+  try {
+    runStages(*exchange, done);
+  } catch (const std::exception& e) {
+    // A bug, not the client's fault: answer 500 and keep serving.
+    spdlog::error("msg=\"operation threw\" request_id={} op={} error={}", exchange->requestId,
+                  exchange->call ? exchange->call->operation : "-", logging::quote(e.what()));
+    done(errors::server("Internal error"));
+  }
 }
 
 }  // namespace ecsd::protocol

@@ -1,16 +1,26 @@
-// One request end to end at the protocol level: verify the SigV4 signature,
-// read the JSON 1.1 call, dispatch it, encode the answer, log one line.
+// The request pipeline of an ECS call (the "/" route), one stage after the
+// other:
+//
+//   authenticate (SigV4) -> parse (JSON 1.1) -> authorize -> throttle -> run
+//   -> encode -> log
+//
+// Each stage can end the call with an AWS error; run may finish later (a
+// write answers once it has committed), and encode and log follow then.
 #pragma once
 
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "ecsd/clock.h"
 #include "ecsd/result.h"
+#include "protocol/authorizer.h"
 #include "protocol/http_message.h"
 #include "protocol/json_protocol.h"
+#include "protocol/operation_descriptor.h"
 #include "protocol/sigv4.h"
+#include "protocol/throttle.h"
 #include "security/key_ring.h"
 
 namespace ecsd::protocol {
@@ -21,24 +31,43 @@ struct CallContext {
   std::string_view host = {};  // the (signed) Host header: the name the client reached ecsd by
 };
 
-using Dispatch = std::function<Result<Answer>(const Call&, const CallContext&)>;
+// What the run stage runs: the operations.
+class Operations {
+ public:
+  using Done = std::function<void(Result<Answer>)>;
+  virtual ~Operations() = default;
+  // The operation's descriptor, or the error for a name ECS does not have or
+  // an operation ecsd does not implement.
+  virtual Result<const OperationDescriptor*> describe(std::string_view operation) const = 0;
+  // Runs the call and calls done with its answer, before returning or later
+  // from another thread. The call and context outlive done.
+  virtual void run(const Call& call, const CallContext& context, Done done) const = 0;
+};
 
 class ApiEndpoint {
  public:
-  ApiEndpoint(const security::KeyRing& keys, sigv4::Policy policy, const Clock& clock,
-              Dispatch dispatch);
+  using Reply = std::function<void(HttpResponse)>;
 
-  // Never throws: every failure becomes an AWS error response.
-  HttpResponse handle(const HttpRequest& request) const;
+  ApiEndpoint(const security::KeyRing& keys, sigv4::Policy policy, const Clock& clock,
+              const Operations& operations, const Authorizer& authorizer, Throttle& throttle);
+
+  // Never throws: every failure becomes an AWS error response. reply is
+  // called once, maybe from another thread after handle has returned.
+  void handle(HttpRequest request, Reply reply) const;
 
  private:
-  Result<Answer> process(const HttpRequest& request, const std::string& requestId,
-                         std::string& operation, std::string& principal) const;
+  struct Exchange;
+  // The stages up to run; done hears an error at once if one refuses.
+  void runStages(Exchange& exchange, Operations::Done done) const;
+  // Encode and log.
+  static void finish(Exchange& exchange, Result<Answer> output);
 
   const security::KeyRing& keys_;
   sigv4::Policy policy_;
   const Clock& clock_;
-  Dispatch dispatch_;
+  const Operations& operations_;
+  const Authorizer& authorizer_;
+  Throttle& throttle_;
 };
 
 }  // namespace ecsd::protocol

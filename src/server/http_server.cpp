@@ -33,6 +33,7 @@
 
 #include "common/logging.h"
 #include "ecsd/errors.h"
+#include "server/beast_message.h"
 #include "server/tls_stream.h"
 
 namespace ecsd::server {
@@ -105,12 +106,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 // the registry of live connections the drain walks.
 class ServerContext {
  public:
-  ServerContext(Handler handler, ErrorResponder errorResponder, Limits limits)
-      : handler(std::move(handler)),
-        errorResponder(std::move(errorResponder)),
-        limits(std::move(limits)) {}
+  ServerContext(ErrorResponder errorResponder, Limits limits)
+      : errorResponder(std::move(errorResponder)), limits(std::move(limits)) {}
 
-  const Handler handler;
   const ErrorResponder errorResponder;
   const Limits limits;
   std::atomic<bool> draining{false};
@@ -119,8 +117,26 @@ class ServerContext {
     protocol::WebSocketAcceptor acceptor;
     ErrorResponder refusal;  // null: errorResponder
   };
+  struct Route {
+    std::string path;  // ending in '/': everything under it
+    Handler handler;
+  };
   // Written before run() only.
   std::vector<WebSocketRoute> webSocketRoutes;
+  std::vector<Route> routes;
+
+  // The route serving the target's path: its own, else the longest
+  // subtree ("/console/", then "/") that holds it; nullptr when none does.
+  const Route* route(std::string_view target) const {
+    const std::string_view path = target.substr(0, target.find('?'));
+    const Route* best = nullptr;
+    for (const auto& route : routes) {
+      const bool subtree = route.path.ends_with('/');
+      const bool serves = subtree ? path.starts_with(route.path) : path == route.path;
+      if (serves && (best == nullptr || route.path.size() > best->path.size())) best = &route;
+    }
+    return best;
+  }
 
   const WebSocketRoute* webSocketRoute(std::string_view target) const {
     const std::string_view path = target.substr(0, target.find('?'));
@@ -170,26 +186,6 @@ class ServerContext {
   std::unordered_map<const Connection*, std::weak_ptr<Connection>> connections_;
   std::function<void()> onDrained_;
 };
-
-protocol::HttpRequest toHttpRequest(BeastRequest&& request, const std::string& remote) {
-  protocol::HttpRequest out;
-  out.method = std::string(request.method_string());
-  out.target = std::string(request.target());
-  for (const auto& field : request) {
-    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  out.body = std::move(request.body());
-  out.remote = remote;
-  return out;
-}
-
-// The server owns framing and connection management, so the handler's
-// hop-by-hop headers are dropped rather than trusted.
-bool serverOwnedHeader(std::string_view name) {
-  return boost::algorithm::iequals(name, "Content-Length") ||
-         boost::algorithm::iequals(name, "Transfer-Encoding") ||
-         boost::algorithm::iequals(name, "Connection");
-}
 
 BeastResponse toBeastResponse(protocol::HttpResponse&& response, unsigned version, bool keepAlive) {
   BeastResponse out;
@@ -600,7 +596,7 @@ class HttpSession : public Connection {
     if (isWebSocketUpgrade(request) && handOffUpgrade(request)) return;
     const unsigned version = request.version();
     const After after = request.keep_alive() ? After::kReadNext : After::kClose;
-    respond(invokeHandler(toHttpRequest(std::move(request), remote_)), version, after);
+    invokeHandler(toHttpRequest(std::move(request), remote_), version, after);
   }
 
   static bool isWebSocketUpgrade(const BeastRequest& request) {
@@ -652,10 +648,27 @@ class HttpSession : public Connection {
            " target=" + logging::quote(request.target);
   }
 
-  protocol::HttpResponse invokeHandler(const protocol::HttpRequest& request) {
-    return guarded(
-        "handler", context(request), [&] { return ctx_->handler(request); },
-        [&] { return errorResponse(500, "ServerException", "Internal error"); });
+  // The route's handler answers now or later, from any thread; the answer
+  // goes out on this connection's strand. The connection waits for it (it
+  // reads nothing meanwhile) and a drain waits for it too.
+  void invokeHandler(protocol::HttpRequest&& request, unsigned version, After after) {
+    const auto* route = ctx_->route(request.target);
+    if (route == nullptr) {
+      return respond(errorResponse(404, "NotFound", "Nothing is served at this path"), version,
+                     after);
+    }
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    Respond reply = [self = self(), version, after, answered](protocol::HttpResponse response) {
+      if (answered->exchange(true)) return;  // a handler's bug; the first answer stands
+      asio::dispatch(self->executor_,
+                     [self, version, after, response = std::move(response)]() mutable {
+                       self->respond(std::move(response), version, after);
+                     });
+    };
+    const std::string where = context(request);
+    guarded(
+        "handler", where, [&] { route->handler(std::move(request), reply); },
+        [&] { reply(errorResponse(500, "ServerException", "Internal error")); });
   }
 
   protocol::HttpResponse errorResponse(int status, std::string_view type,
@@ -956,11 +969,10 @@ std::string Endpoint::url() const {
 }
 
 struct HttpServer::Impl {
-  Impl(Handler handler, ErrorResponder errorResponder, Limits limits, int threads)
+  Impl(ErrorResponder errorResponder, Limits limits, int threads)
       : threads(std::max(threads, 1)),
         ioc(this->threads),
-        ctx(std::make_shared<ServerContext>(std::move(handler), std::move(errorResponder),
-                                            std::move(limits))),
+        ctx(std::make_shared<ServerContext>(std::move(errorResponder), std::move(limits))),
         control(asio::make_strand(ioc)),
         drainTimer(control) {}
 
@@ -1055,8 +1067,9 @@ void HttpServer::Impl::beginDrain() {
   for (const auto& periodic : periodics) periodic->cancel();
   for (const auto& connection : ctx->live()) connection->drain();
   drainTimer.expires_after(ctx->limits.drainTimeout);
-  // On timeout the io_context stops; a handler still running finishes first
-  // (handlers are synchronous), and its connection closes with the server.
+  // On timeout the io_context stops; a handler still running finishes first,
+  // one still waiting (for a commit) goes unanswered, and its connection
+  // closes with the server.
   drainTimer.async_wait([this](beast::error_code ec) {
     if (ec) return;
     spdlog::warn("msg=\"drain timed out, stopping with requests in flight\"");
@@ -1066,9 +1079,8 @@ void HttpServer::Impl::beginDrain() {
   if (ctx->empty()) drainTimer.cancel();
 }
 
-HttpServer::HttpServer(Handler handler, ErrorResponder errorResponder, Limits limits, int threads)
-    : impl_(std::make_unique<Impl>(std::move(handler), std::move(errorResponder), std::move(limits),
-                                   threads)) {}
+HttpServer::HttpServer(ErrorResponder errorResponder, Limits limits, int threads)
+    : impl_(std::make_unique<Impl>(std::move(errorResponder), std::move(limits), threads)) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -1087,6 +1099,12 @@ void HttpServer::acceptWebSockets(std::string path, protocol::WebSocketAcceptor 
                                   ErrorResponder refusal) {
   impl_->ctx->webSocketRoutes.push_back({std::move(path), std::move(acceptor), std::move(refusal)});
 }
+
+void HttpServer::route(std::string path, Handler handler) {
+  impl_->ctx->routes.push_back({std::move(path), std::move(handler)});
+}
+
+void HttpServer::post(std::function<void()> task) { asio::post(impl_->ioc, std::move(task)); }
 
 void HttpServer::every(std::chrono::milliseconds period, std::function<void()> task) {
   auto periodic = std::make_shared<Periodic>(impl_->ioc, period, std::move(task));

@@ -17,7 +17,18 @@
 
 namespace ecsd::server {
 
-using Handler = std::function<protocol::HttpResponse(const protocol::HttpRequest&)>;
+// Hands a request's response back: callable from any thread, once.
+using Respond = std::function<void(protocol::HttpResponse)>;
+// Serves one request of a route. It may answer before it returns or later,
+// e.g. once a write has committed, and holds no server thread meanwhile.
+using Handler = std::function<void(protocol::HttpRequest, Respond)>;
+// A handler that answers before it returns.
+template <class F>
+Handler answering(F answer) {
+  return [answer = std::move(answer)](protocol::HttpRequest request, Respond respond) {
+    respond(answer(request));
+  };
+}
 // Builds the response for a failure the server detects before any handler
 // runs (body or header too large, malformed HTTP). The protocol layer owns the
 // error encoding, so the server asks it rather than writing JSON itself.
@@ -53,7 +64,7 @@ using CertificateFor = std::function<Result<TlsCertificate>(const Endpoint& boun
 
 class HttpServer {
  public:
-  HttpServer(Handler handler, ErrorResponder errorResponder, Limits limits, int threads);
+  HttpServer(ErrorResponder errorResponder, Limits limits, int threads);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -64,8 +75,14 @@ class HttpServer {
   Result<Endpoint> listen(const std::string& hostPort, std::optional<TlsCertificate> tls);
   Result<Endpoint> listen(const std::string& hostPort, CertificateFor tls);
 
+  // Serves the requests for `path` (any query) with handler: a path ending
+  // in '/' serves everything under it that no longer route serves, so "/"
+  // serves every path no other route does. A path no route serves is
+  // answered 404. Call before run().
+  void route(std::string path, Handler handler);
+
   // Serves WebSocket upgrades of `path` (e.g. "/ws", any query) on every
-  // listener through acceptor; other upgrades go to the handler as plain
+  // listener through acceptor; other upgrades go to the routes as plain
   // requests. Text frames only, at most 1 MiB per message; the acceptor's
   // error is answered as an HTTP error, by `refusal` (its clients may want
   // another shape than the API's), by the server's ErrorResponder when null.
@@ -76,6 +93,9 @@ class HttpServer {
   // Runs task every period on the server's threads (never two at once), from
   // now until the drain begins. Call before run().
   void every(std::chrono::milliseconds period, std::function<void()> task);
+
+  // Runs task on one of the server's threads, soon. Thread-safe.
+  void post(std::function<void()> task);
 
   // Serves on `threads` threads until stop() or SIGTERM/SIGINT, then drains:
   // stops accepting and the periodic tasks, closes WebSockets (going away),

@@ -305,33 +305,44 @@ Result<std::unique_ptr<State>> State::load(Store& store) {
   return state;
 }
 
-std::optional<Error> State::submit(Write& write) {
-  std::unique_lock lock(queueMutex_);
-  queue_.push_back(&write);
-  while (!write.done) {
-    if (leading_) {
-      queueDone_.wait(lock);
-      continue;
-    }
-    // Lead one group (this write is in it), then hand over: a waiter still
-    // queued leads the next, so no writer serves others forever.
-    leading_ = true;
-    std::vector<Write*> group;
-    group.swap(queue_);
-    lock.unlock();
-    runGroup(group);
-    lock.lock();
-    for (Write* w : group) w->done = true;
-    leading_ = false;
-    queueDone_.notify_all();
+State::State(Store& store) : store_(store), writer_([this] { writeGroups(); }) {}
+
+State::~State() {
+  {
+    std::lock_guard lock(queueMutex_);
+    stopping_ = true;
   }
-  lock.unlock();
-  if (write.exception) std::rethrow_exception(write.exception);
-  return write.commitError;
+  queued_.notify_one();
+  writer_.join();
+}
+
+void State::submit(Write& write) {
+  {
+    std::lock_guard lock(queueMutex_);
+    queue_.push_back(&write);
+  }
+  queued_.notify_one();
+}
+
+void State::writeGroups() {
+  std::vector<Write*> group;
+  for (;;) {
+    {
+      std::unique_lock lock(queueMutex_);
+      queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and every write is answered
+      group.clear();
+      group.swap(queue_);
+    }
+    // Everything queued while the last group committed goes in this one, so
+    // a group grows with the load rather than with a thread count.
+    runGroup(group);
+    for (Write* write : group) write->finished();
+  }
 }
 
 void State::runGroup(const std::vector<Write*>& group) {
-  Draft draft(data_);  // reading data_ unlocked is safe: only the leader changes it
+  Draft draft(data_);  // reading data_ unlocked is safe: only the writer thread changes it
   std::vector<Write*> succeeded;
   for (Write* write : group) {
     const std::size_t mark = draft.mark();

@@ -28,6 +28,16 @@ class ApiContractTest(EcsdTestCase):
             self.assertIn(operation["status"], ("implemented", "planned", "not-implemented"),
                           name)
 
+    def test_each_operation_names_its_iam_action_and_access(self):
+        # IAM names an ECS action by the model's signing name and the operation;
+        # AWS's verbs tell the calls that only read from those that change things.
+        prefix = MODEL["metadata"]["signingName"] + ":"
+        readers = ("Describe", "List", "Get", "Discover")
+        for name, operation in OPERATIONS.items():
+            self.assertEqual(operation["action"], prefix + name, name)
+            self.assertEqual(operation["access"],
+                             "read" if name.startswith(readers) else "write", name)
+
     def test_docs_say_the_same(self):
         written = (ROOT / "docs" / "api-coverage.md").read_text()
         self.assertEqual(written, generated_coverage(),

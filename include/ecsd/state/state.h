@@ -6,8 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <coroutine>
 #include <exception>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +18,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -210,20 +213,49 @@ class State {
   // Runs change(Draft&) -> Result<T>. When it succeeds, its changes are
   // committed to the store and only then applied to memory; when it or the
   // commit fails, nothing changes, and an exception it throws reaches the
-  // caller. Writes are serialized, and those that arrive together are
-  // committed together (group commit): each runs on the draft the ones before
-  // it left, a failed one is rolled back alone, and one transaction makes them
-  // all durable, so many writers share one disk sync.
+  // caller. Writes run one at a time on the state's writer thread, and those
+  // that arrive together are committed together (group commit): each runs on
+  // the draft the ones before it left, a failed one is rolled back alone, and
+  // one transaction makes them all durable, so many writers share one disk
+  // sync.
+  //
+  // write() blocks the calling thread until then (for tools, tests and
+  // periodic work); a request handler awaits committed() instead, which holds
+  // no thread while the disk syncs. REQUIRES: not called from a write's own
+  // completion (the writer thread would wait for itself).
   template <class F>
   auto write(F&& change) -> decltype(change(std::declval<Draft&>())) {
     std::optional<decltype(change(std::declval<Draft&>()))> result;
+    std::promise<void> finished;
     Write write{[&](Draft& draft) {
-      result.emplace(change(draft));
-      return result->ok();
-    }};
-    if (auto failed = submit(write)) return *failed;
+                  result.emplace(change(draft));
+                  return result->ok();
+                },
+                [&] { finished.set_value(); }};
+    submit(write);
+    finished.get_future().wait();
+    if (write.exception) std::rethrow_exception(write.exception);
+    if (write.commitError) return *write.commitError;
     return std::move(*result);
   }
+
+  // Inside a Later: `co_await state.committed(change)` gives what
+  // write(change) would, and the coroutine goes on through resumeOn's
+  // executor once the write is committed and applied (or failed).
+  template <class F>
+  auto committed(F change) {
+    return Committing<F>{*this, std::move(change)};
+  }
+
+  // Where coroutines waiting in committed() resume. By default on the writer
+  // thread itself; the server hands them to its own threads, so that the
+  // writer goes on to the next group. Call before the first write.
+  using Executor = std::function<void(std::function<void()>)>;
+  void resumeOn(Executor executor) { resume_ = std::move(executor); }
+
+  ~State();
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
 
   // How many store commits have carried writes (for tests and metrics).
   std::uint64_t commits() const { return commits_.load(); }
@@ -238,26 +270,59 @@ class State {
  private:
   struct Write {
     std::function<bool(Draft&)> run;  // false: the change failed (its Result says why)
-    bool done = false;
+    // Called on the writer thread once the write is committed or failed; the
+    // Write may be gone as soon as it is called.
+    std::function<void()> finished;
     std::exception_ptr exception = nullptr;
     std::optional<Error> commitError = std::nullopt;
   };
 
-  explicit State(Store& store) : store_(store) {}
-  // Queues the write and returns once it is committed or failed; the first
-  // waiting writer leads, running every queued write as a group.
-  std::optional<Error> submit(Write& write);
+  // The awaitable committed() returns; it lives in the waiting coroutine's frame.
+  template <class F>
+  struct Committing {
+    using Answer = decltype(std::declval<F&>()(std::declval<Draft&>()));
+    State& state;
+    F change;
+    std::optional<Answer> result = std::nullopt;
+    Write write = {};
+
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> waiting) {
+      write.run = [this](Draft& draft) {
+        result.emplace(change(draft));
+        return result->ok();
+      };
+      write.finished = [executor = &state.resume_, waiting] {
+        (*executor)([waiting] { waiting.resume(); });
+      };
+      state.submit(write);  // last: the coroutine may resume before it returns
+    }
+    Answer await_resume() {
+      if (write.exception) std::rethrow_exception(write.exception);
+      if (write.commitError) return *write.commitError;
+      return std::move(*result);
+    }
+  };
+
+  explicit State(Store& store);
+  // Queues the write for the writer thread; write.finished() follows.
+  void submit(Write& write);
+  // The writer thread: runs every queued write as one group, commits it,
+  // applies it, and tells each write, until the state is destroyed.
+  void writeGroups();
   void runGroup(const std::vector<Write*>& group);
   void apply(ChangeSet changes);
 
   Store& store_;
   Data data_;
   mutable std::shared_mutex mutex_;  // guards data_ against readers while applying
-  std::mutex queueMutex_;            // guards queue_ and leading_
-  std::condition_variable queueDone_;
+  std::mutex queueMutex_;  // guards queue_ and stopping_
+  std::condition_variable queued_;
   std::vector<Write*> queue_;
-  bool leading_ = false;
+  bool stopping_ = false;
+  Executor resume_ = [](std::function<void()> resume) { resume(); };
   std::atomic<std::uint64_t> commits_{0};
+  std::thread writer_;  // last: it starts once everything above exists
 };
 
 }  // namespace ecsd

@@ -5,7 +5,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -17,6 +16,7 @@
 
 #include "common/logging.h"
 #include "ecsd/errors.h"
+#include "server/beast_message.h"
 
 namespace ecsd::agent {
 namespace {
@@ -30,13 +30,6 @@ using tcp = asio::ip::tcp;
 constexpr auto kRequestTimeout = std::chrono::seconds(5);
 constexpr auto kWriteTimeout = std::chrono::seconds(5);
 constexpr std::uint64_t kMaxBodyBytes = 64 * 1024;
-
-// The server owns framing and connection management.
-bool serverOwnedHeader(std::string_view name) {
-  return boost::algorithm::iequals(name, "Content-Length") ||
-         boost::algorithm::iequals(name, "Transfer-Encoding") ||
-         boost::algorithm::iequals(name, "Connection");
-}
 
 protocol::HttpResponse answer(const LocalHttpServer::Handler& handler,
                               const protocol::HttpRequest& request) {
@@ -84,25 +77,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return shutdown();
     }
     auto request = parser_->release();
-    protocol::HttpRequest plain;
-    plain.method = std::string(request.method_string());
-    plain.target = std::string(request.target());
-    for (const auto& field : request) {
-      plain.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    plain.body = std::move(request.body());
-    plain.remote = remote_;
-    protocol::HttpResponse result = answer(handler_, plain);
+    const unsigned version = request.version();
+    const bool keepAlive = request.keep_alive();
+    protocol::HttpResponse result =
+        answer(handler_, server::toHttpRequest(std::move(request), remote_));
 
     response_.emplace();
-    response_->version(request.version());
+    response_->version(version);
     response_->result(
         result.status >= 100 && result.status <= 599 ? static_cast<unsigned>(result.status) : 500u);
     for (auto& [name, value] : result.headers) {
-      if (!serverOwnedHeader(name)) response_->insert(name, value);
+      if (!server::serverOwnedHeader(name)) response_->insert(name, value);
     }
     response_->body() = std::move(result.body);
-    response_->keep_alive(request.keep_alive());
+    response_->keep_alive(keepAlive);
     response_->prepare_payload();
     stream_.expires_after(kWriteTimeout);
     http::async_write(stream_, *response_,

@@ -99,12 +99,12 @@ class FakeEcsd {
   explicit FakeEcsd(bool tls, Api api = echoApi, server::Limits limits = {},
                     const std::string& address = "127.0.0.1")
       : api_(std::move(api)),
-        server_([this](const HttpRequest& request) { return handle(request); },
-                [](int status, std::string_view type, std::string_view message) {
+        server_([](int status, std::string_view type, std::string_view message) {
                   return protocol::errorResponse(
                       errors::make(std::string(type), std::string(message), status), "request-id");
                 },
                 limits, 2) {
+    server_.route("/", server::answering([this](const HttpRequest& request) { return handle(request); }));
     // Refused as ecsd refuses sessions, in the body Amazon's agent decodes.
     server_.acceptWebSockets(
         "/ws",

@@ -114,13 +114,14 @@ TEST_F(RouterTest, NotImplementedOperationNamesItself) {
 
 TEST_F(RouterTest, HandlerGetsInputAndContextAndItsResultIsReturned) {
   Router router(services());
-  router.add("ListClusters", [](const Services& s, const protocol::CallContext& context,
-                                const protocol::RequestReader& in) {
-    return json{{"echo", in.optString("value").value_or("")},
-                {"requestId", context.requestId},
-                {"principal", context.principal.principal},
-                {"region", s.arns.region()}};
-  });
+  router.add("ListClusters", touching({}),
+             [](const Services& s, const protocol::CallContext& context,
+                const protocol::RequestReader& in) {
+               return json{{"echo", in.optString("value").value_or("")},
+                           {"requestId", context.requestId},
+                           {"principal", context.principal.principal},
+                           {"region", s.arns.region()}};
+             });
   auto result = dispatch(router, "ListClusters", {{"value", "hello"}});
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(*result, json({{"echo", "hello"},
@@ -133,7 +134,7 @@ TEST_F(RouterTest, HandlerGetsInputAndContextAndItsResultIsReturned) {
 TEST_F(RouterTest, ApiErrorFromAHandlerBecomesAValue) {
   Router router(services());
   router.add(
-      "CreateCluster",
+      "CreateCluster", touching({}),
       [](const Services&, const protocol::CallContext&, const protocol::RequestReader&) -> json {
         throw protocol::ApiError(errors::limitExceeded("too many clusters"));
       });
@@ -146,7 +147,7 @@ TEST_F(RouterTest, ApiErrorFromAHandlerBecomesAValue) {
 
 TEST_F(RouterTest, ReaderErrorsFromAHandlerBecomeValues) {
   Router router(services());
-  router.add("DeleteCluster",
+  router.add("DeleteCluster", touching({}),
              [](const Services&, const protocol::CallContext&, const protocol::RequestReader& in) {
                return json{{"cluster", in.requiredString("cluster")}};
              });
@@ -160,7 +161,7 @@ TEST_F(RouterTest, ReaderErrorsFromAHandlerBecomeValues) {
 
 TEST_F(RouterTest, JsonExceptionFromAHandlerIsASerializationError) {
   Router router(services());
-  router.add("ListClusters",
+  router.add("ListClusters", touching({}),
              [](const Services&, const protocol::CallContext&, const protocol::RequestReader& in) {
                return json{{"n", in.raw().at("missing").get<int>()}};
              });
@@ -176,12 +177,88 @@ TEST_F(RouterTest, AddingAnOperationAgainReplacesItsHandler) {
       return json{{"n", n}};
     };
   };
-  router.add("ListClusters", answer(1));
-  router.add("ListClusters", answer(2));
+  router.add("ListClusters", touching({}), answer(1));
+  router.add("ListClusters", touching({}), answer(2));
   auto result = dispatch(router, "ListClusters");
   ASSERT_TRUE(result.ok());
   EXPECT_EQ((*result)["n"], 2);
   EXPECT_EQ(router.operations().size(), 1u);
+}
+
+TEST_F(RouterTest, EachOperationIsDescribedAsTheContractSays) {
+  const Router router = makeRouter(services());
+  for (const auto& name : router.operations()) {
+    const auto described = router.describe(name);
+    ASSERT_TRUE(described.ok()) << name;
+    const auto& contract = apiContract().at(name);
+    EXPECT_EQ((*described)->name, name);
+    EXPECT_EQ((*described)->action, "ecs:" + name);
+    EXPECT_EQ((*described)->action, contract.action);
+    EXPECT_EQ((*described)->access == protocol::Access::kWrite, contract.write) << name;
+  }
+  EXPECT_EQ(router.describe("RunTask").value()->access, protocol::Access::kWrite);
+  EXPECT_EQ(router.describe("DescribeTasks").value()->access, protocol::Access::kRead);
+  EXPECT_EQ(router.describe("NoSuchOperation").error().type, "UnknownOperationException");
+  EXPECT_EQ(router.describe("CreateService").error().type, "UnsupportedFeatureException");
+}
+
+TEST_F(RouterTest, DescriptorsNameTheResourcesACallTouches) {
+  const Router router = makeRouter(services());
+  const auto touched = [&](const std::string& operation, const json& input) {
+    return router.describe(operation).value()->resources({operation, input});
+  };
+  const std::string prefix = "arn:aws:ecs:us-east-1:123456789012:";
+  EXPECT_EQ(touched("RunTask", {{"cluster", "prod"}, {"taskDefinition", "web:3"}}),
+            (std::vector<std::string>{prefix + "cluster/prod", prefix + "task-definition/web:3"}));
+  EXPECT_EQ(touched("RunTask", {{"taskDefinition", "web"}}),
+            (std::vector<std::string>{prefix + "cluster/default", "web"}));
+  EXPECT_EQ(
+      touched("DescribeContainerInstances",
+              {{"cluster", prefix + "cluster/prod"}, {"containerInstances", {"a1", "b2"}}}),
+      (std::vector<std::string>{prefix + "cluster/prod", prefix + "container-instance/prod/a1",
+                                prefix + "container-instance/prod/b2"}));
+  EXPECT_EQ(touched("StopTask", {{"cluster", "prod"}, {"task", prefix + "task/prod/t1"}}),
+            (std::vector<std::string>{prefix + "cluster/prod", prefix + "task/prod/t1"}));
+  EXPECT_EQ(touched("DescribeClusters", {{"clusters", {"a", "b"}}}),
+            (std::vector<std::string>{prefix + "cluster/a", prefix + "cluster/b"}));
+  EXPECT_TRUE(touched("ListClusters", json::object()).empty());
+  // Input of the wrong type names nothing here; the handler answers it.
+  EXPECT_EQ(touched("StopTask", {{"cluster", 5}, {"task", {{"not", "a string"}}}}),
+            (std::vector<std::string>{prefix + "cluster/default"}));
+}
+
+Later<json> createAfterCommit(const Services& s, const protocol::CallContext&,
+                              const protocol::RequestReader& in) {
+  const std::string name = in.requiredString("clusterName");
+  const int before = static_cast<int>(s.state.commits());
+  json written = protocol::orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
+    if (draft.cluster(name)) return errors::invalidParameter("exists");
+    Cluster cluster;
+    cluster.name = name;
+    cluster.arn = s.arns.cluster(name);
+    cluster.status = "ACTIVE";
+    draft.put(cluster);
+    return json{{"name", name}};
+  }));
+  // Resumed after the commit: the write is visible to readers.
+  written["visible"] =
+      s.state.read([&](const Data& data) { return data.cluster(name) != nullptr; });
+  written["commits"] = static_cast<int>(s.state.commits()) - before;
+  co_return written;
+}
+
+TEST_F(RouterTest, AHandlerThatAwaitsItsCommitAnswersAfterIt) {
+  Router router(services());
+  router.add("CreateCluster", touching({}), createAfterCommit);
+  auto created = dispatch(router, "CreateCluster", {{"clusterName", "prod"}});
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(*created, (json{{"name", "prod"}, {"visible", true}, {"commits", 1}}));
+  auto again = dispatch(router, "CreateCluster", {{"clusterName", "prod"}});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().type, "InvalidParameterException");
+  auto missing = dispatch(router, "CreateCluster");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().type, "InvalidParameterException");
 }
 
 }  // namespace

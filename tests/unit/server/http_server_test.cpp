@@ -39,9 +39,11 @@ HttpResponse errorResponder(int status, std::string_view type, std::string_view 
 // `configure` runs before run().
 class RunningServer {
  public:
-  RunningServer(Handler handler, Limits limits = {}, std::optional<TlsCertificate> tls = {},
+  using Answer = std::function<HttpResponse(const HttpRequest&)>;
+  RunningServer(Answer answer, Limits limits = {}, std::optional<TlsCertificate> tls = {},
                 const std::function<void(HttpServer&)>& configure = {})
-      : server_(std::move(handler), errorResponder, limits, 2) {
+      : server_(errorResponder, limits, 2) {
+    server_.route("/", answering(std::move(answer)));
     if (configure) configure(server_);
     auto bound = server_.listen("127.0.0.1:0", std::move(tls));
     if (!bound) throw std::runtime_error(bound.error().message);
@@ -197,6 +199,88 @@ TEST(HttpServerTest, RoundTripsRequestsOnOneKeepAliveConnection) {
   EXPECT_EQ(seen[0].remote, seen[1].remote);  // same connection
 }
 
+TEST(HttpServerTest, RoutesByPathEachToItsOwnHandler) {
+  const auto named = [](std::string name) {
+    return answering(
+        [name](const HttpRequest& request) { return ok(name + " " + request.target); });
+  };
+  RunningServer server([](const HttpRequest& request) { return ok("api " + request.target); }, {},
+                       {},
+                       [&](HttpServer& s) {
+                         s.route("/metrics", named("metrics"));
+                         s.route("/console/", named("console"));
+                       });
+  Client client(server.endpoint);
+  ASSERT_FALSE(client.connectError);
+  EXPECT_EQ(client.roundTrip(post("/", "")).body(), "api /");
+  EXPECT_EQ(client.roundTrip(post("/metrics?x=1", "")).body(), "metrics /metrics?x=1");
+  EXPECT_EQ(client.roundTrip(post("/metrics/more", "")).body(), "api /metrics/more");
+  EXPECT_EQ(client.roundTrip(post("/console/", "")).body(), "console /console/");
+  EXPECT_EQ(client.roundTrip(post("/console/app.js", "")).body(), "console /console/app.js");
+  EXPECT_EQ(client.roundTrip(post("/console", "")).body(), "api /console");
+  EXPECT_EQ(client.roundTrip(post("/elsewhere", "")).body(), "api /elsewhere");
+}
+
+TEST(HttpServerTest, APathNoRouteServesIsNotFound) {
+  // RunningServer routes "/"; this server has an exact route only.
+  HttpServer bare(errorResponder, {}, 1);
+  bare.route("/healthz", answering([](const HttpRequest&) { return ok("fine"); }));
+  auto bound = bare.listen("127.0.0.1:0", std::nullopt);
+  ASSERT_TRUE(bound.ok());
+  auto running = std::async(std::launch::async, [&] { bare.run(); });
+  {
+    Client client(*bound);
+    ASSERT_FALSE(client.connectError);
+    EXPECT_EQ(client.roundTrip(post("/healthz", "")).body(), "fine");
+    const Response missing = client.roundTrip(post("/other", ""));
+    EXPECT_EQ(missing.result_int(), 404);
+    EXPECT_EQ(missing.body(), "NotFound: Nothing is served at this path");
+  }
+  bare.stop();
+  EXPECT_EQ(running.wait_for(15s), std::future_status::ready);
+}
+
+// A handler may answer after it has returned, from another thread, and the
+// server threads serve other requests meanwhile.
+TEST(HttpServerTest, AHandlerMayAnswerLaterFromAnotherThread) {
+  std::mutex mutex;
+  std::vector<Respond> waiting;
+  std::condition_variable arrived;
+  RunningServer server([](const HttpRequest&) { return ok("now"); }, {}, {},
+                       [&](HttpServer& s) {
+                         s.route("/later", [&](HttpRequest, Respond respond) {
+                           std::lock_guard lock(mutex);
+                           waiting.push_back(std::move(respond));
+                           arrived.notify_all();
+                         });
+                       });
+  // More waiting requests than the server has threads (2).
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<Client>(server.endpoint));
+    ASSERT_FALSE(clients.back()->connectError);
+    Request request = post("/later", "");
+    ASSERT_FALSE(clients.back()->write(request));
+  }
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(arrived.wait_for(lock, 15s, [&] { return waiting.size() == 4; }));
+  }
+  Client other(server.endpoint);
+  EXPECT_EQ(other.roundTrip(post("/", "")).body(), "now");
+  std::thread answerer([&] {
+    std::lock_guard lock(mutex);
+    for (std::size_t i = 0; i < waiting.size(); ++i) waiting[i](ok("later " + std::to_string(i)));
+    waiting.clear();  // an answered request holds its connection no longer
+  });
+  answerer.join();
+  for (int i = 0; i < 4; ++i) {
+    Response response;
+    ASSERT_FALSE(clients[i]->read(response));
+    EXPECT_EQ(response.body(), "later " + std::to_string(i));
+  }
+}
+
 TEST(HttpServerTest, RejectsOversizedAndMalformedRequestsThenCloses) {
   Limits limits;
   limits.maxBodyBytes = 1024;
@@ -333,7 +417,7 @@ TEST(HttpServerTest, ServesLargeBodiesOverTls) {
 }
 
 TEST(HttpServerTest, ListenReportsErrorsAndFormatsEndpoints) {
-  HttpServer server([](const HttpRequest&) { return ok(""); }, errorResponder, {}, 1);
+  HttpServer server(errorResponder, {}, 1);
   const auto v4 = server.listen("127.0.0.1:0", std::nullopt);
   ASSERT_TRUE(v4.ok());
   const auto taken = server.listen("127.0.0.1:" + std::to_string(v4->port), std::nullopt);

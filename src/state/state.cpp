@@ -118,8 +118,9 @@ void Data::reindex(const std::string& instanceId) {
     indexedAs.erase(old);
   }
   const ContainerInstance* found = instance(instanceId);
-  if (!found || found->status == "INACTIVE") return;
   const Usage* used = findIn(usages, instanceId);
+  attributeCounts.set(instanceId, found, used ? &used->groups : nullptr);
+  if (!found || found->status == "INACTIVE") return;
   const Indexed keys{found->cluster, found->registered.cpu - (used ? used->cpu : 0),
                      found->registered.memory - (used ? used->memory : 0)};
   cpuIndex[keys.cluster].insert({keys.cpu, keys.memory, instanceId});

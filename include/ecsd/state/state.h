@@ -23,6 +23,7 @@
 #include "ecsd/domain/task.h"
 #include "ecsd/domain/task_definition.h"
 #include "ecsd/result.h"
+#include "ecsd/scheduler/attribute_counts.h"
 #include "ecsd/state/remaining_index.h"
 #include "ecsd/state/usage.h"
 #include "ecsd/store/store.h"
@@ -98,6 +99,7 @@ struct Data final : StateView {
   std::map<std::string, RemainingIndex, std::less<>> cpuIndex;
   std::map<std::string, RemainingIndex, std::less<>> memoryIndex;
   std::map<std::string, Indexed, std::less<>> indexedAs;  // instance id -> its keys
+  scheduler::AttributeCounts attributeCounts;               // spread's group counts per value
 
   const Cluster* cluster(std::string_view name) const override;
   const TaskDefinition* taskDefinition(std::string_view family, int revision) const override;

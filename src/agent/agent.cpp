@@ -21,17 +21,16 @@ using nlohmann::json;
 // The engine's version, waiting for it to come up.
 std::optional<std::string> dockerVersion(ContainerRuntime& runtime, const StopSignal& stop) {
   Backoff backoff(std::chrono::milliseconds(500), std::chrono::seconds(30));
-  while (!stop.stopped()) {
-    auto version = runtime.version();
-    if (version) return *version;
-    const auto delay = backoff.next();
-    spdlog::warn(
-        "msg=\"Docker is not answering, retrying\" module=Agent error={} message={} "
-        "retry_in_ms={}",
-        version.error().type, logging::quote(version.error().message), delay.count());
-    stop.sleepFor(delay);
-  }
-  return std::nullopt;
+  return retryUntilDone(
+      backoff, stop, [&](std::chrono::milliseconds delay) -> std::optional<std::string> {
+        auto version = runtime.version();
+        if (version) return *version;
+        spdlog::warn(
+            "msg=\"Docker is not answering, retrying\" module=Agent error={} message={} "
+            "retry_in_ms={}",
+            version.error().type, logging::quote(version.error().message), delay.count());
+        return std::nullopt;
+      });
 }
 
 // DiscoverPollEndpoint's answer, or the configured URL when it has none.

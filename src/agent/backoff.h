@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <random>
 
 namespace ecsd::agent {
@@ -56,5 +57,19 @@ class StopSignal {
   mutable std::condition_variable wake_;
   bool stopped_ = false;
 };
+
+// Tries attempt(delay) until it returns a value, sleeping `delay` after each
+// try that returns nullopt; attempt is told the delay so that it can say, as
+// it logs its failure, when it will try again. nullopt when stopped first.
+template <class Attempt>
+auto retryUntilDone(Backoff& backoff, const StopSignal& stop, Attempt attempt)
+    -> decltype(attempt(std::chrono::milliseconds())) {
+  while (!stop.stopped()) {
+    const auto delay = backoff.next();
+    if (auto done = attempt(delay)) return done;
+    if (!stop.sleepFor(delay)) break;
+  }
+  return std::nullopt;
+}
 
 }  // namespace ecsd::agent

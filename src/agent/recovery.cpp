@@ -18,17 +18,15 @@ using nlohmann::json;
 template <class T, class Attempt>
 std::optional<T> untilDone(const char* what, const StopSignal& stop, Attempt attempt) {
   Backoff backoff(std::chrono::milliseconds(500), std::chrono::seconds(30));
-  while (!stop.stopped()) {
+  return retryUntilDone(backoff, stop, [&](std::chrono::milliseconds delay) -> std::optional<T> {
     Result<T> result = attempt();
     if (result) return std::move(*result);
-    const auto delay = backoff.next();
     spdlog::warn(
         "msg=\"Recovery step failed, retrying\" module=Recovery step={} error={} "
         "message={} retry_in_ms={}",
         what, result.error().type, logging::quote(result.error().message), delay.count());
-    stop.sleepFor(delay);
-  }
-  return std::nullopt;
+    return std::nullopt;
+  });
 }
 
 // The tasks among `arns` that ecsd has not yet seen STOPPED.

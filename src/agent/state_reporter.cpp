@@ -61,14 +61,17 @@ void StateReporter::run() {
 void StateReporter::deliver(const std::string& operation, const nlohmann::json& request) {
   Backoff backoff(timing_.firstRetry, timing_.maxRetry);
   const std::string task = request.value("task", "");
-  for (int attempt = 1;; ++attempt) {
+  int attempt = 0;
+  // Delivered or refused for good: either way the report is done with.
+  retryUntilDone(backoff, stop_, [&](std::chrono::milliseconds delay) -> std::optional<bool> {
+    ++attempt;
     auto answer = api_.call(operation, request);
     if (answer) {
       spdlog::debug(
           "msg=\"State change accepted\" module=StateReporter operation={} task={} "
           "status={} attempts={}",
           operation, task, request.value("status", ""), attempt);
-      return;
+      return true;
     }
     const Error& error = answer.error();
     if (!retryable(error)) {
@@ -76,15 +79,14 @@ void StateReporter::deliver(const std::string& operation, const nlohmann::json& 
           "msg=\"State change refused\" module=StateReporter operation={} task={} "
           "error={} message={}",
           operation, task, error.type, logging::quote(error.message));
-      return;
+      return false;
     }
-    const auto delay = backoff.next();
     spdlog::warn(
         "msg=\"State change not delivered, retrying\" module=StateReporter "
         "operation={} task={} attempt={} error={} message={} retry_in_ms={}",
         operation, task, attempt, error.type, logging::quote(error.message), delay.count());
-    if (!stop_.sleepFor(delay)) return;
-  }
+    return std::nullopt;
+  });
 }
 
 }  // namespace ecsd::agent

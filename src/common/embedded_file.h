@@ -12,7 +12,7 @@ struct EmbeddedFile {
   std::string_view content;
 };
 
-// schema/*.sql in name order, and api/*.json.
+// schema/sqlite/*.sql in name order, and api/*.json.
 extern const EmbeddedFile kSchemaFiles[];
 extern const std::size_t kSchemaFilesCount;
 extern const EmbeddedFile kApiFiles[];

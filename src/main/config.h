@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ecsd/result.h"
-#include "ecsd/store/store.h"
+#include "ecsd/store/sqlite_store.h"
 #include "server/http_server.h"
 
 namespace ecsd {

@@ -128,15 +128,12 @@ json listAttributes(const Services& s, const CallContext&, const RequestReader& 
         if (name && a.name != *name) continue;
         if (value && a.value != *value) continue;
         out.push_back(
-            {instance.arn + '\x01' + a.name, attributeJson(a.name, a.value, instance.arn).dump()});
+            {instance.arn + '\x01' + a.name, attributeJson(a.name, a.value, instance.arn)});
       }
     }
     return out;
   });
-  // Listed values are text; the attributes go out as structures.
-  json output = listPage("attributes", std::move(items), in);
-  for (auto& item : output["attributes"]) item = json::parse(item.get<std::string>());
-  return output;
+  return listPage("attributes", std::move(items), in);
 }
 
 }  // namespace

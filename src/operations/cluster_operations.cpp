@@ -109,7 +109,7 @@ json describeClusters(const Services& s, const CallContext&, const RequestReader
 json listClusters(const Services& s, const CallContext&, const RequestReader& in) {
   std::vector<Listed> items = s.state.read([](const Data& data) {
     std::vector<Listed> out;
-    for (const auto& [name, cluster] : data.clusters) {
+    for (const auto& [name, cluster] : data.clusters()) {
       if (cluster.status == "ACTIVE") out.push_back({cluster.arn, cluster.arn});
     }
     return out;

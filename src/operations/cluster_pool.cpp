@@ -2,7 +2,7 @@
 
 #include <tuple>
 
-#include "ecsd/scheduler/attribute_counts.h"
+#include "ecsd/scheduler/index/attribute_counts.h"
 
 namespace ecsd::operations {
 
@@ -97,7 +97,7 @@ std::optional<std::map<std::optional<std::string>, int>> ClusterPool::groupCount
     std::string_view attribute, const std::string& group) {
   if (handedOut_) refresh(handedOut_->instance->id);
   handedOut_ = nullptr;
-  const auto& committed = draft_.base().attributeCounts;
+  const auto& committed = draft_.base().remaining().attributeCounts();
   auto counts = committed.byValue(cluster_, attribute, group);
   // freshKeys_ holds every instance whose committed entry is stale: the
   // draft's and those placed on.

@@ -106,9 +106,11 @@ void addDerivedAttributes(std::vector<Attribute>& attributes, const json& identi
   derive("ecs.cpu-architecture", "x86_64");
 }
 
-json instanceOutput(const Services& s, const StateView& view, const ContainerInstance& instance) {
-  return renderContainerInstance(instance, view.usage(instance.id), s.agents.connected(instance.id),
-                                 false);
+// An instance as the calls that change one answer with it.
+void writeInstance(JsonWriter& out, const Services& s, const StateView& view,
+                   const ContainerInstance& instance) {
+  writeContainerInstance(out, instance, view.usage(instance.id), s.agents.connected(instance.id),
+                         false);
 }
 
 protocol::Answer registerContainerInstance(const Services& s, const CallContext&,
@@ -148,12 +150,8 @@ protocol::Answer registerContainerInstance(const Services& s, const CallContext&
     instance.versionInfo = versionInfo.is_null() ? json::object() : versionInfo;
     instance.instanceIdentityDocument = identityText;
     draft.put(instance);
-    JsonWriter out;
-    out.beginObject().key("containerInstance");
-    writeContainerInstance(out, instance, draft.usage(instance.id), s.agents.connected(instance.id),
-                           false);
-    out.endObject();
-    return protocol::Answer::text(out.take());
+    return singleItem("containerInstance",
+                      [&](JsonWriter& out) { writeInstance(out, s, draft, instance); });
   }));
 }
 
@@ -208,7 +206,8 @@ json listContainerInstances(const Services& s, const CallContext&, const Request
   return listPage("containerInstanceArns", std::move(items), in);
 }
 
-json updateContainerInstancesState(const Services& s, const CallContext&, const RequestReader& in) {
+protocol::Answer updateContainerInstancesState(const Services& s, const CallContext&,
+                                               const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const auto references = in.stringList("containerInstances");
   const auto status = in.optEnum("status", {"ACTIVE", "DRAINING"});
@@ -216,34 +215,34 @@ json updateContainerInstancesState(const Services& s, const CallContext&, const 
   if (references.empty() || references.size() > 10) {
     throw ApiError(errors::invalidParameter("containerInstances must name 1 to 10 instances."));
   }
-  return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  return orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
-    json output = {{"containerInstances", json::array()}, {"failures", json::array()}};
-    for (const auto& reference : references) {
-      const ContainerInstance* found = findInstance(draft, s.arns, cluster, reference);
-      if (!found || found->status == "INACTIVE") {
-        output["failures"].push_back(failure(reference, "MISSING"));
-        continue;
-      }
-      ContainerInstance instance = *found;
-      if (instance.status != *status) {
-        instance.status = *status;
-        ++instance.version;
-        draft.put(instance);
-      }
-      output["containerInstances"].push_back(instanceOutput(s, draft, instance));
-    }
-    return output;
+    return describedList(
+        "containerInstances", references,
+        [&](JsonWriter& out, const std::string& reference) {
+          const ContainerInstance* found = findInstance(draft, s.arns, cluster, reference);
+          if (!found || found->status == "INACTIVE") return false;
+          ContainerInstance instance = *found;
+          if (instance.status != *status) {
+            instance.status = *status;
+            ++instance.version;
+            draft.put(instance);
+          }
+          writeInstance(out, s, draft, instance);
+          return true;
+        },
+        [](const std::string& reference) { return reference; });
   }));
 }
 
-json deregisterContainerInstance(const Services& s, const CallContext&, const RequestReader& in) {
+protocol::Answer deregisterContainerInstance(const Services& s, const CallContext&,
+                                             const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const std::string reference = in.requiredString("containerInstance");
   const bool force = in.optBool("force").value_or(false);
   std::vector<Task> stopped;
   std::string instanceId;
-  json output = orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  protocol::Answer output = orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
     const ContainerInstance* found = findInstance(draft, s.arns, cluster, reference);
     if (!found || found->status == "INACTIVE") {
@@ -269,7 +268,8 @@ json deregisterContainerInstance(const Services& s, const CallContext&, const Re
     instance.status = "INACTIVE";
     ++instance.version;
     draft.put(instance);
-    return json{{"containerInstance", instanceOutput(s, draft, instance)}};
+    return singleItem("containerInstance",
+                      [&](JsonWriter& out) { writeInstance(out, s, draft, instance); });
   }));
   deliverTasks(s, stopped);  // the agent, if still there, stops the containers
   s.agents.forget(instanceId);

@@ -29,12 +29,12 @@ bool PageBuilder::isAfterToken(const std::string& key) const {
   return !after_ || (descending_ ? key < *after_ : key > *after_);
 }
 
-bool PageBuilder::add(const std::string& key, const std::string& value) {
+bool PageBuilder::add(const std::string& key, nlohmann::json value) {
   if (values_.size() == maxResults_) {
     more_ = true;
     return false;
   }
-  values_.push_back(value);
+  values_.push_back(std::move(value));
   lastKey_ = key;
   return true;
 }
@@ -53,7 +53,7 @@ nlohmann::json listPage(const char* valuesMember, std::vector<Listed> items,
   PageBuilder page(input, valuesMember, descending);
   auto it = std::partition_point(items.begin(), items.end(),
                                  [&](const Listed& item) { return !page.isAfterToken(item.key); });
-  while (it != items.end() && page.add(it->key, it->value)) ++it;
+  while (it != items.end() && page.add(it->key, std::move(it->value))) ++it;
   return std::move(page).output(valuesMember);
 }
 

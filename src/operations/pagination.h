@@ -14,8 +14,8 @@
 namespace ecsd::operations {
 
 struct Listed {
-  std::string key;    // unique, in listing order; resuming starts after it
-  std::string value;  // what the list shows (an ARN, a family name)
+  std::string key;       // unique, in listing order; resuming starts after it
+  nlohmann::json value;  // what the list shows (an ARN, a family name, an attribute)
 };
 
 // One page, filled by walking items in key order: no need to build (or sort)
@@ -33,7 +33,7 @@ class PageBuilder {
   bool isAfterToken(const std::string& key) const;
   // The next item in key order. Returns false once the page is full: the
   // walk can stop (the item was not taken; it makes the nextToken).
-  bool add(const std::string& key, const std::string& value);
+  bool add(const std::string& key, nlohmann::json value);
   // {valuesMember: [...], "nextToken": ... when more follow}.
   nlohmann::json output(const char* valuesMember) &&;
 

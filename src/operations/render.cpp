@@ -83,6 +83,14 @@ json failure(const std::string& arn, const std::string& reason) {
   return {{"arn", arn}, {"reason", reason}};
 }
 
+protocol::Answer singleItem(const char* member, const std::function<void(JsonWriter&)>& writeItem) {
+  JsonWriter out;
+  out.beginObject().key(member);
+  writeItem(out);
+  out.endObject();
+  return protocol::Answer::text(out.take());
+}
+
 protocol::Answer describedList(
     const char* member, const std::vector<std::string>& references,
     const std::function<bool(JsonWriter&, const std::string&)>& writeItem,

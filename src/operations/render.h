@@ -35,6 +35,9 @@ protocol::Answer describedList(
     const std::function<bool(JsonWriter&, const std::string&)>& writeItem,
     const std::function<std::string(const std::string&)>& missingArn);
 
+// {member: item}: an answer of one item, written straight to text.
+protocol::Answer singleItem(const char* member, const std::function<void(JsonWriter&)>& writeItem);
+
 // Tags in the API's shape, as the items of an array the caller opened.
 void writeTags(JsonWriter& out, const Tags& tags);
 
@@ -46,10 +49,5 @@ void writeContainerInstance(JsonWriter& out, const ContainerInstance& instance, 
 // A Task as RunTask and DescribeTasks show it.
 void writeTask(JsonWriter& out, const Task& task, const ArnFactory& arns,
                const std::string& containerInstanceArn, bool withTags);
-// The same as documents, for answers that hold one among other members.
-nlohmann::json renderContainerInstance(const ContainerInstance& instance, const Usage& usage,
-                                       bool agentConnected, bool withTags);
-nlohmann::json renderTask(const Task& task, const ArnFactory& arns,
-                          const std::string& containerInstanceArn, bool withTags);
 
 }  // namespace ecsd::operations

@@ -67,11 +67,4 @@ void writeContainerInstance(JsonWriter& out, const ContainerInstance& instance, 
   out.endObject();
 }
 
-json renderContainerInstance(const ContainerInstance& instance, const Usage& usage,
-                             bool agentConnected, bool withTags) {
-  JsonWriter out;
-  writeContainerInstance(out, instance, usage, agentConnected, withTags);
-  return json::parse(out.take());
-}
-
 }  // namespace ecsd::operations

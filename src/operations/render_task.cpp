@@ -64,11 +64,4 @@ void writeTask(JsonWriter& out, const Task& task, const ArnFactory& arns,
   out.endObject();
 }
 
-json renderTask(const Task& task, const ArnFactory& arns, const std::string& containerInstanceArn,
-                bool withTags) {
-  JsonWriter out;
-  writeTask(out, task, arns, containerInstanceArn, withTags);
-  return json::parse(out.take());
-}
-
 }  // namespace ecsd::operations

@@ -1,5 +1,7 @@
 // TagResource, UntagResource, ListTagsForResource, for clusters and task
 // definitions (the resources ecsd has so far).
+#include <variant>
+
 #include "ecsd/errors.h"
 #include "operations/router.h"
 
@@ -13,11 +15,13 @@ using protocol::CallContext;
 using protocol::orThrow;
 using protocol::RequestReader;
 
-struct TaggedResource {
-  std::string type;  // "cluster" | "task-definition"
-  std::string name;  // cluster name or family
-  int revision = 0;
+// A taggable resource: the row type of its table and its key there. Tags on
+// another resource are one more alternative (and its visible/missing below).
+template <class Row>
+struct Keyed {
+  typename Codec<Row>::Key key;
 };
+using TaggedResource = std::variant<Keyed<Cluster>, Keyed<TaskDefinition>>;
 
 TaggedResource parseResource(const Services& s, const std::string& arnText) {
   const auto arn = parseEcsArn(arnText);
@@ -28,10 +32,10 @@ TaggedResource parseResource(const Services& s, const std::string& arnText) {
     throw ApiError(errors::resourceNotFound("The specified resource could not be found: " +
                                             arnText + " belongs to another region or account."));
   }
-  if (arn->resourceType == "cluster") return {"cluster", arn->resourceId, 0};
+  if (arn->resourceType == "cluster") return Keyed<Cluster>{arn->resourceId};
   if (arn->resourceType == "task-definition") {
     const auto reference = orThrow(parseTaskDefinitionReference(arnText));
-    if (reference.revision) return {"task-definition", reference.family, *reference.revision};
+    if (reference.revision) return Keyed<TaskDefinition>{{reference.family, *reference.revision}};
     throw ApiError(
         errors::invalidParameter("A task definition ARN must name a revision: " + arnText));
   }
@@ -39,33 +43,33 @@ TaggedResource parseResource(const Services& s, const std::string& arnText) {
       errors::invalidParameter("ecsd does not support tags on this resource yet: " + arnText));
 }
 
-const Tags& currentTags(const StateView& view, const TaggedResource& resource) {
-  if (resource.type == "cluster") {
-    const Cluster* cluster = view.cluster(resource.name);
-    if (!cluster || cluster->status != "ACTIVE") throw ApiError(errors::clusterNotFound());
-    return cluster->tags;
-  }
-  const TaskDefinition* definition = view.taskDefinition(resource.name, resource.revision);
-  if (!definition) throw ApiError(errors::resourceNotFound());
-  return definition->tags;
+// Whether the row can be tagged, and the error ECS gives when it cannot be found.
+bool visible(const Cluster& cluster) { return cluster.status == "ACTIVE"; }
+bool visible(const TaskDefinition&) { return true; }
+Error missing(const Keyed<Cluster>&) { return errors::clusterNotFound(); }
+Error missing(const Keyed<TaskDefinition>&) { return errors::resourceNotFound(); }
+
+// The tagged row as the view (committed state or a draft) sees it.
+template <class View, class Row>
+const Row& taggedRow(const View& view, const Keyed<Row>& resource) {
+  const Row* row = view.template find<Row>(resource.key);
+  if (!row || !visible(*row)) throw ApiError(missing(resource));
+  return *row;
 }
 
 // Replaces the resource's tags with change(current tags).
 template <class Change>
 json retag(const Services& s, const TaggedResource& resource, Change change) {
   return orThrow(s.state.write([&](Draft& draft) -> Result<json> {
-    Tags tags = change(currentTags(draft, resource));
-    if (auto valid = validateTags(tags); !valid) return valid.error();
-    if (resource.type == "cluster") {
-      Cluster cluster = *draft.cluster(resource.name);
-      cluster.tags = std::move(tags);
-      draft.put(std::move(cluster));
-    } else {
-      TaskDefinition definition = *draft.taskDefinition(resource.name, resource.revision);
-      definition.tags = std::move(tags);
-      draft.put(std::move(definition));
-    }
-    return json::object();
+    return std::visit(
+        [&](const auto& keyed) -> Result<json> {
+          auto row = taggedRow(draft, keyed);
+          row.tags = change(row.tags);
+          if (auto valid = validateTags(row.tags); !valid) return valid.error();
+          draft.put(std::move(row));
+          return json::object();
+        },
+        resource);
   }));
 }
 
@@ -86,7 +90,11 @@ json untagResource(const Services& s, const CallContext&, const RequestReader& i
 json listTagsForResource(const Services& s, const CallContext&, const RequestReader& in) {
   const auto resource = parseResource(s, in.requiredString("resourceArn"));
   return s.state.read([&](const Data& data) {
-    return json{{"tags", tagsToJson(currentTags(data, resource))}};
+    return std::visit(
+        [&](const auto& keyed) {
+          return json{{"tags", tagsToJson(taggedRow(data, keyed).tags)}};
+        },
+        resource);
   });
 }
 

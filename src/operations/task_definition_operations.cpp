@@ -77,11 +77,12 @@ json listTaskDefinitions(const Services& s, const CallContext&, const RequestRea
   const bool descending = in.optEnum("sort", {"ASC", "DESC"}).value_or("ASC") == "DESC";
   std::vector<Listed> items = s.state.read([&](const Data& data) {
     std::vector<Listed> out;
-    for (const auto& [name, revisions] : data.families) {
-      if (family && name != *family) continue;
-      for (const auto& [revision, definition] : revisions) {
-        if (definition.status == status) out.push_back({revisionKey(definition), definition.arn});
-      }
+    const auto& definitions = data.taskDefinitions();
+    // In family then revision order; one family's revisions when it is given.
+    auto it = family ? definitions.from(std::make_pair(*family, 0)) : definitions.begin();
+    for (; it != definitions.end() && (!family || it->first.first == *family); ++it) {
+      const TaskDefinition& definition = it->second;
+      if (definition.status == status) out.push_back({revisionKey(definition), definition.arn});
     }
     return out;
   });
@@ -93,8 +94,14 @@ json listTaskDefinitionFamilies(const Services& s, const CallContext&, const Req
   const std::string status = in.optEnum("status", {"ACTIVE", "INACTIVE", "ALL"}).value_or("ALL");
   std::vector<Listed> items = s.state.read([&](const Data& data) {
     std::vector<Listed> out;
-    for (const auto& [name, revisions] : data.families) {
-      if (!name.starts_with(prefix)) continue;
+    const auto& definitions = data.taskDefinitions();
+    const std::string* previous = nullptr;  // each family once: its revisions follow each other
+    // Families with the prefix sort together, from the prefix on.
+    for (auto it = definitions.from(std::make_pair(prefix, 0));
+         it != definitions.end() && it->first.first.starts_with(prefix); ++it) {
+      const std::string& name = it->first.first;
+      if (previous && *previous == name) continue;
+      previous = &name;
       const bool active = data.latestActive(name) != nullptr;
       if (status == "ALL" || active == (status == "ACTIVE")) out.push_back({name, name});
     }

@@ -228,12 +228,12 @@ protocol::Answer startTask(const Services& s, const CallContext&, const RequestR
   return output;
 }
 
-json stopTask(const Services& s, const CallContext&, const RequestReader& in) {
+protocol::Answer stopTask(const Services& s, const CallContext&, const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const std::string reference = in.requiredString("task");
   const std::string reason = in.optString("reason").value_or("Task stopped by user");
   Task stopping;
-  json output = orThrow(s.state.write([&](Draft& draft) -> Result<json> {
+  protocol::Answer output = orThrow(s.state.write([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);
     const Task* found = findTask(draft, s.arns, cluster, reference);
     if (!found) return errors::invalidParameter("The referenced task was not found.");
@@ -241,12 +241,12 @@ json stopTask(const Services& s, const CallContext&, const RequestReader& in) {
     const double now = s.clock.epochSeconds();
     const bool asked = requestStop(stopping, reason, "UserInitiated", now);
     // With its instance gone there is no agent to report STOPPED: it is.
-    const ContainerInstance* instance = draft.instance(stopping.containerInstanceId);
-    const bool orphaned = (!instance || instance->status == "INACTIVE") && stopping.live();
-    if (orphaned) markStopped(stopping, now);
-    if (asked || orphaned) draft.put(stopping);
-    return json{{"task", renderTask(stopping, s.arns,
-                                    draft.instance(stopping.containerInstanceId)->arn, false)}};
+    const bool gone = orphaned(stopping, draft.instance(stopping.containerInstanceId));
+    if (gone) markStopped(stopping, now);
+    if (asked || gone) draft.put(stopping);
+    const std::string instanceArn = draft.instance(stopping.containerInstanceId)->arn;
+    return singleItem(
+        "task", [&](JsonWriter& out) { writeTask(out, stopping, s.arns, instanceArn, false); });
   }));
   if (stopping.live()) deliverTasks(s, {stopping});
   return output;

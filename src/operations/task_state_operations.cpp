@@ -1,7 +1,7 @@
 // SubmitTaskStateChange and SubmitContainerStateChange: what agents report
-// moves tasks PENDING -> RUNNING -> STOPPED. STOPPED releases the task's
-// resources in the same transaction that records it; an essential container
-// stopping asks its task to stop.
+// moves tasks PENDING -> RUNNING -> STOPPED (the rules are the domain's,
+// ecsd/domain/task_lifecycle.h). STOPPED releases the task's resources in the
+// same transaction that records it.
 #include "ecsd/domain/task_lifecycle.h"
 #include "ecsd/errors.h"
 #include "operations/delivery.h"
@@ -25,60 +25,27 @@ void checkStatus(const std::string& status) {
   }
 }
 
-// Bound host ports become part of what the task holds (a dynamic port may
-// differ from the one placement reserved; both stay held until STOPPED).
-void holdBoundPorts(Task& task, const json& bindings) {
-  for (const auto& binding : bindings) {
-    if (!binding.is_object() || !binding.value("hostPort", json()).is_number_integer()) continue;
-    const int port = binding["hostPort"];
-    if (port <= 0 || port > 65535) continue;
-    PortList& ports =
-        binding.value("protocol", "tcp") == "udp" ? task.held.udpPorts : task.held.tcpPorts;
-    const auto p = static_cast<std::uint16_t>(port);
-    if (!std::binary_search(ports.begin(), ports.end(), p)) {
-      ports.insert(std::upper_bound(ports.begin(), ports.end(), p), p);
-    }
-  }
-}
-
-// One container's reported change: {containerName, status, exitCode, reason, runtimeId,
-// networkBindings}.
+// One container's reported change, {containerName, status, exitCode, reason,
+// runtimeId, networkBindings}, applied to the task; members of another type
+// are ignored, as before.
 void applyContainerChange(Task& task, const json& change) {
-  const std::string name = change.value("containerName", "");
-  auto container = std::find_if(task.containers.begin(), task.containers.end(),
-                                [&](const TaskContainer& c) { return c.name == name; });
-  if (container == task.containers.end()) {
-    throw ApiError(
-        errors::invalidParameter("Task " + task.arn + " has no container named '" + name + "'."));
-  }
+  ContainerReport report{change.value("containerName", "")};
   if (auto status = change.value("status", json()); status.is_string()) {
     checkStatus(status);
-    if (statusRank(status) > statusRank(container->lastStatus)) container->lastStatus = status;
+    report.status = status;
   }
   if (auto exitCode = change.value("exitCode", json()); exitCode.is_number_integer()) {
-    container->exitCode = exitCode.get<int>();
+    report.exitCode = exitCode.get<int>();
   }
-  if (auto reason = change.value("reason", json()); reason.is_string()) container->reason = reason;
-  if (auto id = change.value("runtimeId", json()); id.is_string()) container->runtimeId = id;
+  if (auto reason = change.value("reason", json()); reason.is_string()) report.reason = reason;
+  if (auto id = change.value("runtimeId", json()); id.is_string()) report.runtimeId = id;
   if (auto bindings = change.value("networkBindings", json()); bindings.is_array()) {
-    container->networkBindings = bindings;
-    holdBoundPorts(task, bindings);
+    report.networkBindings = std::move(bindings);
   }
-  ++task.version;
-}
-
-// What follows from the containers: an essential one stopped asks the task to
-// stop; all of them stopped means the task is.
-void settle(Task& task, double now) {
-  for (const auto& c : task.containers) {
-    if (c.essential && c.lastStatus == "STOPPED") {
-      requestStop(task, "Essential container in task exited", "EssentialContainerExited", now);
-    }
+  if (!applyContainerReport(task, report)) {
+    throw ApiError(errors::invalidParameter("Task " + task.arn + " has no container named '" +
+                                            report.containerName + "'."));
   }
-  const bool allStopped =
-      std::all_of(task.containers.begin(), task.containers.end(),
-                  [](const TaskContainer& c) { return c.lastStatus == "STOPPED"; });
-  if (allStopped) advanceStatus(task, "STOPPED", now);
 }
 
 std::optional<double> timestamp(const RequestReader& in, const char* member) {
@@ -128,14 +95,10 @@ json submitTaskStateChange(const Services& s, const CallContext&, const RequestR
     if (executionStoppedAt) task.executionStoppedAt = executionStoppedAt;
     if (!status) return;
     if (*status == "STOPPED") {
-      if (reason && task.stoppedReason.empty()) task.stoppedReason = *reason;
-      if (task.stopCode.empty()) {
-        task.stopCode =
-            task.lastStatus == "PENDING" ? "TaskFailedToStart" : "EssentialContainerExited";
-      }
-      for (auto& c : task.containers) c.lastStatus = "STOPPED";
+      reportStopped(task, reason, now);
+    } else {
+      advanceStatus(task, *status, now);
     }
-    advanceStatus(task, *status, now);
   });
 }
 

@@ -1,4 +1,4 @@
-#include "ecsd/scheduler/attribute_counts.h"
+#include "ecsd/scheduler/index/attribute_counts.h"
 
 namespace ecsd::scheduler {
 

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "ecsd/errors.h"
-#include "ecsd/scheduler/attribute_counts.h"
+#include "ecsd/scheduler/index/attribute_counts.h"
 #include "scheduler/strategies.h"
 
 namespace ecsd::scheduler {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -23,24 +24,13 @@
 #include "ecsd/domain/task.h"
 #include "ecsd/domain/task_definition.h"
 #include "ecsd/result.h"
-#include "ecsd/scheduler/attribute_counts.h"
 #include "ecsd/state/remaining_index.h"
+#include "ecsd/state/table.h"
 #include "ecsd/state/usage.h"
+#include "ecsd/state/views.h"
 #include "ecsd/store/store.h"
 
 namespace ecsd {
-
-// What a cluster holds, as DescribeClusters counts it.
-struct ClusterCounts {
-  int registeredContainerInstances = 0;
-  int runningTasks = 0;
-  int pendingTasks = 0;
-  int activeServices = 0;  // services are not modelled yet
-  bool empty() const {
-    return registeredContainerInstances == 0 && runningTasks == 0 && pendingTasks == 0 &&
-           activeServices == 0;
-  }
-};
 
 // Point lookups, the same over committed state and over a write's draft.
 class StateView {
@@ -70,36 +60,13 @@ class StateView {
 const TaskDefinition* resolveTaskDefinition(const StateView& view, std::string_view family,
                                             std::optional<int> revision);
 
-using Family = std::map<int, TaskDefinition>;  // by revision
-
-// Committed state.
-struct Data final : StateView {
-  struct ClusterIndex {
-    std::set<std::string> instanceIds;  // registered ones
-    std::set<std::string> taskIds;
-    ClusterCounts counts;  // over its registered instances' live tasks
-  };
-
-  std::map<std::string, Cluster, std::less<>> clusters;             // by name, ACTIVE and INACTIVE
-  std::map<std::string, Family, std::less<>> families;              // by family name
-  std::map<std::string, ContainerInstance, std::less<>> instances;  // by id, INACTIVE too
-  std::map<std::string, Task, std::less<>> tasks;                   // by id
-  std::map<std::string, Usage, std::less<>> usages;                 // by instance id
-  std::map<std::string, ClusterIndex, std::less<>> clusterIndex;    // by cluster name
-  std::map<std::string, std::set<std::string>, std::less<>> taskIdsByInstance;  // all statuses
-  std::map<std::string, Answer, std::less<>> idempotency;           // by key
-  // Per cluster, registered instances ordered by remaining CPU and by
-  // remaining memory, so that binpack finds the tightest fit without visiting
-  // every instance.
-  struct Indexed {
-    std::string cluster;
-    std::int64_t cpu = 0;
-    std::int64_t memory = 0;
-  };
-  std::map<std::string, RemainingIndex, std::less<>> cpuIndex;
-  std::map<std::string, RemainingIndex, std::less<>> memoryIndex;
-  std::map<std::string, Indexed, std::less<>> indexedAs;  // instance id -> its keys
-  scheduler::AttributeCounts attributeCounts;               // spread's group counts per value
+// Committed state: a table per resource and the views derived from them.
+// Operations read it through these queries, never through the tables' maps.
+class Data final : public StateView {
+ public:
+  Data();
+  Data(const Data&) = delete;
+  Data& operator=(const Data&) = delete;
 
   const Cluster* cluster(std::string_view name) const override;
   const TaskDefinition* taskDefinition(std::string_view family, int revision) const override;
@@ -111,19 +78,57 @@ struct Data final : StateView {
   std::vector<std::string> instanceIds(std::string_view cluster) const override;
   std::optional<std::string> idempotentAnswer(std::string_view key) const override;
   ClusterCounts counts(std::string_view cluster) const override;
+
+  // Every row of a resource, in key order (clusters by name, task
+  // definitions by family then revision, instances and tasks by id).
+  template <class Row>
+  const Table<Row>& table() const {
+    return std::get<Table<Row>>(tables_);
+  }
+  // The row of that key (nullptr: none).
+  template <class Row, class K>
+  const Row* find(const K& key) const {
+    return table<Row>().find(key);
+  }
+  const Table<Cluster>& clusters() const { return table<Cluster>(); }
+  const Table<TaskDefinition>& taskDefinitions() const { return table<TaskDefinition>(); }
+  const Table<ContainerInstance>& instances() const { return table<ContainerInstance>(); }
+  const Table<Task>& tasks() const { return table<Task>(); }
+  const Table<RecordedAnswer>& answers() const { return table<RecordedAnswer>(); }
+  const PerTable<Table>& tables() const { return tables_; }
+
+  // The committed usage itself (nullptr: nothing), for a draft to layer over.
+  const Usage* findUsage(std::string_view instanceId) const { return usage_.find(instanceId); }
+  // The highest revision the family ever had (0: none).
+  int highestRevision(std::string_view family) const;
   // Task ids of the cluster (all statuses), in id order.
   const std::set<std::string>& taskIds(std::string_view cluster) const;
   // Task ids on the instance (all statuses), in id order.
   const std::set<std::string>& taskIdsOn(std::string_view instanceId) const;
+  // Registered instances of the cluster, in id order.
+  const std::set<std::string>& registeredInstanceIds(std::string_view cluster) const;
+  // The remaining-resources index (views.h: RemainingView), placement's seam.
   const RemainingIndex& byRemaining(Resource resource, std::string_view cluster) const;
-  // Puts the instance where its remaining CPU and memory now belong in the indexes.
-  void reindex(const std::string& instanceId);
+  const RemainingView& remaining() const { return remaining_; }
+
+  // Makes committed changes visible: each table in turn, then the views
+  // that wait for the whole change. State::apply calls it under its lock.
+  void apply(ChangeSet&& changes);
+
+ private:
+  PerTable<Table> tables_;
+  UsageByInstance usage_;
+  IdsByGroup<Task> tasksByCluster_;
+  IdsByGroup<Task> tasksByInstance_;
+  IdsByGroup<ContainerInstance> instancesByCluster_;
+  ClusterCountsView counts_;
+  RemainingView remaining_;
 };
 
 // One write's view: committed state with its own changes laid over it.
 class Draft final : public StateView {
  public:
-  explicit Draft(const Data& base) : base_(base) {}
+  explicit Draft(const Data& base);
 
   const Cluster* cluster(std::string_view name) const override;
   const TaskDefinition* taskDefinition(std::string_view family, int revision) const override;
@@ -138,6 +143,11 @@ class Draft final : public StateView {
   // One past the highest revision the family ever had (revisions are never reused).
   int nextRevision(std::string_view family) const;
   const Data& base() const { return base_; }
+  // The row of that key as this write sees it (nullptr: none).
+  template <class Row, class K>
+  const Row* find(const K& key) const {
+    return table<Row>().find(key);
+  }
   // Task ids of the cluster (all statuses) as this write sees them.
   std::set<std::string> taskIds(std::string_view cluster) const;
   // Whether the cluster has a registered instance, without listing them.
@@ -146,36 +156,43 @@ class Draft final : public StateView {
   // in the base's indexes are stale until it commits.
   std::set<std::string> touchedInstances() const;
 
-  void put(Cluster cluster);
-  void put(TaskDefinition definition);
-  void put(ContainerInstance instance);
+  void put(Cluster cluster) { table<Cluster>().put(std::move(cluster)); }
+  void put(TaskDefinition definition) { table<TaskDefinition>().put(std::move(definition)); }
+  void put(ContainerInstance instance) { table<ContainerInstance>().put(std::move(instance)); }
   void put(Task task);
   void removeTask(const std::string& id);  // forgets a STOPPED task
+  // The answer recorded under key, as this write sees it (nullptr: none).
+  const RecordedAnswer* answer(std::string_view key) const {
+    return table<RecordedAnswer>().find(key);
+  }
   void recordAnswer(std::string key, Answer answer);
   void forgetAnswer(const std::string& key);  // an expired one
   ChangeSet changes() const;
 
   // Every change is journaled, so that one write of a group can be undone
   // without the others: rollback(mark()) restores the draft as it was.
-  std::size_t mark() const { return undo_.size(); }
-  void rollback(std::size_t mark);
+  std::size_t mark() const { return journal_.mark(); }
+  void rollback(std::size_t mark) { journal_.rollback(mark); }
 
  private:
-  // Journals how to restore map[key] as it is now.
-  template <class Map, class Key>
-  void remember(Map& map, const Key& key);
-  void rememberTask(const std::string& id);  // the task and whether it was removed
+  template <class Row>
+  TableDraft<Row>& table() {
+    return std::get<TableDraft<Row>>(tables_);
+  }
+  template <class Row>
+  const TableDraft<Row>& table() const {
+    return std::get<TableDraft<Row>>(tables_);
+  }
+  // What the task's current version holds leaves its instance's usage
+  // (sign -1), or what a new version holds joins it (1); journaled.
+  void addUsage(const Task& task, int sign);
 
   const Data& base_;
-  std::vector<std::function<void()>> undo_;
-  std::map<std::string, Cluster, std::less<>> clusters_;
-  std::map<std::pair<std::string, int>, TaskDefinition> definitions_;
-  std::map<std::string, ContainerInstance, std::less<>> instances_;
-  std::map<std::string, Task, std::less<>> tasks_;
-  std::set<std::string, std::less<>> removedTasks_;
+  Journal journal_;
+  PerTable<TableDraft> tables_;
+  // The draft's layer of the usage view, so that several placements in one
+  // write (or one group) see each other.
   std::map<std::string, Usage, std::less<>> usageDeltas_;  // by instance id
-  std::map<std::string, Answer, std::less<>> answers_;
-  std::set<std::string, std::less<>> forgottenAnswers_;
 };
 
 class State {
@@ -213,8 +230,10 @@ class State {
 
   // Recomputes every instance's usage from its tasks, and each cluster's
   // counts, and lists the ARN of each instance or cluster whose kept figures
-  // differ (empty when all agree).
-  std::vector<std::string> checkAccounting() const;
+  // differ (empty when all agree). Runs in slices, each under the shared
+  // lock for a bounded amount of work, so writes never wait long for it;
+  // longestHold, if given, learns the longest slice.
+  std::vector<std::string> checkAccounting(std::chrono::nanoseconds* longestHold = nullptr) const;
 
  private:
   struct Write {

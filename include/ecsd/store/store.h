@@ -1,63 +1,83 @@
-// Durable state. The store is the only part of ecsd that knows SQLite; the
-// rest sees whole domain values going in and coming out.
+// Durable state, backend-neutral: the store knows tables (their codecs) and
+// changes to them, not SQLite. Each backend (src/store/sqlite/, later
+// PostgreSQL) implements the few record operations of store::RecordStore.
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <tuple>
 #include <vector>
 
-#include "ecsd/domain/cluster.h"
-#include "ecsd/domain/container_instance.h"
-#include "ecsd/domain/task.h"
-#include "ecsd/domain/task_definition.h"
 #include "ecsd/result.h"
+#include "ecsd/store/codec.h"
 
 namespace ecsd {
 
-// Everything one write changed. Committed atomically: all of it or none.
-// What an idempotent call answered, kept for a retry with the same client token.
-struct Answer {
-  std::string text;
-  double recordedAt = 0;  // seconds since the epoch
+// The one list of stored resources: every table, in the order changes are
+// applied (instances before the tasks on them).
+template <template <class> class Of>
+using PerTable = std::tuple<Of<Cluster>, Of<TaskDefinition>, Of<ContainerInstance>, Of<Task>,
+                            Of<RecordedAnswer>>;
+
+// What one write did to one table.
+template <class Row>
+struct RowChanges {
+  std::vector<Row> put = {};                           // inserted or replaced, by key
+  std::vector<typename Codec<Row>::Key> removed = {};  // forgotten
+
+  bool empty() const { return put.empty() && removed.empty(); }
 };
 
-struct ChangeSet {
-  std::vector<Cluster> clusters = {};                // inserted or replaced, by name
-  std::vector<TaskDefinition> taskDefinitions = {};  // inserted or replaced, by family and revision
-  std::vector<ContainerInstance> containerInstances = {};         // inserted or replaced, by id
-  std::vector<Task> tasks = {};                                   // inserted or replaced, by id
-  std::vector<std::string> removedTasks = {};                     // task ids forgotten
-  std::vector<std::pair<std::string, Answer>> answers = {};       // by idempotency key
-  std::vector<std::string> forgottenAnswers = {};                 // idempotency keys expired
+// Runs f on each element of a PerTable tuple, in table order.
+template <class Tuple, class F>
+void forEachTable(Tuple& tables, F&& f) {
+  std::apply([&](auto&... table) { (f(table), ...); }, tables);
+}
 
+// Everything one write changed, per table. Committed atomically: all of it or none.
+struct ChangeSet {
+  PerTable<RowChanges> tables;
+
+  template <class Row>
+  RowChanges<Row>& of() {
+    return std::get<RowChanges<Row>>(tables);
+  }
+  template <class Row>
+  const RowChanges<Row>& of() const {
+    return std::get<RowChanges<Row>>(tables);
+  }
   bool empty() const {
-    return clusters.empty() && taskDefinitions.empty() && containerInstances.empty() &&
-           tasks.empty() && removedTasks.empty() && answers.empty() && forgottenAnswers.empty();
+    bool empty = true;
+    forEachTable(tables, [&](const auto& changes) { empty = empty && changes.empty(); });
+    return empty;
   }
 };
 
+// Every row stored, per table.
+template <class Row>
+using Rows = std::vector<Row>;
+
 struct StoredState {
-  std::vector<Cluster> clusters = {};
-  std::vector<TaskDefinition> taskDefinitions = {};
-  std::vector<ContainerInstance> containerInstances = {};
-  std::vector<Task> tasks = {};
-  std::vector<std::pair<std::string, Answer>> answers = {};
+  PerTable<Rows> tables;
+
+  template <class Row>
+  std::vector<Row>& of() {
+    return std::get<Rows<Row>>(tables);
+  }
+  template <class Row>
+  const std::vector<Row>& of() const {
+    return std::get<Rows<Row>>(tables);
+  }
 };
 
 class Store {
  public:
   virtual ~Store() = default;
-  // Everything stored, to rebuild memory at start.
+  // Everything stored, to rebuild memory at start. A row that does not
+  // decode is an error, not a shorter state.
   virtual Result<StoredState> load() = 0;
   // Durable once it returns ok: the caller acknowledges the write only then.
   virtual Status commit(const ChangeSet& changes) = 0;
 };
-
-// How hard a commit waits for the disk. Full survives power loss; normal
-// survives a crash of ecsd (kill -9) but not of the machine.
-enum class Durability { Full, Normal };
-
-// Opens (creating if needed) the SQLite database at path in WAL mode and
-// applies the numbered migrations of schema/ that it does not have yet.
-Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path, Durability durability);
 
 }  // namespace ecsd

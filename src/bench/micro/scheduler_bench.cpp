@@ -66,10 +66,10 @@ std::string uuid(std::mt19937_64& rng) {
 }
 
 // A committed cluster of n instances of mixed sizes, each partly used by
-// live tasks (with their dynamic ports and group), indexed as State::apply
-// leaves it. Built once per size. With cpuSpent, every fourth instance has
-// all its CPU taken by small-memory tasks and most of its memory left: the
-// instances binpack on memory must not wade through.
+// live tasks (with their dynamic ports and group), applied as State::apply
+// applies a commit (tables, then the views derived from them). Built once per size. With cpuSpent,
+// every fourth instance has all its CPU taken by small-memory tasks and most of its memory left:
+// the instances binpack on memory must not wade through.
 struct Fixture {
   Data data;
   AllConnected agents;
@@ -85,7 +85,9 @@ struct Fixture {
                                       {"m5.2xlarge", 8192, 31368},
                                       {"c5.4xlarge", 16384, 30958}};
     static constexpr const char* kZones[] = {"us-east-1a", "us-east-1b", "us-east-1c"};
-    auto& ids = data.clusterIndex[kCluster].instanceIds;
+    ChangeSet committed;
+    auto& instances = committed.of<ContainerInstance>().put;
+    auto& tasks = committed.of<Task>().put;
     for (int i = 0; i < n; ++i) {
       const Size& size = kSizes[rng() % 4];
       ContainerInstance instance;
@@ -101,24 +103,24 @@ struct Fixture {
                              {"ecs.os-type", "linux"}};
       // 0 to ~90% used, in tasks of 256 CPU / 512 MiB with one dynamic port
       // (or all CPU, in tasks of 256 CPU / 64 MiB).
-      Usage& usage = data.usages[instance.id];
       const bool spent = cpuSpent && i % 4 == 0;
       const std::int64_t taskMemory = spent ? 64 : 512;
       const int fits = static_cast<int>(std::min(size.cpu / 256, size.memory / taskMemory));
       const int live = spent ? fits : static_cast<int>(rng() % (fits * 9 / 10 + 1));
       for (int t = 0; t < live; ++t) {
         Task task;
+        task.id = instance.id + "-" + std::to_string(t);
+        task.cluster = kCluster;
+        task.containerInstanceId = instance.id;
         task.lastStatus = t % 4 == 0 ? "PENDING" : "RUNNING";
         task.group = t % 2 == 0 ? "family:web" : "family:worker";
         task.held = {
             256, taskMemory, {static_cast<std::uint16_t>(scheduler::kEphemeralPortFirst + t)}, {}};
-        usage.add(task, 1);
+        tasks.push_back(std::move(task));
       }
-      ids.insert(instance.id);
-      const std::string id = instance.id;
-      data.instances.emplace(id, std::move(instance));
-      data.reindex(id);
+      instances.push_back(std::move(instance));
     }
+    data.apply(std::move(committed));
   }
 };
 
@@ -218,7 +220,7 @@ void runPlacement(benchmark::State& state, int count, const std::vector<Constrai
     CountingPool counting(pool);
     const auto outcome = scheduler::place(counting, demand, count, constraints, strategies, random);
     for (const auto& p : outcome.placements) {
-      const Usage& used = f.data.usages.at(p.instance->id);
+      const Usage used = f.data.usage(p.instance->id);
       tasksOnChosen += used.runningTasks + used.pendingTasks;
     }
     decided += static_cast<std::int64_t>(outcome.placements.size());
@@ -296,9 +298,9 @@ void binpackMemoryCount10InGroup(benchmark::State& state) {
   timePlacements(state, f, &draft, 10, {}, {}, random, 15);
 }
 
-// A decision and what committing and later stopping its task do to the
-// committed index (Usage::add and Data::reindex, as State::apply runs them),
-// so the state stays the same from one iteration to the next.
+// A decision and what committing and later forgetting its task do to
+// committed state (Data::apply: the task table and every view, the index
+// among them), so the state stays the same from one iteration to the next.
 void binpackMemoryWithIndexUpdate(benchmark::State& state) {
   Fixture& f = fixture(static_cast<int>(state.range(0)));
   const auto tasks = demands();
@@ -318,10 +320,14 @@ void binpackMemoryWithIndexUpdate(benchmark::State& state) {
       task.group = demand.group;
       task.held = outcome.placements[0].held;
     }
-    f.data.usages[task.containerInstanceId].add(task, 1);  // committed
-    f.data.reindex(task.containerInstanceId);
-    f.data.usages[task.containerInstanceId].add(task, -1);  // stopped
-    f.data.reindex(task.containerInstanceId);
+    task.id = "placed";
+    task.cluster = kCluster;
+    ChangeSet committed;
+    committed.of<Task>().put = {task};
+    f.data.apply(std::move(committed));
+    ChangeSet forgotten;
+    forgotten.of<Task>().removed = {task.id};
+    f.data.apply(std::move(forgotten));
     ++placed;
   }
   if (placed != static_cast<std::int64_t>(state.iterations())) {

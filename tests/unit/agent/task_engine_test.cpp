@@ -13,7 +13,8 @@ using nlohmann::json;
 using test_support::containerEntry;
 using test_support::eventually;
 using test_support::FakeRuntime;
-using test_support::FixedClock;
+using test_support::kTestNow;
+using test_support::ManualClock;
 using test_support::RecordingSink;
 using test_support::spec;
 using test_support::taskEntry;
@@ -48,7 +49,7 @@ class TaskEngineTest : public ::testing::Test {
 
   FakeRuntime runtime_;
   RecordingSink sink_;
-  FixedClock clock_;
+  ManualClock clock_{kTestNow};
 };
 
 TEST_F(TaskEngineTest, StartsContainersInLinkOrderWithTheirSettings) {

@@ -56,7 +56,7 @@ class AgentSessionsTest : public ::testing::Test {
   using Events = std::vector<std::pair<std::string, bool>>;
 
   security::KeyRing keys_;
-  TestClock clock_;
+  ManualClock clock_{kTestStart};
   FakeControlPlane controlPlane_;
   AgentSessions sessions_{controlPlane_, keys_, {kRegion}, clock_, kSettings};
 };

@@ -15,6 +15,7 @@
 #include "crypto/crypto.h"
 #include "dispatch/agent_sessions.h"
 #include "ecsd/errors.h"
+#include "support/manual_clock.h"
 
 namespace ecsd::dispatch::test_support {
 
@@ -32,21 +33,10 @@ constexpr char kInstanceB[] = "arn:aws:ecs:us-east-1:123456789012:container-inst
 
 const SessionSettings kSettings{10s, 25s, 5s};
 
-class TestClock final : public Clock {
- public:
-  TimePoint now() const override {
-    std::lock_guard lock(mutex_);
-    return now_;
-  }
-  void advance(std::chrono::milliseconds by) {
-    std::lock_guard lock(mutex_);
-    now_ += by;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  TimePoint now_ = std::chrono::sys_days{std::chrono::year{2026} / 3 / 1} + 12h;
-};
+using ecsd::test_support::ManualClock;
+// When the session tests start.
+inline const ManualClock::TimePoint kTestStart =
+    std::chrono::sys_days{std::chrono::year{2026} / 3 / 1} + 12h;
 
 // Instances "aaaa" and "bbbb" are registered in kCluster; records callbacks.
 class FakeControlPlane final : public ControlPlane {

@@ -84,7 +84,7 @@ class TelemetrySessionsTest : public ::testing::Test {
   }
 
   security::KeyRing keys_;
-  TestClock clock_;
+  ManualClock clock_{kTestStart};
   FakeControlPlane controlPlane_;
   TelemetrySessions sessions_{controlPlane_, keys_, {kRegion}, clock_, 10s};
 };

@@ -462,7 +462,7 @@ TEST_F(OperationsTest, TaskDefinitionArnsOfAnotherRegionNameNothing) {
 
 TEST_F(OperationsTest, DeregisterTaskDefinitionMakesItInactive) {
   registerDefinition("web");
-  clock_.time += std::chrono::seconds(60);
+  clock_.advance(std::chrono::seconds(60));
   const json out = ok("DeregisterTaskDefinition", {{"taskDefinition", definitionArn("web", 1)}});
   EXPECT_EQ(out["taskDefinition"]["status"], "INACTIVE");
   EXPECT_DOUBLE_EQ(out["taskDefinition"]["deregisteredAt"].get<double>(), kNow + 60);
@@ -565,7 +565,7 @@ TEST_F(OperationsTest, DeleteTaskDefinitionsDeletesOnlyInactiveRevisions) {
   registerDefinition("web");
   registerDefinition("web");
   deregister("web:1");
-  clock_.time += std::chrono::seconds(5);
+  clock_.advance(std::chrono::seconds(5));
   const json out =
       ok("DeleteTaskDefinitions",
          {{"taskDefinitions", {"web:1", "web:2", "web:7", "web", definitionArn("api", 1)}}});

@@ -10,6 +10,7 @@
 #include "ecsd/errors.h"
 #include "operations/api_contract.h"
 #include "support/fake_agents.h"
+#include "support/manual_clock.h"
 
 namespace ecsd::operations {
 namespace {
@@ -20,13 +21,6 @@ class NullStore final : public Store {
  public:
   Result<StoredState> load() override { return StoredState{}; }
   Status commit(const ChangeSet&) override { return {}; }
-};
-
-class FixedClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000000));
-  }
 };
 
 class RouterTest : public testing::Test {
@@ -44,7 +38,8 @@ class RouterTest : public testing::Test {
   NullStore store_;
   std::unique_ptr<State> state_;
   ArnFactory arns_{"us-east-1", "123456789012"};
-  FixedClock clock_;
+  test_support::ManualClock clock_{
+      test_support::ManualClock::TimePoint(std::chrono::milliseconds(1700000000000))};
   test_support::FakeAgents agents_;
   security::AccessKey principal_{"AKIAEXAMPLE", "secret", "admin"};
   protocol::CallContext context_{"req-1", principal_};

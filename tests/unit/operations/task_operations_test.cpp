@@ -80,7 +80,7 @@ class TaskOperationsTest : public test_support::RouterFixture {
   void expectAccountingHolds() {
     EXPECT_EQ(state_->checkAccounting(), std::vector<std::string>{});
     state_->read([&](const Data& data) {
-      for (const auto& [id, instance] : data.instances) {
+      for (const auto& [id, instance] : data.instances()) {
         const Remaining remaining = remainingOf(instance, data.usage(id));
         EXPECT_GE(remaining.cpu, 0) << id;
         EXPECT_GE(remaining.memory, 0) << id;
@@ -426,7 +426,7 @@ TEST_F(TaskOperationsTest, StoppedTasksArePurgedAfterRetention) {
   report(task, "STOPPED");
   ASSERT_TRUE(purgeStoppedTasks(*state_, clock_, std::chrono::hours(1)).ok());
   EXPECT_EQ(ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task}}})["tasks"].size(), 1u);
-  clock_.time += std::chrono::hours(2);
+  clock_.advance(std::chrono::hours(2));
   EXPECT_EQ(*purgeStoppedTasks(*state_, clock_, std::chrono::hours(1)), 1);
   EXPECT_EQ(ok("DescribeTasks", {{"cluster", "demo"}, {"tasks", {task}}})["failures"].size(), 1u);
 }
@@ -438,7 +438,7 @@ TEST_F(TaskOperationsTest, ClientTokensExpireAfterADay) {
   EXPECT_EQ(*forgetExpiredAnswers(*state_, clock_, std::chrono::hours(24)), 0);
   runTask({{"clientToken", "nightly"}});  // a retry: nothing new
   EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].size(), 1u);
-  clock_.time += std::chrono::hours(25);
+  clock_.advance(std::chrono::hours(25));
   EXPECT_EQ(*forgetExpiredAnswers(*state_, clock_, std::chrono::hours(24)), 1);
   runTask({{"clientToken", "nightly"}});  // a new request now
   EXPECT_EQ(ok("ListTasks", {{"cluster", "demo"}})["taskArns"].size(), 2u);

@@ -8,7 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "ecsd/scheduler/attribute_counts.h"
+#include "ecsd/scheduler/index/attribute_counts.h"
 #include "ecsd/scheduler/placement.h"
 
 namespace ecsd::scheduler {

@@ -10,18 +10,13 @@
 #include <optional>
 #include <string>
 
-#include "ecsd/store/store.h"
+#include "ecsd/store/sqlite_store.h"
 #include "operations/router.h"
 #include "support/fake_agents.h"
+#include "support/manual_clock.h"
 #include "support/test_files.h"
 
 namespace ecsd::test_support {
-
-class SettableClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point now() const override { return time; }
-  std::chrono::system_clock::time_point time{std::chrono::milliseconds(1700000000123)};
-};
 
 class RouterFixture : public testing::Test {
  public:
@@ -77,7 +72,7 @@ class RouterFixture : public testing::Test {
   std::unique_ptr<Store> store_;
   std::unique_ptr<State> state_;
   ArnFactory arns_{kRegion, kAccount};
-  SettableClock clock_;
+  ManualClock clock_{ManualClock::TimePoint(std::chrono::milliseconds(1700000000123))};
   FakeAgents agents_;
   std::optional<operations::Router> router_;
   security::AccessKey principal_{"AKIAEXAMPLE", "secret", "admin"};

@@ -12,6 +12,7 @@
 #include "agent/state_change.h"
 #include "agent/task_spec.h"
 #include "ecsd/clock.h"
+#include "support/manual_clock.h"
 
 namespace ecsd::agent::test_support {
 
@@ -78,11 +79,8 @@ class RecordingSink {
   std::vector<TaskStateChange> changes_;
 };
 
-class FixedClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
-  }
-};
+using ecsd::test_support::ManualClock;
+// When the agent's tests run: a fixed instant.
+inline const ManualClock::TimePoint kTestNow{std::chrono::seconds(1'800'000'000)};
 
 }  // namespace ecsd::agent::test_support

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "ecsd/result.h"
+#include "ecsd/store/record.h"
 
 namespace ecsd::store {
 
@@ -23,6 +24,7 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, double value);
   Statement& bind(int index, std::optional<double> value);
+  Statement& bind(int index, const Value& value);
 
   // Advances: true with a row ready, false when done.
   Result<bool> step();
@@ -32,6 +34,7 @@ class Statement {
   std::string text(int column) const;
   std::int64_t integer(int column) const;
   std::optional<double> real(int column) const;
+  Value value(int column) const;  // as SQLite typed it
 
  private:
   struct Finalizer {

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "ecsd/result.h"
-#include "store/sqlite.h"
+#include "store/sqlite/database.h"
 
 namespace ecsd::store {
 

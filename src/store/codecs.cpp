@@ -1,14 +1,41 @@
-#include "store/records.h"
-
+// Each resource as it is stored: key members (and the few members a backend
+// may want to query) are columns; the rest is one JSON document, so every API
+// member round-trips without a migration per member. Decoding throws
+// (nlohmann::json's exceptions, std::bad_variant_access) on a record of the
+// wrong shape; the store turns that into an error.
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "common/json_writer.h"
+#include "ecsd/domain/tag.h"
+#include "ecsd/store/codec.h"
 
-namespace ecsd::store {
+namespace ecsd {
 
 using nlohmann::json;
+using store::Record;
+using store::TableSchema;
 
 namespace {
+
+const std::string& text(const Record& r, std::size_t i) { return std::get<std::string>(r.at(i)); }
+std::int64_t integer(const Record& r, std::size_t i) { return std::get<std::int64_t>(r.at(i)); }
+std::optional<double> real(const Record& r, std::size_t i) {
+  const auto& value = r.at(i);
+  if (std::holds_alternative<std::monostate>(value)) return std::nullopt;
+  if (const auto* whole = std::get_if<std::int64_t>(&value)) return static_cast<double>(*whole);
+  return std::get<double>(value);
+}
+store::Value optional(const std::optional<double>& value) {
+  return value ? store::Value(*value) : store::Value();
+}
+
+// Tags as stored (the API's shape); throws on a wrong shape.
+Tags storedTags(const json& stored) {
+  auto tags = tagsFromJson(stored);
+  if (!tags) throw std::runtime_error(tags.error().message);
+  return std::move(*tags);
+}
 
 json resourcesRecord(const Resources& r) {
   return {{"cpu", r.cpu}, {"memory", r.memory}, {"tcp", r.tcpPorts}, {"udp", r.udpPorts}};
@@ -44,15 +71,7 @@ TaskContainer containerFrom(const json& j) {
   return c;
 }
 
-}  // namespace
-
-Tags storedTags(const json& stored) {
-  auto tags = tagsFromJson(stored);
-  if (!tags) throw std::runtime_error(tags.error().message);
-  return std::move(*tags);
-}
-
-json toRecord(const ContainerInstance& i) {
+json instanceDocument(const ContainerInstance& i) {
   json attributes = json::array();
   for (const auto& a : i.attributes) {
     attributes.push_back({{"name", a.name}, {"value", a.value ? json(*a.value) : json(nullptr)}});
@@ -71,7 +90,7 @@ json toRecord(const ContainerInstance& i) {
           {"version", i.version}};
 }
 
-ContainerInstance instanceFromRecord(const json& j) {
+ContainerInstance instanceFromDocument(const json& j) {
   ContainerInstance i;
   i.id = j.at("id");
   i.arn = j.at("arn");
@@ -94,7 +113,7 @@ ContainerInstance instanceFromRecord(const json& j) {
 
 // Written straight to text: every RunTask stores ten of these, inside the
 // one write group that runs at a time.
-std::string taskRecord(const Task& t) {
+std::string taskDocument(const Task& t) {
   JsonWriter out(1024);
   const auto resources = [&](const Resources& r) {
     out.beginObject().member("cpu", r.cpu).member("memory", r.memory);
@@ -147,7 +166,7 @@ std::string taskRecord(const Task& t) {
   return out.take();
 }
 
-Task taskFromRecord(const json& j) {
+Task taskFromDocument(const json& j) {
   Task t;
   t.id = j.at("id");
   t.arn = j.at("arn");
@@ -180,4 +199,124 @@ Task taskFromRecord(const json& j) {
   return t;
 }
 
-}  // namespace ecsd::store
+json clusterDocument(const Cluster& c) {
+  json settings = json::array();
+  for (const auto& s : c.settings) settings.push_back({{"name", s.name}, {"value", s.value}});
+  return {{"settings", settings},
+          {"configuration", c.configuration},
+          {"serviceConnectDefaults", c.serviceConnectDefaults},
+          {"tags", tagsToJson(c.tags)}};
+}
+
+}  // namespace
+
+// ---- clusters ----
+
+const TableSchema& Codec<Cluster>::schema() {
+  static const TableSchema schema{"clusters", {"name", "arn", "status", "document"}, 1};
+  return schema;
+}
+
+Record Codec<Cluster>::encode(const Cluster& c) {
+  return {c.name, c.arn, c.status, clusterDocument(c).dump()};
+}
+
+Cluster Codec<Cluster>::decode(Record&& r) {
+  Cluster c;
+  c.name = text(r, 0);
+  c.arn = text(r, 1);
+  c.status = text(r, 2);
+  const json doc = json::parse(text(r, 3));
+  for (const auto& s : doc.at("settings")) c.settings.push_back({s.at("name"), s.at("value")});
+  c.configuration = doc.at("configuration");
+  c.serviceConnectDefaults = doc.at("serviceConnectDefaults");
+  c.tags = storedTags(doc.at("tags"));
+  return c;
+}
+
+// ---- task definitions: the normalized body and the tags are documents ----
+
+const TableSchema& Codec<TaskDefinition>::schema() {
+  static const TableSchema schema{
+      "task_definitions",
+      {"family", "revision", "arn", "status", "registered_at", "deregistered_at",
+       "delete_requested_at", "registered_by", "body", "tags"},
+      2};
+  return schema;
+}
+
+Record Codec<TaskDefinition>::encode(const TaskDefinition& t) {
+  return {t.family,
+          static_cast<std::int64_t>(t.revision),
+          t.arn,
+          t.status,
+          t.registeredAt,
+          optional(t.deregisteredAt),
+          optional(t.deleteRequestedAt),
+          t.registeredBy,
+          t.body.dump(),
+          tagsToJson(t.tags).dump()};
+}
+
+TaskDefinition Codec<TaskDefinition>::decode(Record&& r) {
+  TaskDefinition t;
+  t.family = text(r, 0);
+  t.revision = static_cast<int>(integer(r, 1));
+  t.arn = text(r, 2);
+  t.status = text(r, 3);
+  t.registeredAt = real(r, 4).value_or(0);
+  t.deregisteredAt = real(r, 5);
+  t.deleteRequestedAt = real(r, 6);
+  t.registeredBy = text(r, 7);
+  t.body = json::parse(text(r, 8));
+  t.tags = storedTags(json::parse(text(r, 9)));
+  return t;
+}
+
+// ---- container instances ----
+
+const TableSchema& Codec<ContainerInstance>::schema() {
+  static const TableSchema schema{
+      "container_instances", {"id", "cluster", "status", "document"}, 1};
+  return schema;
+}
+
+Record Codec<ContainerInstance>::encode(const ContainerInstance& i) {
+  return {i.id, i.cluster, i.status, instanceDocument(i).dump()};
+}
+
+ContainerInstance Codec<ContainerInstance>::decode(Record&& r) {
+  return instanceFromDocument(json::parse(text(r, 3)));
+}
+
+// ---- tasks ----
+
+const TableSchema& Codec<Task>::schema() {
+  static const TableSchema schema{
+      "tasks", {"id", "cluster", "container_instance_id", "last_status", "document"}, 1};
+  return schema;
+}
+
+Record Codec<Task>::encode(const Task& t) {
+  return {t.id, t.cluster, t.containerInstanceId, t.lastStatus, taskDocument(t)};
+}
+
+Task Codec<Task>::decode(Record&& r) { return taskFromDocument(json::parse(text(r, 4))); }
+
+// ---- idempotency answers ----
+
+const TableSchema& Codec<RecordedAnswer>::schema() {
+  static const TableSchema schema{"idempotency", {"key", "answer", "recorded_at"}, 1};
+  return schema;
+}
+
+Record Codec<RecordedAnswer>::encode(const RecordedAnswer& a) {
+  return {a.key, a.answer.text, a.answer.recordedAt};
+}
+
+RecordedAnswer Codec<RecordedAnswer>::decode(Record&& r) {
+  return {std::move(std::get<std::string>(r.at(0))),
+          {std::move(std::get<std::string>(r.at(1))), real(r, 2).value_or(0)}};
+}
+
+}  // namespace ecsd

@@ -1,4 +1,4 @@
-#include "store/sqlite.h"
+#include "store/sqlite/database.h"
 
 #include "ecsd/errors.h"
 
@@ -72,6 +72,21 @@ Statement& Statement::bind(int index, std::optional<double> value) {
   return *this;
 }
 
+Statement& Statement::bind(int index, const Value& value) {
+  std::visit(
+      [&]<class T>(const T& v) {
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          sqlite3_bind_null(stmt_.get(), index);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          bind(index, std::string_view(v));
+        } else {
+          bind(index, v);
+        }
+      },
+      value);
+  return *this;
+}
+
 Result<bool> Statement::step() {
   const int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
@@ -101,6 +116,19 @@ std::int64_t Statement::integer(int column) const {
 std::optional<double> Statement::real(int column) const {
   if (sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL) return std::nullopt;
   return sqlite3_column_double(stmt_.get(), column);
+}
+
+Value Statement::value(int column) const {
+  switch (sqlite3_column_type(stmt_.get(), column)) {
+    case SQLITE_NULL:
+      return {};
+    case SQLITE_INTEGER:
+      return integer(column);
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt_.get(), column);
+    default:
+      return text(column);
+  }
 }
 
 }  // namespace ecsd::store

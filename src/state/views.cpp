@@ -1,0 +1,107 @@
+#include "ecsd/state/views.h"
+
+namespace ecsd {
+
+ClusterCounts& ClusterCounts::operator+=(const ClusterCounts& delta) {
+  registeredContainerInstances += delta.registeredContainerInstances;
+  runningTasks += delta.runningTasks;
+  pendingTasks += delta.pendingTasks;
+  activeServices += delta.activeServices;
+  return *this;
+}
+
+bool registered(const ContainerInstance& instance) { return instance.status != "INACTIVE"; }
+
+// ---- UsageByInstance ----
+
+const Usage* UsageByInstance::find(std::string_view instanceId) const {
+  const auto it = usages_.find(instanceId);
+  return it == usages_.end() ? nullptr : &it->second;
+}
+
+void UsageByInstance::changed(const Task* before, const Task* after) {
+  if (before) usages_[before->containerInstanceId].add(*before, -1);
+  if (after) usages_[after->containerInstanceId].add(*after, 1);
+}
+
+// ---- ClusterCountsView ----
+
+ClusterCounts ClusterCountsView::of(std::string_view cluster) const {
+  const auto it = counts_.find(cluster);
+  return it == counts_.end() ? ClusterCounts{} : it->second;
+}
+
+void ClusterCountsView::changed(const ContainerInstance* before, const ContainerInstance* after) {
+  // What the instance counted goes, what it counts now comes; its usage is
+  // the same either side (tasks apply after instances).
+  const Usage* used = usage_.find((before ? before : after)->id);
+  const auto counted = [&](int sign) {
+    return ClusterCounts{sign, sign * (used ? used->runningTasks : 0),
+                         sign * (used ? used->pendingTasks : 0), 0};
+  };
+  if (before && registered(*before)) counts_[before->cluster] += counted(-1);
+  if (after && registered(*after)) counts_[after->cluster] += counted(1);
+}
+
+void ClusterCountsView::changed(const Task* before, const Task* after) {
+  if (before) count(*before, -1);
+  if (after) count(*after, 1);
+}
+
+void ClusterCountsView::count(const Task& task, int sign) {
+  if (!task.live()) return;
+  const ContainerInstance* instance = instances_.find(task.containerInstanceId);
+  if (!instance || !registered(*instance)) return;
+  (task.lastStatus == "RUNNING" ? counts_[instance->cluster].runningTasks
+                                : counts_[instance->cluster].pendingTasks) += sign;
+}
+
+// ---- RemainingView ----
+
+const RemainingIndex& RemainingView::byRemaining(Resource resource,
+                                                 std::string_view cluster) const {
+  static const RemainingIndex kNone;
+  const auto& indexes = resource == Resource::Cpu ? cpuIndex_ : memoryIndex_;
+  const auto it = indexes.find(cluster);
+  return it == indexes.end() ? kNone : it->second;
+}
+
+std::optional<RemainingView::Filed> RemainingView::filedAs(std::string_view instanceId) const {
+  const auto it = filedAs_.find(instanceId);
+  return it == filedAs_.end() ? std::nullopt : std::optional<Filed>(it->second);
+}
+
+void RemainingView::changed(const ContainerInstance* before, const ContainerInstance* after) {
+  touched_.insert((before ? before : after)->id);
+}
+
+void RemainingView::changed(const Task* before, const Task* after) {
+  if (before) touched_.insert(before->containerInstanceId);
+  if (after) touched_.insert(after->containerInstanceId);
+}
+
+void RemainingView::settle() {
+  for (const auto& id : touched_) reindex(id);
+  touched_.clear();
+}
+
+void RemainingView::reindex(const std::string& instanceId) {
+  if (const auto old = filedAs_.find(instanceId); old != filedAs_.end()) {
+    const Filed& was = old->second;
+    cpuIndex_[was.cluster].erase({was.cpu, was.memory, instanceId});
+    memoryIndex_[was.cluster].erase({was.memory, was.cpu, instanceId});
+    filedAs_.erase(old);
+  }
+  const ContainerInstance* found = instances_.find(instanceId);
+  const Usage* used = usage_.find(instanceId);
+  attributeCounts_.set(instanceId, found && registered(*found) ? found : nullptr,
+                       used ? &used->groups : nullptr);
+  if (!found || !registered(*found)) return;
+  const Filed keys{found->cluster, found->registered.cpu - (used ? used->cpu : 0),
+                   found->registered.memory - (used ? used->memory : 0)};
+  cpuIndex_[keys.cluster].insert({keys.cpu, keys.memory, instanceId});
+  memoryIndex_[keys.cluster].insert({keys.memory, keys.cpu, instanceId});
+  filedAs_[instanceId] = keys;
+}
+
+}  // namespace ecsd

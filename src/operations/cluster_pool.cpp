@@ -2,6 +2,8 @@
 
 #include <tuple>
 
+#include "ecsd/scheduler/index/attribute_counts.h"
+
 namespace ecsd::operations {
 
 using scheduler::Candidate;
@@ -89,6 +91,35 @@ void ClusterPool::walkByRemaining(Resource resource, const scheduler::TaskDemand
       merged.pop();
     }
   }
+}
+
+std::optional<std::map<std::optional<std::string>, int>> ClusterPool::groupCountsByAttribute(
+    std::string_view attribute, const std::string& group) {
+  if (handedOut_) refresh(handedOut_->instance->id);
+  handedOut_ = nullptr;
+  const auto& committed = draft_.base().remaining().attributeCounts();
+  auto counts = committed.byValue(cluster_, attribute, group);
+  // freshKeys_ holds every instance whose committed entry is stale: the
+  // draft's and those placed on.
+  for (const auto& [id, keys] : freshKeys_) {
+    (void)keys;
+    if (const auto* was = committed.contribution(id); was && was->cluster == cluster_) {
+      std::optional<std::string> value;
+      for (const auto& [name, v] : was->attributes) {
+        if (name == attribute) value = v;
+      }
+      const auto n = was->groups.find(group);
+      const auto it = counts.find(value);
+      if (it != counts.end()) it->second -= n == was->groups.end() ? 0 : n->second;
+    }
+    const ContainerInstance* now = draft_.instance(id);
+    if (!now || now->cluster != cluster_ || now->status == "INACTIVE") continue;
+    const auto made = made_.find(id);
+    counts[scheduler::attributeValue(*now, attribute)] +=
+        made != made_.end() ? made->second->usage.groupCount(group)
+                            : draft_.layeredUsage(id).groupCount(group);
+  }
+  return counts;
 }
 
 }  // namespace ecsd::operations

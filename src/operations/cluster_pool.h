@@ -24,6 +24,10 @@ class ClusterPool final : public scheduler::CandidatePool {
   std::vector<scheduler::Candidate> of(const std::vector<std::string>& instanceIds);
   void walkByRemaining(Resource resource, const scheduler::TaskDemand& demand,
                        const std::function<bool(scheduler::Candidate&)>& visit) override;
+  // Committed state's tally, with the instances this write and this pool
+  // changed counted anew.
+  std::optional<std::map<std::optional<std::string>, int>> groupCountsByAttribute(
+      std::string_view attribute, const std::string& group) override;
 
  private:
   // The pool's candidate for an instance, made on first use.

@@ -1,6 +1,11 @@
 #include "ecsd/scheduler/placement.h"
 
+#include <spdlog/spdlog.h>
+
+#include <set>
+
 #include "ecsd/errors.h"
+#include "ecsd/scheduler/index/attribute_counts.h"
 #include "scheduler/strategies.h"
 
 namespace ecsd::scheduler {
@@ -53,35 +58,122 @@ Outcome place(std::vector<Candidate>& candidates, const TaskDemand& demand, int 
   return outcome;
 }
 
+namespace {
+
+// How a request's placement finds its instances: which index walk serves its
+// strategies, or none (rank every candidate).
+struct Walk {
+  bool indexed = false;
+  Resource binpack = Resource::Memory;  // the order of the walk
+  std::string spreadAttribute;          // "" : binpack alone
+  std::string why;                      // when not indexed, for the debug log
+};
+
+Walk walkFor(const std::vector<Strategy>& strategies) {
+  const auto binpackOn = [](const Strategy& s) {
+    return s.field == "cpu" ? Resource::Cpu : Resource::Memory;
+  };
+  const std::string prefix = "attribute:";
+  if (strategies.empty()) return {true, Resource::Memory, "", ""};
+  if (strategies.size() == 1 && strategies[0].type == Strategy::Type::Binpack) {
+    return {true, binpackOn(strategies[0]), "", ""};
+  }
+  // Spread's ties are broken by binpack, which the walk's order is; any
+  // strategy after binpack would break binpack's ties some other way.
+  if (strategies.size() == 2 && strategies[0].type == Strategy::Type::Spread &&
+      strategies[0].field.starts_with(prefix) && strategies[1].type == Strategy::Type::Binpack) {
+    return {true, binpackOn(strategies[1]), strategies[0].field.substr(prefix.size()), ""};
+  }
+  return {false, Resource::Memory, "", "no index serves these strategies"};
+}
+
+struct Pick {
+  Candidate* chosen = nullptr;
+  Resources held;
+};
+
+// Binpack: the first instance of the walk that can take the task.
+Pick binpackPick(CandidatePool& pool, const Walk& walk, const TaskDemand& demand,
+                 const std::vector<Constraint>& constraints) {
+  Pick pick;
+  pool.walkByRemaining(walk.binpack, demand, [&](Candidate& c) {
+    Fit f = fit(c, demand, constraints);
+    if (f.rejection) return false;
+    pick = {&c, std::move(f.held)};
+    return true;
+  });
+  return pick;
+}
+
+// Spread on an attribute, then binpack: of the values with an instance that
+// can take the task, the one with the fewest tasks of the group; within it,
+// the walk's first. The walk stops once no value it has not met yet could
+// have fewer. nullopt: the pool keeps no tally.
+std::optional<Pick> spreadPick(CandidatePool& pool, const Walk& walk, const TaskDemand& demand,
+                               const std::vector<Constraint>& constraints) {
+  auto counts = pool.groupCountsByAttribute(walk.spreadAttribute, demand.group);
+  if (!counts) return std::nullopt;
+  std::multiset<int> unmet;
+  for (const auto& [value, n] : *counts) unmet.insert(n);
+  std::set<std::optional<std::string>> met;
+  Pick pick;
+  int pickCount = 0;
+  bool handedOut = false;
+  pool.walkByRemaining(walk.binpack, demand, [&](Candidate& c) {
+    auto value = attributeValue(*c.instance, walk.spreadAttribute);
+    if (met.contains(value)) return false;  // loses to its value's first
+    Fit f = fit(c, demand, constraints);
+    if (f.rejection) return false;
+    const auto counted = counts->find(value);
+    const int n = counted == counts->end() ? 0 : counted->second;
+    if (const auto it = unmet.find(n); it != unmet.end()) unmet.erase(it);
+    met.insert(std::move(value));
+    if (!pick.chosen || n < pickCount) {
+      pick = {&c, std::move(f.held)};
+      pickCount = n;
+    }
+    handedOut = pick.chosen == &c;
+    return unmet.empty() || *unmet.begin() >= pickCount;
+  });
+  // The pool tracks what it hands out; the pick was met earlier in the walk.
+  if (pick.chosen && !handedOut) {
+    pool.walkByRemaining(walk.binpack, demand, [&](Candidate& c) { return &c == pick.chosen; });
+  }
+  return pick;
+}
+
+}  // namespace
+
+// The pipeline: source (the pool's index walk) -> feasibility (fit: agent,
+// attributes, resources, ports, constraints) -> strategies (the walk's order,
+// spread's tally) -> select; the pick takes the task before the next.
 Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
               std::mt19937_64& random) {
-  const bool binpackOnly = strategies.empty() || (strategies.size() == 1 &&
-                                                  strategies[0].type == Strategy::Type::Binpack);
-  if (!binpackOnly || !constraints.empty()) {
-    auto candidates = pool.all();
-    return place(candidates, demand, count, constraints, strategies, random);
-  }
-  const Resource resource =
-      !strategies.empty() && strategies[0].field == "cpu" ? Resource::Cpu : Resource::Memory;
+  const Walk walk = walkFor(strategies);
   Outcome outcome;
-  for (int n = 0; n < count; ++n) {
-    Candidate* chosen = nullptr;
-    Resources held;
-    pool.walkByRemaining(resource, demand, [&](Candidate& c) {
-      Fit f = fit(c, demand, {});
-      if (f.rejection) return false;
-      chosen = &c;
-      held = std::move(f.held);
-      return true;
-    });
-    if (!chosen) {
-      outcome.failures = failuresFor(pool.all(), demand, {});
-      break;
+  for (int n = 0; walk.indexed && n < count; ++n) {
+    std::optional<Pick> pick = walk.spreadAttribute.empty()
+                                   ? binpackPick(pool, walk, demand, constraints)
+                                   : spreadPick(pool, walk, demand, constraints);
+    if (!pick) break;  // no tally: rank every candidate
+    if (!pick->chosen) {
+      outcome.failures = failuresFor(pool.all(), demand, constraints);
+      return outcome;
     }
-    take(*chosen, demand, held);
-    outcome.placements.push_back({chosen->instance, std::move(held)});
+    take(*pick->chosen, demand, pick->held);
+    outcome.placements.push_back({pick->chosen->instance, std::move(pick->held)});
   }
+  if (static_cast<int>(outcome.placements.size()) == count) return outcome;
+  spdlog::debug("event=placement_scan reason=\"{}\" strategies={}",
+                walk.why.empty() ? "the pool keeps no attribute tally" : walk.why,
+                strategies.size());
+  auto candidates = pool.all();
+  Outcome rest = place(candidates, demand, count - static_cast<int>(outcome.placements.size()),
+                       constraints, strategies, random);
+  outcome.placements.insert(outcome.placements.end(), rest.placements.begin(),
+                            rest.placements.end());
+  outcome.failures = std::move(rest.failures);
   return outcome;
 }
 

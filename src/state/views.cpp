@@ -93,8 +93,10 @@ void RemainingView::reindex(const std::string& instanceId) {
     filedAs_.erase(old);
   }
   const ContainerInstance* found = instances_.find(instanceId);
-  if (!found || !registered(*found)) return;
   const Usage* used = usage_.find(instanceId);
+  attributeCounts_.set(instanceId, found && registered(*found) ? found : nullptr,
+                       used ? &used->groups : nullptr);
+  if (!found || !registered(*found)) return;
   const Filed keys{found->cluster, found->registered.cpu - (used ? used->cpu : 0),
                    found->registered.memory - (used ? used->memory : 0)};
   cpuIndex_[keys.cluster].insert({keys.cpu, keys.memory, instanceId});

@@ -9,10 +9,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ecsd/domain/container_instance.h"
@@ -102,11 +104,20 @@ class CandidatePool {
   // updates the pool.
   virtual void walkByRemaining(Resource resource, const TaskDemand& demand,
                                const std::function<bool(Candidate&)>& visit) = 0;
+  // spread(attribute:NAME)'s tally: live tasks of the group per value of the
+  // attribute over the pool's instances as they stand now (nullopt: instances
+  // without it); every value some instance has is present. nullopt: the pool
+  // keeps no such index (placement then ranks all()).
+  virtual std::optional<std::map<std::optional<std::string>, int>> groupCountsByAttribute(
+      std::string_view /*attribute*/, const std::string& /*group*/) {
+    return std::nullopt;
+  }
 };
 
-// RunTask over a pool: binpack alone (the default: on memory) without
-// constraints walks the pool's index; anything else ranks all() (the same
-// choices either way).
+// RunTask over a pool. Binpack alone (the default: on memory), and spread on
+// an attribute then binpack, walk the pool's index upwards from what the task
+// needs, testing constraints on the way; anything else ranks all(). The
+// choices are the same either way.
 Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
               std::mt19937_64& random);

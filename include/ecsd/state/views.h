@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "ecsd/scheduler/index/attribute_counts.h"
 #include "ecsd/state/remaining_index.h"
 #include "ecsd/state/table.h"
 #include "ecsd/state/usage.h"
@@ -118,6 +119,8 @@ class RemainingView final : public TableObserver<ContainerInstance>, public Tabl
   const RemainingIndex& byRemaining(Resource resource, std::string_view cluster) const;
   // Where the instance is filed (nullopt: not indexed).
   std::optional<Filed> filedAs(std::string_view instanceId) const;
+  // spread(attribute:X)'s tally of group tasks per attribute value, filed with the rest.
+  const scheduler::AttributeCounts& attributeCounts() const { return attributeCounts_; }
 
   void changed(const ContainerInstance* before, const ContainerInstance* after) override;
   void changed(const Task* before, const Task* after) override;
@@ -134,6 +137,7 @@ class RemainingView final : public TableObserver<ContainerInstance>, public Tabl
   std::map<std::string, RemainingIndex, std::less<>> cpuIndex_;
   std::map<std::string, RemainingIndex, std::less<>> memoryIndex_;
   std::map<std::string, Filed, std::less<>> filedAs_;
+  scheduler::AttributeCounts attributeCounts_;
 };
 
 }  // namespace ecsd

@@ -150,6 +150,10 @@ class CountingPool final : public scheduler::CandidatePool {
  public:
   explicit CountingPool(scheduler::CandidatePool& pool) : pool_(pool) {}
   std::vector<scheduler::Candidate> all() override { return pool_.all(); }
+  std::optional<std::map<std::optional<std::string>, int>> groupCountsByAttribute(
+      std::string_view attribute, const std::string& group) override {
+    return pool_.groupCountsByAttribute(attribute, group);
+  }
   void walkByRemaining(Resource resource, const scheduler::TaskDemand& demand,
                        const std::function<bool(scheduler::Candidate&)>& visit) override {
     pool_.walkByRemaining(resource, demand, [&](scheduler::Candidate& c) {
@@ -206,11 +210,6 @@ void runPlacement(benchmark::State& state, int count, const std::vector<Constrai
   const auto tasks = demands();
   std::mt19937_64 random(1);
   timePlacements(state, f, nullptr, count, constraints, strategies, random, 0);
-  // Ranking all() has no walk to count.
-  const bool walks = constraints.empty() &&
-                     (strategies.empty() ||
-                      (strategies.size() == 1 && strategies[0].type == Strategy::Type::Binpack));
-  if (!walks) return;
   // How far binpack's walk goes per decision, over every demand once (untimed),
   // and how many live tasks the chosen instance holds: its Usage is copied and
   // its ports scanned for each decision.
@@ -243,18 +242,35 @@ void binpackMemoryCount10(benchmark::State& state) { runPlacement(state, 10, {},
 void binpackCpu(benchmark::State& state) {
   runPlacement(state, 1, {}, strategies(R"([{"type":"binpack","field":"cpu"}])"));
 }
-// The docs' example: spread over zones, then pack. Ranks every instance.
+// The docs' example: spread over zones, then pack: the walk, with the zones' tally.
 void spreadZoneBinpack(benchmark::State& state) {
   runPlacement(state, 1, {},
                strategies(R"([{"type":"spread","field":"attribute:ecs.availability-zone"},
                               {"type":"binpack","field":"memory"}])"));
 }
-// A constraint also ranks every instance (the index is for binpack alone).
+// A constraint is tested on the walk's way.
 void memberOfBinpack(benchmark::State& state) {
   const auto constraints = scheduler::parseConstraints(json::parse(R"([{"type":"memberOf",
       "expression":"attribute:ecs.instance-type =~ m5.*"}])"))
                                .value();
   runPlacement(state, 1, constraints, {});
+}
+
+void memberOfEqualsBinpack(benchmark::State& state) {
+  const auto constraints = scheduler::parseConstraints(json::parse(R"([{"type":"memberOf",
+      "expression":"attribute:ecs.availability-zone == us-east-1b"}])"))
+                               .value();
+  runPlacement(state, 1, constraints, {});
+}
+void distinctInstanceBinpack(benchmark::State& state) {
+  const auto constraints =
+      scheduler::parseConstraints(json::parse(R"([{"type":"distinctInstance"}])")).value();
+  runPlacement(state, 1, constraints, {});
+}
+void spreadZoneBinpackCount10(benchmark::State& state) {
+  runPlacement(state, 10, {},
+               strategies(R"([{"type":"spread","field":"attribute:ecs.availability-zone"},
+                              {"type":"binpack","field":"memory"}])"));
 }
 
 // RunTask(count=10) as the last of a group of 16 that commit together (group
@@ -335,6 +351,9 @@ BENCHMARK(binpackCpu)->Name("BM_PlaceBinpackCpu")->Apply(sizes);
 BENCHMARK(binpackMemoryWithIndexUpdate)->Name("BM_PlaceBinpackMemoryWithIndexUpdate")->Apply(sizes);
 BENCHMARK(spreadZoneBinpack)->Name("BM_PlaceSpreadZoneBinpack")->Apply(sizes);
 BENCHMARK(memberOfBinpack)->Name("BM_PlaceMemberOfBinpack")->Apply(sizes);
+BENCHMARK(memberOfEqualsBinpack)->Name("BM_PlaceMemberOfEqualsBinpack")->Apply(sizes);
+BENCHMARK(distinctInstanceBinpack)->Name("BM_PlaceDistinctInstanceBinpack")->Apply(sizes);
+BENCHMARK(spreadZoneBinpackCount10)->Name("BM_PlaceSpreadZoneBinpackCount10")->Apply(sizes);
 
 }  // namespace
 }  // namespace ecsd::bench

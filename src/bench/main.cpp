@@ -41,6 +41,10 @@ Prints a table per scenario; exits 1 if a scenario failed.
                       (date +%s%N)
   --client-token on|off  RunTask with a clientToken, as the AWS CLI and SDKs send
                       one on every call (ecsd then records each answer; default: off)
+  --strategy JSON     RunTask's placementStrategy, as ECS takes it, e.g.
+                      '[{"type":"spread","field":"attribute:ecs.availability-zone"},
+                        {"type":"binpack","field":"memory"}]' (instances register
+                      in three zones; default: none, ecsd's binpack on memory)
   --ecsd-pid PID      report ecsd's CPU seconds and memory (from /proc)
   --json FILE         also write the results as JSON: an array, one object per scenario
   --region NAME       signing region (default: us-east-1)
@@ -113,10 +117,9 @@ void printTable(const nlohmann::json& result) {
 
 int run(int argc, char** argv) {
   std::map<std::string, std::string> options = {
-      {"scenario", "all"}, {"instances", "100"}, {"connections", "8"},
-      {"tasks", "1000"},   {"cycles", "200"},    {"rate", "0"},
-      {"seconds", "5"},    {"ecsd-pid", "0"},    {"region", "us-east-1"},
-      {"client-token", "off"}};
+      {"scenario", "all"},     {"instances", "100"},   {"connections", "8"}, {"tasks", "1000"},
+      {"cycles", "200"},       {"rate", "0"},          {"seconds", "5"},     {"ecsd-pid", "0"},
+      {"region", "us-east-1"}, {"client-token", "off"}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -152,6 +155,13 @@ int run(int argc, char** argv) {
     return 2;
   }
   settings.clientTokens = options["client-token"] == "on";
+  if (options.count("strategy")) {
+    settings.placementStrategy = nlohmann::json::parse(options["strategy"], nullptr, false);
+    if (!settings.placementStrategy.is_array()) {
+      std::cerr << "ecs-bench: --strategy is a JSON array of {type, field}\n";
+      return 2;
+    }
+  }
   settings.cycles = std::stoul(options["cycles"]);
   settings.rate = std::stod(options["rate"]);
   settings.duration = std::chrono::milliseconds(std::llround(std::stod(options["seconds"]) * 1000));

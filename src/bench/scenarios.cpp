@@ -92,6 +92,8 @@ class TaskCounter : public nlohmann::json_sax<json> {
 
 json runTaskRequest(const BenchSettings& settings, json request) {
   if (settings.clientTokens) request["clientToken"] = crypto::uuid4();
+  if (!settings.placementStrategy.is_null())
+    request["placementStrategy"] = settings.placementStrategy;
   return request;
 }
 
@@ -115,26 +117,30 @@ json registerScenario(LoadClient& client, const BenchSettings& settings,
   std::function<void(std::size_t)> registerNext = [&](std::size_t lane) {
     if (next >= settings.instances) return;
     const std::size_t index = next++;
-    client.call(lane, "RegisterContainerInstance",
-                {{"cluster", settings.cluster},
-                 {"totalResources", instanceResources()},
-                 {"versionInfo", {{"agentVersion", "bench"}, {"dockerVersion", "bench"}}}},
-                [&, lane, index](CallResult result) {
-                  if (!check(client, result, "RegisterContainerInstance", error)) return;
-                  latencies.add(result.latency);
-                  if (++registered == settings.instances) registeredAt = secondsSince(start);
-                  const std::string arn = result.body().at("containerInstance").at("containerInstanceArn");
-                  instanceArns[index] = arn;
-                  client.connectAgent(index, settings.cluster, arn,
-                                      [&](bool ok, const std::string& why) {
-                                        if (!ok) {
-                                          error = "agent session: " + why;
-                                          return client.stop();
-                                        }
-                                        if (++connected == settings.instances) client.stop();
-                                      });
-                  registerNext(lane);
-                });
+    client.call(
+        lane, "RegisterContainerInstance",
+        {{"cluster", settings.cluster},
+         {"totalResources", instanceResources()},
+         // Three zones, as a region has, for spread(attribute:ecs.availability-zone).
+         {"attributes",
+          {{{"name", "ecs.availability-zone"},
+            {"value", std::string("us-east-1") + "abc"[index % 3]}}}},
+         {"versionInfo", {{"agentVersion", "bench"}, {"dockerVersion", "bench"}}}},
+        [&, lane, index](CallResult result) {
+          if (!check(client, result, "RegisterContainerInstance", error)) return;
+          latencies.add(result.latency);
+          if (++registered == settings.instances) registeredAt = secondsSince(start);
+          const std::string arn = result.body().at("containerInstance").at("containerInstanceArn");
+          instanceArns[index] = arn;
+          client.connectAgent(index, settings.cluster, arn, [&](bool ok, const std::string& why) {
+            if (!ok) {
+              error = "agent session: " + why;
+              return client.stop();
+            }
+            if (++connected == settings.instances) client.stop();
+          });
+          registerNext(lane);
+        });
   };
   for (const auto& [operation, request] :
        {std::pair{"CreateCluster", json{{"clusterName", settings.cluster}}},
@@ -180,9 +186,9 @@ json placeScenario(LoadClient& client, const BenchSettings& settings) {
     const std::size_t count = std::min(kPerCall, settings.tasks - requested);
     requested += count;
     client.call(lane, "RunTask",
-                runTaskRequest(settings, {{"cluster", settings.cluster},
-                                          {"taskDefinition", "bench"},
-                                          {"count", count}}),
+                runTaskRequest(
+                    settings,
+                    {{"cluster", settings.cluster}, {"taskDefinition", "bench"}, {"count", count}}),
                 [&, lane, count](CallResult result) {
                   if (!check(client, result, "RunTask", error)) return;
                   latencies.add(result.latency);
@@ -269,25 +275,26 @@ json lifecycleScenario(LoadClient& client, const BenchSettings& settings) {
     if (started >= settings.cycles) return;
     ++started;
     const auto runAt = SteadyClock::now();
-    client.call(lane, "RunTask",
-                runTaskRequest(settings, {{"cluster", settings.cluster}, {"taskDefinition", "bench"}}),
-                [&, lane, runAt](CallResult result) {
-                  if (!check(client, result, "RunTask", error)) return;
-                  const std::string arn = result.body().at("tasks").at(0).at("taskArn");
-                  waitFor(lane, arn, "RUNNING", runAt, [&, lane, arn](auto running) {
-                    toRunning.add(running);
-                    const auto stopAt = SteadyClock::now();
-                    client.call(lane, "StopTask", {{"cluster", settings.cluster}, {"task", arn}},
-                                [&, lane, arn, stopAt](CallResult result) {
-                                  if (!check(client, result, "StopTask", error)) return;
-                                  waitFor(lane, arn, "STOPPED", stopAt, [&, lane](auto stopped) {
-                                    toStopped.add(stopped);
-                                    if (++finished == settings.cycles) return client.stop();
-                                    cycle(lane);
-                                  });
-                                });
-                  });
-                });
+    client.call(
+        lane, "RunTask",
+        runTaskRequest(settings, {{"cluster", settings.cluster}, {"taskDefinition", "bench"}}),
+        [&, lane, runAt](CallResult result) {
+          if (!check(client, result, "RunTask", error)) return;
+          const std::string arn = result.body().at("tasks").at(0).at("taskArn");
+          waitFor(lane, arn, "RUNNING", runAt, [&, lane, arn](auto running) {
+            toRunning.add(running);
+            const auto stopAt = SteadyClock::now();
+            client.call(lane, "StopTask", {{"cluster", settings.cluster}, {"task", arn}},
+                        [&, lane, arn, stopAt](CallResult result) {
+                          if (!check(client, result, "StopTask", error)) return;
+                          waitFor(lane, arn, "STOPPED", stopAt, [&, lane](auto stopped) {
+                            toStopped.add(stopped);
+                            if (++finished == settings.cycles) return client.stop();
+                            cycle(lane);
+                          });
+                        });
+          });
+        });
   };
   for (std::size_t lane = 0; lane < cycleLanes; ++lane) cycle(lane);
   client.run();
@@ -339,14 +346,14 @@ json placeRateScenario(LoadClient& client, const BenchSettings& settings) {
   std::size_t placed = 0, unplaced = 0;
   const auto before = ProcessSample::of(settings.ecsdPid);
   CallDriver driver(client, {settings.rate, settings.duration}, [&] {
-    return PlannedCall{"RunTask",
-                       runTaskRequest(settings, {{"cluster", settings.cluster},
-                                                 {"taskDefinition", "bench"},
-                                                 {"count", 1}}),
-                       [&](const CallResult& result) {
-                         const bool ok = TaskCounter::count(result.text) == 1;
-                         ++(ok ? placed : unplaced);
-                       }};
+    return PlannedCall{
+        "RunTask",
+        runTaskRequest(settings,
+                       {{"cluster", settings.cluster}, {"taskDefinition", "bench"}, {"count", 1}}),
+        [&](const CallResult& result) {
+          const bool ok = TaskCounter::count(result.text) == 1;
+          ++(ok ? placed : unplaced);
+        }};
   });
   if (auto error = driver.run(); !error.empty()) {
     return {{"scenario", "place-rate"}, {"error", error}};

@@ -24,6 +24,9 @@ struct BenchSettings {
   // RunTask with a clientToken, as the AWS CLI and SDKs send one on every call
   // (an idempotency token): ecsd then records each answer.
   bool clientTokens = false;
+  // RunTask's placementStrategy, as ECS takes it (an array); null: none, so
+  // ecsd's default (binpack on memory).
+  nlohmann::json placementStrategy = nullptr;
 };
 
 // A RunTask request as the settings say clients send it.

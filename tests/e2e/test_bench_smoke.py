@@ -72,6 +72,44 @@ class BenchSmokeTest(EcsdTestCase):
         for operation in CI_CALLS:
             self.assertGreater(results["mixed"][operation]["calls"], 0, operation)
 
+    def test_2b_place_with_a_strategy_spreads_over_the_zones(self):
+        strategy = [{"type": "spread", "field": "attribute:ecs.availability-zone"},
+                    {"type": "binpack", "field": "memory"}]
+        results, _ = self.bench("--scenario", "place", "--instances", "6", "--connections", "2",
+                                "--tasks", "30", "--strategy", json.dumps(strategy))
+        self.assertEqual(results["place"]["tasks_placed"], 30)
+        # This run's cluster: the one with its six instances (the other tests' have 20 and 5).
+        clusters = self.aws_ok("describe-clusters", "--clusters",
+                               *self.aws_ok("list-clusters")["clusterArns"])["clusters"]
+        cluster = next(c["clusterArn"] for c in clusters
+                       if c["registeredContainerInstancesCount"] == 6)
+        arns = self.aws_ok("list-tasks", "--cluster", cluster)["taskArns"]
+        self.assertEqual(len(arns), 30)
+        tasks = self.aws_ok("describe-tasks", "--cluster", cluster, "--tasks", *arns)["tasks"]
+        instances = self.aws_ok("describe-container-instances", "--cluster", cluster,
+                                "--container-instances",
+                                *{t["containerInstanceArn"] for t in tasks})["containerInstances"]
+        zone_of = {i["containerInstanceArn"]: next(a["value"] for a in i["attributes"]
+                                                   if a["name"] == "ecs.availability-zone")
+                   for i in instances}
+        per_zone = {}
+        for task in tasks:
+            zone = zone_of[task["containerInstanceArn"]]
+            per_zone[zone] = per_zone.get(zone, 0) + 1
+        # 30 tasks of one group over three zones of two instances each: ten a zone.
+        self.assertEqual(per_zone, {"us-east-1a": 10, "us-east-1b": 10, "us-east-1c": 10})
+
+    def bench_rejects(self, *args):
+        result = subprocess.run(
+            [built_binary("ecs-bench", "ECS_BENCH_BINARY"), "--data-dir", str(self.ecsd.data_dir),
+             *args], capture_output=True, text=True, timeout=30)
+        return result
+
+    def test_2c_a_strategy_that_is_not_an_array_is_refused(self):
+        result = self.bench_rejects("--strategy", '{"type":"spread"}')
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--strategy is a JSON array", result.stderr)
+
     def test_3_first_answer_after_a_restart(self):
         # Restart on the same address, with ecs-bench already retrying.
         self.ecsd.stop()

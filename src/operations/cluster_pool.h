@@ -6,6 +6,7 @@
 #include <array>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -23,11 +24,12 @@ class ClusterPool final : public scheduler::CandidatePool {
   // The candidates for these instances (StartTask's named ones), in order.
   std::vector<scheduler::Candidate> of(const std::vector<std::string>& instanceIds);
   void walkByRemaining(Resource resource, const scheduler::TaskDemand& demand,
+                       const std::vector<scheduler::Narrowing>& narrowings,
                        const std::function<bool(scheduler::Candidate&)>& visit) override;
   // Committed state's tally, with the instances this write and this pool
   // changed counted anew.
-  std::optional<std::map<std::optional<std::string>, int>> groupCountsByAttribute(
-      std::string_view attribute, const std::string& group) override;
+  const GroupCounts* groupCountsByAttribute(std::string_view attribute,
+                                            const std::string& group) override;
 
  private:
   // The pool's candidate for an instance, made on first use.
@@ -50,6 +52,18 @@ class ClusterPool final : public scheduler::CandidatePool {
   std::map<std::string, std::array<std::int64_t, 2>, std::less<>> freshKeys_;
   // The candidate the last walk stopped at: place() may have placed on it.
   scheduler::Candidate* handedOut_ = nullptr;
+  // spread(attribute:X)'s tally for one group, made on first ask and kept in
+  // step as instances are refreshed: recounting every instance the write (or
+  // its group) touched for each decision cost more than the decision.
+  struct Tally {
+    std::string attribute;
+    std::string group;
+    GroupCounts counts;
+    // What each fresh instance counts for now (its committed count is gone).
+    std::map<std::string, std::pair<std::optional<std::string>, int>, std::less<>> fresh;
+  };
+  void recount(Tally& tally, const std::string& id);
+  std::optional<Tally> tally_;
 };
 
 }  // namespace ecsd::operations

@@ -11,12 +11,18 @@ int countOf(const AttributeCounts::Groups& groups, std::string_view group) {
 
 }  // namespace
 
-std::optional<std::string> attributeValue(const ContainerInstance& instance,
-                                          std::string_view name) {
+std::optional<std::string_view> attributeView(const ContainerInstance& instance,
+                                              std::string_view name) {
   for (const auto& a : instance.attributes) {
-    if (a.name == name) return a.value.value_or("");
+    if (a.name == name) return a.value ? std::string_view(*a.value) : std::string_view();
   }
   return std::nullopt;
+}
+
+std::optional<std::string> attributeValue(const ContainerInstance& instance,
+                                          std::string_view name) {
+  const auto view = attributeView(instance, name);
+  return view ? std::optional<std::string>(*view) : std::nullopt;
 }
 
 void AttributeCounts::Tally::add(const Groups& g, int sign) {

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <set>
+#include <algorithm>
 
 #include "ecsd/errors.h"
 #include "ecsd/scheduler/index/attribute_counts.h"
@@ -63,10 +63,12 @@ namespace {
 // How a request's placement finds its instances: which index walk serves its
 // strategies, or none (rank every candidate).
 struct Walk {
+  enum class Spread { None, Attribute, Instance };
   bool indexed = false;
   Resource binpack = Resource::Memory;  // the order of the walk
-  std::string spreadAttribute;          // "" : binpack alone
-  std::string why;                      // when not indexed, for the debug log
+  Spread spread = Spread::None;
+  std::string spreadAttribute;  // Spread::Attribute's
+  std::string why;              // when not indexed, for the debug log
 };
 
 Walk walkFor(const std::vector<Strategy>& strategies) {
@@ -74,17 +76,22 @@ Walk walkFor(const std::vector<Strategy>& strategies) {
     return s.field == "cpu" ? Resource::Cpu : Resource::Memory;
   };
   const std::string prefix = "attribute:";
-  if (strategies.empty()) return {true, Resource::Memory, "", ""};
+  if (strategies.empty()) return {true, Resource::Memory, Walk::Spread::None, "", ""};
   if (strategies.size() == 1 && strategies[0].type == Strategy::Type::Binpack) {
-    return {true, binpackOn(strategies[0]), "", ""};
+    return {true, binpackOn(strategies[0]), Walk::Spread::None, "", ""};
   }
   // Spread's ties are broken by binpack, which the walk's order is; any
   // strategy after binpack would break binpack's ties some other way.
   if (strategies.size() == 2 && strategies[0].type == Strategy::Type::Spread &&
-      strategies[0].field.starts_with(prefix) && strategies[1].type == Strategy::Type::Binpack) {
-    return {true, binpackOn(strategies[1]), strategies[0].field.substr(prefix.size()), ""};
+      strategies[1].type == Strategy::Type::Binpack) {
+    const std::string& field = strategies[0].field;
+    if (field.starts_with(prefix)) {
+      return {true, binpackOn(strategies[1]), Walk::Spread::Attribute, field.substr(prefix.size()),
+              ""};
+    }
+    return {true, binpackOn(strategies[1]), Walk::Spread::Instance, "", ""};  // instanceId, host
   }
-  return {false, Resource::Memory, "", "no index serves these strategies"};
+  return {false, Resource::Memory, Walk::Spread::None, "", "no index serves these strategies"};
 }
 
 struct Pick {
@@ -92,12 +99,20 @@ struct Pick {
   Resources held;
 };
 
+// What every pick of one request shares.
+struct Request {
+  CandidatePool& pool;
+  const Walk& walk;
+  const TaskDemand& demand;
+  const std::vector<Constraint>& constraints;
+  std::vector<Narrowing> narrowings;
+};
+
 // Binpack: the first instance of the walk that can take the task.
-Pick binpackPick(CandidatePool& pool, const Walk& walk, const TaskDemand& demand,
-                 const std::vector<Constraint>& constraints) {
+Pick binpackPick(const Request& r) {
   Pick pick;
-  pool.walkByRemaining(walk.binpack, demand, [&](Candidate& c) {
-    Fit f = fit(c, demand, constraints);
+  r.pool.walkByRemaining(r.walk.binpack, r.demand, r.narrowings, [&](Candidate& c) {
+    Fit f = fit(c, r.demand, r.constraints);
     if (f.rejection) return false;
     pick = {&c, std::move(f.held)};
     return true;
@@ -105,58 +120,102 @@ Pick binpackPick(CandidatePool& pool, const Walk& walk, const TaskDemand& demand
   return pick;
 }
 
+// Spread on instances, then binpack: the first instance of the walk without
+// a task of the group, when one can take the task (none has fewer). nullopt:
+// every instance that could has some, and only ranking them all tells.
+std::optional<Pick> spreadInstancePick(const Request& r) {
+  auto narrowings = r.narrowings;
+  narrowings.push_back(withoutGroup(r.demand.group));
+  Pick pick;
+  r.pool.walkByRemaining(r.walk.binpack, r.demand, narrowings, [&](Candidate& c) {
+    if (c.usage.groupCount(r.demand.group) > 0) return false;
+    Fit f = fit(c, r.demand, r.constraints);
+    if (f.rejection) return false;
+    pick = {&c, std::move(f.held)};
+    return true;
+  });
+  if (!pick.chosen) return std::nullopt;
+  return pick;
+}
+
 // Spread on an attribute, then binpack: of the values with an instance that
 // can take the task, the one with the fewest tasks of the group; within it,
 // the walk's first. The walk stops once no value it has not met yet could
-// have fewer. nullopt: the pool keeps no tally.
-std::optional<Pick> spreadPick(CandidatePool& pool, const Walk& walk, const TaskDemand& demand,
-                               const std::vector<Constraint>& constraints) {
-  auto counts = pool.groupCountsByAttribute(walk.spreadAttribute, demand.group);
+// have fewer. nullopt: the pool keeps no tally. Values are few (zones):
+// plain vectors, nothing copied.
+std::optional<Pick> spreadAttributePick(const Request& r) {
+  const auto* counts = r.pool.groupCountsByAttribute(r.walk.spreadAttribute, r.demand.group);
   if (!counts) return std::nullopt;
-  std::multiset<int> unmet;
-  for (const auto& [value, n] : *counts) unmet.insert(n);
-  std::set<std::optional<std::string>> met;
+  struct Value {
+    std::optional<std::string_view> name;
+    int count = 0;
+    bool met = false;
+  };
+  std::vector<Value> values;
+  values.reserve(counts->size() + 1);
+  for (const auto& [name, n] : *counts) values.push_back({name, n, false});
   Pick pick;
   int pickCount = 0;
   bool handedOut = false;
-  pool.walkByRemaining(walk.binpack, demand, [&](Candidate& c) {
-    auto value = attributeValue(*c.instance, walk.spreadAttribute);
-    if (met.contains(value)) return false;  // loses to its value's first
-    Fit f = fit(c, demand, constraints);
+  r.pool.walkByRemaining(r.walk.binpack, r.demand, r.narrowings, [&](Candidate& c) {
+    const auto name = attributeView(*c.instance, r.walk.spreadAttribute);
+    auto value =
+        std::find_if(values.begin(), values.end(), [&](const Value& v) { return v.name == name; });
+    if (value != values.end() && value->met) return false;  // loses to its value's first
+    Fit f = fit(c, r.demand, r.constraints);
     if (f.rejection) return false;
-    const auto counted = counts->find(value);
-    const int n = counted == counts->end() ? 0 : counted->second;
-    if (const auto it = unmet.find(n); it != unmet.end()) unmet.erase(it);
-    met.insert(std::move(value));
-    if (!pick.chosen || n < pickCount) {
+    if (value == values.end()) value = values.insert(values.end(), {name, 0, false});
+    value->met = true;
+    if (!pick.chosen || value->count < pickCount) {
       pick = {&c, std::move(f.held)};
-      pickCount = n;
+      pickCount = value->count;
     }
     handedOut = pick.chosen == &c;
-    return unmet.empty() || *unmet.begin() >= pickCount;
+    return std::none_of(values.begin(), values.end(),
+                        [&](const Value& v) { return !v.met && v.count < pickCount; });
   });
   // The pool tracks what it hands out; the pick was met earlier in the walk.
   if (pick.chosen && !handedOut) {
-    pool.walkByRemaining(walk.binpack, demand, [&](Candidate& c) { return &c == pick.chosen; });
+    r.pool.walkByRemaining(r.walk.binpack, r.demand, r.narrowings,
+                           [&](Candidate& c) { return &c == pick.chosen; });
   }
   return pick;
 }
 
+std::optional<Pick> pickFor(const Request& r) {
+  switch (r.walk.spread) {
+    case Walk::Spread::None:
+      return binpackPick(r);
+    case Walk::Spread::Attribute:
+      return spreadAttributePick(r);
+    case Walk::Spread::Instance:
+      return spreadInstancePick(r);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-// The pipeline: source (the pool's index walk) -> feasibility (fit: agent,
-// attributes, resources, ports, constraints) -> strategies (the walk's order,
-// spread's tally) -> select; the pick takes the task before the next.
+// The pipeline: source (the pool's index walk, narrowed to the instances the
+// constraints' indexes admit) -> feasibility (fit: agent, attributes,
+// resources, ports, constraints) -> strategies (the walk's order, spread's
+// tally) -> select; the pick takes the task before the next.
 Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
               std::mt19937_64& random) {
   const Walk walk = walkFor(strategies);
+  const Request request{
+      pool, walk, demand, constraints,
+      walk.indexed ? narrowingsOf(constraints, demand) : std::vector<Narrowing>{}};
   Outcome outcome;
+  std::string why = walk.why;
   for (int n = 0; walk.indexed && n < count; ++n) {
-    std::optional<Pick> pick = walk.spreadAttribute.empty()
-                                   ? binpackPick(pool, walk, demand, constraints)
-                                   : spreadPick(pool, walk, demand, constraints);
-    if (!pick) break;  // no tally: rank every candidate
+    std::optional<Pick> pick = pickFor(request);
+    if (!pick) {  // rank every candidate
+      why = walk.spread == Walk::Spread::Instance ? "every instance that fits has the group"
+                                                  : "the pool keeps no attribute tally";
+      break;
+    }
     if (!pick->chosen) {
       outcome.failures = failuresFor(pool.all(), demand, constraints);
       return outcome;
@@ -165,9 +224,7 @@ Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
     outcome.placements.push_back({pick->chosen->instance, std::move(pick->held)});
   }
   if (static_cast<int>(outcome.placements.size()) == count) return outcome;
-  spdlog::debug("event=placement_scan reason=\"{}\" strategies={}",
-                walk.why.empty() ? "the pool keeps no attribute tally" : walk.why,
-                strategies.size());
+  spdlog::debug("event=placement_scan reason=\"{}\" strategies={}", why, strategies.size());
   auto candidates = pool.all();
   Outcome rest = place(candidates, demand, count - static_cast<int>(outcome.placements.size()),
                        constraints, strategies, random);

@@ -464,9 +464,10 @@ bool holds(const Node& node, Op op, const QueryTarget& target) {
       return compare(static_cast<double>(target.runningTasksCount()), *node.numbers.front(), op);
     case Subject::kRegisteredAt:
       return compare(std::floor(target.registeredAt()), *node.numbers.front(), op);
-    case Subject::kAttribute:
-      if (auto value = target.attribute(node.attribute)) values.push_back(std::move(*value));
-      break;
+    case Subject::kAttribute: {  // one value at most: no list (placement asks this most)
+      const auto value = target.attribute(node.attribute);
+      return value && (op == Op::kExists || holdsFor(node, op, *value));
+    }
     case Subject::kTaskGroup:
       values = target.taskGroups();
       break;
@@ -515,6 +516,12 @@ bool evaluate(const Node& node, const QueryTarget& target) {
   return false;
 }
 
+bool reads(const Node& node, Subject subject) {
+  if (node.kind == Kind::kCondition) return node.subject == subject;
+  return std::any_of(node.children.begin(), node.children.end(),
+                     [&](const Node& child) { return reads(child, subject); });
+}
+
 }  // namespace
 
 Result<Query> Query::parse(std::string_view expression) {
@@ -537,6 +544,8 @@ Result<Query> Query::parse(std::string_view expression) {
     return errors::invalidParameter(std::string("Invalid cluster query expression: ") + e.what());
   }
 }
+
+bool Query::readsAgentConnected() const { return root_ && reads(*root_, Subject::kAgentConnected); }
 
 // A default-constructed Query has no expression and matches every instance.
 bool Query::matches(const QueryTarget& target) const {

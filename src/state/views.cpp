@@ -61,9 +61,47 @@ void ClusterCountsView::count(const Task& task, int sign) {
 const RemainingIndex& RemainingView::byRemaining(Resource resource,
                                                  std::string_view cluster) const {
   static const RemainingIndex kNone;
-  const auto& indexes = resource == Resource::Cpu ? cpuIndex_ : memoryIndex_;
-  const auto it = indexes.find(cluster);
-  return it == indexes.end() ? kNone : it->second;
+  const auto it = orders_.find(cluster);
+  return it == orders_.end() ? kNone : it->second.by(resource);
+}
+
+const RemainingIndex& RemainingView::subset(Resource resource, std::string_view cluster,
+                                            const std::string& key, const Admits& admits) const {
+  if (const auto known = subsets_.find(cluster); known != subsets_.end()) {
+    if (const auto it = known->second.find(key); it != known->second.end()) {
+      it->second.asked = ++asks_;
+      return it->second.orders.by(resource);
+    }
+  }
+  if (subsetCount_ >= kMaxSubsets) dropStalestSubset();
+  Subset made{admits, {}, ++asks_};
+  const auto& filed = byRemaining(Resource::Memory, cluster);
+  for (auto at = filed.from(INT64_MIN, INT64_MIN); at.peek(); at.pop()) {
+    const auto& [memory, cpu, id] = *at.peek();
+    if (admits(*instances_.find(id), LayeredUsage(usage_.find(id)))) {
+      made.orders.insert(id, cpu, memory);
+    }
+  }
+  ++subsetCount_;
+  auto& kept = subsets_[std::string(cluster)].emplace(key, std::move(made)).first->second;
+  return kept.orders.by(resource);
+}
+
+void RemainingView::dropStalestSubset() const {
+  std::pair<std::string, std::string> stalest;  // cluster, key
+  std::uint64_t asked = UINT64_MAX;
+  for (const auto& [cluster, subsets] : subsets_) {
+    for (const auto& [key, subset] : subsets) {
+      if (subset.asked < asked) {
+        asked = subset.asked;
+        stalest = {cluster, key};
+      }
+    }
+  }
+  const auto in = subsets_.find(stalest.first);
+  if (in == subsets_.end()) return;
+  subsetCount_ -= in->second.erase(stalest.second);
+  if (in->second.empty()) subsets_.erase(in);
 }
 
 std::optional<RemainingView::Filed> RemainingView::filedAs(std::string_view instanceId) const {
@@ -88,8 +126,12 @@ void RemainingView::settle() {
 void RemainingView::reindex(const std::string& instanceId) {
   if (const auto old = filedAs_.find(instanceId); old != filedAs_.end()) {
     const Filed& was = old->second;
-    cpuIndex_[was.cluster].erase({was.cpu, was.memory, instanceId});
-    memoryIndex_[was.cluster].erase({was.memory, was.cpu, instanceId});
+    orders_[was.cluster].erase(instanceId, was.cpu, was.memory);
+    if (const auto subsets = subsets_.find(was.cluster); subsets != subsets_.end()) {
+      for (auto& [key, subset] : subsets->second) {
+        subset.orders.erase(instanceId, was.cpu, was.memory);
+      }
+    }
     filedAs_.erase(old);
   }
   const ContainerInstance* found = instances_.find(instanceId);
@@ -99,8 +141,14 @@ void RemainingView::reindex(const std::string& instanceId) {
   if (!found || !registered(*found)) return;
   const Filed keys{found->cluster, found->registered.cpu - (used ? used->cpu : 0),
                    found->registered.memory - (used ? used->memory : 0)};
-  cpuIndex_[keys.cluster].insert({keys.cpu, keys.memory, instanceId});
-  memoryIndex_[keys.cluster].insert({keys.memory, keys.cpu, instanceId});
+  orders_[keys.cluster].insert(instanceId, keys.cpu, keys.memory);
+  if (const auto subsets = subsets_.find(keys.cluster); subsets != subsets_.end()) {
+    for (auto& [key, subset] : subsets->second) {
+      if (subset.admits(*found, LayeredUsage(used))) {
+        subset.orders.insert(instanceId, keys.cpu, keys.memory);
+      }
+    }
+  }
   filedAs_[instanceId] = keys;
 }
 

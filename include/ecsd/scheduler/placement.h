@@ -21,6 +21,7 @@
 #include "ecsd/domain/resources.h"
 #include "ecsd/result.h"
 #include "ecsd/scheduler/query.h"
+#include "ecsd/state/remaining_index.h"
 #include "ecsd/state/usage.h"
 
 namespace ecsd::scheduler {
@@ -89,6 +90,20 @@ Outcome place(std::vector<Candidate>& candidates, const TaskDemand& demand, int 
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
               std::mt19937_64& random);
 
+// A constraint as an index can serve it: the instances it admits, named by
+// a key (one key, one predicate). Built from what committed state holds.
+struct Narrowing {
+  std::string key;
+  Admits admits;
+};
+// The narrowings of the constraints an index can serve: distinctInstance,
+// and memberOf unless its expression asks agentConnected.
+std::vector<Narrowing> narrowingsOf(const std::vector<Constraint>& constraints,
+                                    const TaskDemand& demand);
+// The instances without a live task of the group: distinctInstance's, and
+// spread(instanceId)'s first choice.
+Narrowing withoutGroup(const std::string& group);
+
 // A cluster's instances as placement walks them, so that binpack need not
 // visit every instance: it walks up from what the task needs to the first
 // instance that fits.
@@ -101,22 +116,27 @@ class CandidatePool {
   // the first with the demand's CPU and memory left, until visit returns
   // true. It may hand over some that cannot take the task but skips none that
   // can. What visit is handed is the pool's own candidate: placing on it
-  // updates the pool.
+  // updates the pool. With narrowings, it may skip instances one of them does
+  // not admit (the pool picks the one that leaves the fewest).
   virtual void walkByRemaining(Resource resource, const TaskDemand& demand,
+                               const std::vector<Narrowing>& narrowings,
                                const std::function<bool(Candidate&)>& visit) = 0;
   // spread(attribute:NAME)'s tally: live tasks of the group per value of the
   // attribute over the pool's instances as they stand now (nullopt: instances
-  // without it); every value some instance has is present. nullopt: the pool
-  // keeps no such index (placement then ranks all()).
-  virtual std::optional<std::map<std::optional<std::string>, int>> groupCountsByAttribute(
-      std::string_view /*attribute*/, const std::string& /*group*/) {
-    return std::nullopt;
+  // without it); every value some instance has is present. Valid until the
+  // next call on the pool. nullptr: the pool keeps no such index (placement
+  // then ranks all()).
+  using GroupCounts = std::map<std::optional<std::string>, int>;
+  virtual const GroupCounts* groupCountsByAttribute(std::string_view /*attribute*/,
+                                                    const std::string& /*group*/) {
+    return nullptr;
   }
 };
 
 // RunTask over a pool. Binpack alone (the default: on memory), and spread on
-// an attribute then binpack, walk the pool's index upwards from what the task
-// needs, testing constraints on the way; anything else ranks all(). The
+// an attribute, an instance or a host then binpack, walk the pool's index
+// upwards from what the task needs, narrowed by the constraints an index
+// serves and testing the rest on the way; anything else ranks all(). The
 // choices are the same either way.
 Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,

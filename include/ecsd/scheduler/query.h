@@ -37,6 +37,9 @@ class Query {
   static Result<Query> parse(std::string_view expression);
   bool matches(const QueryTarget& target) const;
   const std::string& text() const { return text_; }
+  // Whether it asks agentConnected: the one subject committed state does not
+  // hold (the agents' sessions do), so no index can serve it.
+  bool readsAgentConnected() const;
 
   struct Node;  // the parsed expression; defined in query.cpp
 

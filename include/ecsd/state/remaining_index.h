@@ -8,9 +8,14 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <utility>
+
+#include "ecsd/domain/container_instance.h"
+#include "ecsd/domain/resources.h"
+#include "ecsd/state/usage.h"
 
 namespace ecsd {
 
@@ -39,6 +44,7 @@ class RemainingIndex {
   void insert(Entry entry);
   void erase(const Entry& entry);  // one inserted with the same values
   bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
 
   // Entries with remaining >= needed and other >= otherNeeded, by ascending
   // (remaining, id). Valid while the index is not changed.
@@ -61,6 +67,32 @@ class RemainingIndex {
  private:
   std::array<Band, kBands> bands_;
   std::size_t size_ = 0;
+};
+
+// Whether an instance, as it stands with its usage, belongs to a subset of
+// the index (the instances a placement constraint admits).
+using Admits = std::function<bool(const ContainerInstance&, const LayeredUsage&)>;
+
+// One set of instances in both orders: by remaining CPU (then memory), by
+// remaining memory (then CPU).
+class RemainingOrders {
+ public:
+  void insert(const std::string& id, std::int64_t cpu, std::int64_t memory) {
+    cpu_.insert({cpu, memory, id});
+    memory_.insert({memory, cpu, id});
+  }
+  void erase(const std::string& id, std::int64_t cpu, std::int64_t memory) {
+    cpu_.erase({cpu, memory, id});
+    memory_.erase({memory, cpu, id});
+  }
+  const RemainingIndex& by(Resource resource) const {
+    return resource == Resource::Cpu ? cpu_ : memory_;
+  }
+  std::size_t size() const { return cpu_.size(); }
+
+ private:
+  RemainingIndex cpu_;
+  RemainingIndex memory_;
 };
 
 }  // namespace ecsd

@@ -117,6 +117,17 @@ class RemainingView final : public TableObserver<ContainerInstance>, public Tabl
       : instances_(instances), usage_(usage) {}
 
   const RemainingIndex& byRemaining(Resource resource, std::string_view cluster) const;
+  // The cluster's instances that `admits` (given their committed usage), by
+  // remaining `resource`: the index of one placement constraint (a memberOf
+  // expression, distinctInstance's group), so that its walk meets only the
+  // instances it admits. Made on first ask from the instances filed now and
+  // kept in step with every change after, under `key` (one key, one
+  // predicate); at most kMaxSubsets are kept, the least recently asked going
+  // first. A cache, hence const: only a running write may ask (writes run one
+  // at a time, and only they place), and readers never look at it.
+  const RemainingIndex& subset(Resource resource, std::string_view cluster, const std::string& key,
+                               const Admits& admits) const;
+  static constexpr std::size_t kMaxSubsets = 64;
   // Where the instance is filed (nullopt: not indexed).
   std::optional<Filed> filedAs(std::string_view instanceId) const;
   // spread(attribute:X)'s tally of group tasks per attribute value, filed with the rest.
@@ -129,15 +140,25 @@ class RemainingView final : public TableObserver<ContainerInstance>, public Tabl
   void settle();
 
  private:
+  struct Subset {
+    Admits admits;
+    RemainingOrders orders;
+    std::uint64_t asked = 0;  // when last asked for, to drop the stalest
+  };
+  using Subsets = std::map<std::string, Subset, std::less<>>;  // by key
+
   void reindex(const std::string& instanceId);
+  void dropStalestSubset() const;
 
   const Table<ContainerInstance>& instances_;
   const UsageByInstance& usage_;
   std::set<std::string> touched_;
-  std::map<std::string, RemainingIndex, std::less<>> cpuIndex_;
-  std::map<std::string, RemainingIndex, std::less<>> memoryIndex_;
+  std::map<std::string, RemainingOrders, std::less<>> orders_;  // by cluster
   std::map<std::string, Filed, std::less<>> filedAs_;
   scheduler::AttributeCounts attributeCounts_;
+  mutable std::map<std::string, Subsets, std::less<>> subsets_;  // by cluster
+  mutable std::size_t subsetCount_ = 0;
+  mutable std::uint64_t asks_ = 0;
 };
 
 }  // namespace ecsd

@@ -23,10 +23,13 @@ class FakePool final : public CandidatePool {
 
   std::vector<Candidate> all() override { return candidates_; }
   void walkByRemaining(Resource resource, const TaskDemand& demand,
+                       const std::vector<Narrowing>& narrowings,
                        const std::function<bool(Candidate&)>& visit) override {
     std::vector<Candidate*> order;
     for (auto& c : candidates_) {
-      if (left(c, Resource::Cpu) >= demand.cpu && left(c, Resource::Memory) >= demand.memory) {
+      const auto admitted = [&](const Narrowing& n) { return n.admits(*c.instance, c.usage); };
+      if (left(c, Resource::Cpu) >= demand.cpu && left(c, Resource::Memory) >= demand.memory &&
+          std::all_of(narrowings.begin(), narrowings.end(), admitted)) {
         order.push_back(&c);
       }
     }
@@ -40,14 +43,14 @@ class FakePool final : public CandidatePool {
       if (visit(*c)) return;
     }
   }
-  std::optional<std::map<std::optional<std::string>, int>> groupCountsByAttribute(
-      std::string_view attribute, const std::string& group) override {
-    if (!tally_) return std::nullopt;
-    std::map<std::optional<std::string>, int> counts;
+  const GroupCounts* groupCountsByAttribute(std::string_view attribute,
+                                            const std::string& group) override {
+    if (!tally_) return nullptr;
+    counts_.clear();
     for (const auto& c : candidates_) {
-      counts[attributeValue(*c.instance, attribute)] += c.usage.groupCount(group);
+      counts_[attributeValue(*c.instance, attribute)] += c.usage.groupCount(group);
     }
-    return counts;
+    return &counts_;
   }
   int walks = 0;
   int visited = 0;
@@ -59,6 +62,7 @@ class FakePool final : public CandidatePool {
   }
   std::vector<Candidate> candidates_;
   bool tally_;
+  GroupCounts counts_;
 };
 
 // A random cluster: sizes, zones (some instances without one), live tasks of
@@ -141,6 +145,21 @@ TEST(PipelineTest, ConstraintsOnTheBinpackWalkChooseAsRankingEveryInstance) {
                     R"([{"type":"memberOf","expression":"attribute:zone in [a, b]"}])");
   expectSameChoices("[]", R"([{"type":"memberOf","expression":"attribute:zone exists"},
                               {"type":"distinctInstance"}])");
+  // Served by an index although it reads usage; and one no index serves.
+  expectSameChoices("[]",
+                    R"j([{"type":"memberOf","expression":"not(task:group == family:web)"}])j");
+  expectSameChoices("[]", R"([{"type":"memberOf",
+                               "expression":"agentConnected == true and attribute:type == big"}])");
+}
+
+TEST(PipelineTest, SpreadOnInstancesThenBinpackChoosesAsRankingEveryInstance) {
+  // Counts beyond the instances without the group: the walk hands over to ranking.
+  expectSameChoices(R"([{"type":"spread","field":"instanceId"},
+                        {"type":"binpack","field":"memory"}])",
+                    "[]");
+  expectSameChoices(R"([{"type":"spread","field":"host"},
+                        {"type":"binpack","field":"cpu"}])",
+                    R"([{"type":"memberOf","expression":"attribute:type == small"}])");
 }
 
 TEST(PipelineTest, WithoutATallySpreadRanksEveryInstance) {

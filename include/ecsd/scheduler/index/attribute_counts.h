@@ -54,7 +54,10 @@ class AttributeCounts {
   std::map<std::string, Contribution, std::less<>> counted_;  // by instance id
 };
 
-// The value spread(attribute:NAME) files an instance under (nullopt: it lacks it).
+// The value spread(attribute:NAME) files an instance under (nullopt: it lacks
+// it); the view borrows from the instance.
+std::optional<std::string_view> attributeView(const ContainerInstance& instance,
+                                              std::string_view name);
 std::optional<std::string> attributeValue(const ContainerInstance& instance, std::string_view name);
 
 }  // namespace ecsd::scheduler

@@ -126,10 +126,6 @@ const std::set<std::string>& Data::taskIdsOn(std::string_view instanceId) const 
   return tasksByInstance_.of(instanceId);
 }
 
-const RemainingIndex& Data::byRemaining(Resource resource, std::string_view cluster) const {
-  return remaining_.byRemaining(resource, cluster);
-}
-
 // ---- Draft ----
 
 Draft::Draft(const Data& base)
@@ -312,37 +308,53 @@ State::~State() {
     std::lock_guard lock(queueMutex_);
     stopping_ = true;
   }
-  queued_.notify_one();
+  handedOverOrStopping_.notify_one();
   writer_.join();
 }
 
-void State::submit(Write& write) {
-  {
-    std::lock_guard lock(queueMutex_);
-    queue_.push_back(&write);
+bool State::submit(Write& write) {
+  std::unique_lock lock(queueMutex_);
+  queue_.push_back(&write);
+  if (leading_) return false;  // whoever leads takes it with the next group
+  leading_ = true;
+  runQueued(lock, &write);
+  if (queue_.empty()) {
+    leading_ = false;
+  } else {
+    // Writes queued meanwhile: the writer thread goes on with them, so this
+    // caller's own answer waits for no one else's commit.
+    handedOver_ = true;
+    handedOverOrStopping_.notify_one();
   }
-  queued_.notify_one();
+  return true;
+}
+
+void State::runQueued(std::unique_lock<std::mutex>& lock, const Write* own) {
+  std::vector<Write*> group;
+  group.swap(queue_);
+  lock.unlock();
+  // Everything queued while the last group committed goes in this one, so a
+  // group grows with the load rather than with a thread count.
+  runGroup(group);
+  for (Write* write : group) {
+    if (write != own) write->finished();
+  }
+  lock.lock();
 }
 
 void State::writeGroups() {
-  std::vector<Write*> group;
+  std::unique_lock lock(queueMutex_);
   for (;;) {
-    {
-      std::unique_lock lock(queueMutex_);
-      queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and every write is answered
-      group.clear();
-      group.swap(queue_);
-    }
-    // Everything queued while the last group committed goes in this one, so
-    // a group grows with the load rather than with a thread count.
-    runGroup(group);
-    for (Write* write : group) write->finished();
+    handedOverOrStopping_.wait(lock, [&] { return stopping_ || handedOver_; });
+    if (!handedOver_) return;  // stopping, and every write is answered
+    while (!queue_.empty()) runQueued(lock, nullptr);
+    handedOver_ = false;
+    leading_ = false;
   }
 }
 
 void State::runGroup(const std::vector<Write*>& group) {
-  Draft draft(data_);  // reading data_ unlocked is safe: only the writer thread changes it
+  Draft draft(data_);  // reading data_ unlocked is safe: only the leading thread changes it
   std::vector<Write*> succeeded;
   for (Write* write : group) {
     const std::size_t mark = draft.mark();

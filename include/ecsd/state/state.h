@@ -110,8 +110,8 @@ class Data final : public StateView {
   const std::set<std::string>& taskIdsOn(std::string_view instanceId) const;
   // Registered instances of the cluster, in id order.
   const std::set<std::string>& registeredInstanceIds(std::string_view cluster) const;
-  // The remaining-resources index (views.h: RemainingView), placement's seam.
-  const RemainingIndex& byRemaining(Resource resource, std::string_view cluster) const;
+  // The remaining-resources index and its subsets (views.h: RemainingView),
+  // placement's seam.
   const RemainingView& remaining() const { return remaining_; }
 
   // Makes committed changes visible: each table in turn, then the views
@@ -213,16 +213,21 @@ class State {
   // Runs change(Draft&) -> Result<T>. When it succeeds, its changes are
   // committed to the store and only then applied to memory; when it or the
   // commit fails, nothing changes, and an exception it throws reaches the
-  // caller. Writes run one at a time on the state's writer thread, and those
-  // that arrive together are committed together (group commit): each runs on
-  // the draft the ones before it left, a failed one is rolled back alone, and
-  // one transaction makes them all durable, so many writers share one disk
-  // sync.
+  // caller. Writes run one at a time, and those that arrive together are
+  // committed together (group commit): each runs on the draft the ones before
+  // it left, a failed one is rolled back alone, and one transaction makes
+  // them all durable, so many writers share one disk sync.
+  //
+  // Who runs them: a write that finds none running runs its own group on its
+  // own thread (a lone client's write costs no hand-off between threads);
+  // writes that arrive meanwhile queue, and once that group is done the
+  // state's writer thread takes over the queue. So at most one caller's
+  // thread waits on the disk at a time, and groups grow with the load.
   //
   // write() blocks the calling thread until then (for tools, tests and
   // periodic work); a request handler awaits committed() instead, which holds
-  // no thread while the disk syncs. REQUIRES: not called from a write's own
-  // completion (the writer thread would wait for itself).
+  // no thread while the disk syncs unless its own write leads. REQUIRES: not
+  // called from a write's own completion (it would wait for itself).
   template <class F>
   auto write(F&& change) -> decltype(change(std::declval<Draft&>())) {
     std::optional<decltype(change(std::declval<Draft&>()))> result;
@@ -232,8 +237,7 @@ class State {
                   return result->ok();
                 },
                 [&] { finished.set_value(); }};
-    submit(write);
-    finished.get_future().wait();
+    if (!submit(write)) finished.get_future().wait();
     if (write.exception) std::rethrow_exception(write.exception);
     if (write.commitError) return *write.commitError;
     return std::move(*result);
@@ -247,7 +251,8 @@ class State {
     return Committing<F>{*this, std::move(change)};
   }
 
-  // Where coroutines waiting in committed() resume. By default on the writer
+  // Where coroutines waiting in committed() resume when another thread ran
+  // their write (one that led its own goes straight on). By default on that
   // thread itself; the server hands them to its own threads, so that the
   // writer goes on to the next group. Call before the first write.
   using Executor = std::function<void(std::function<void()>)>;
@@ -270,8 +275,9 @@ class State {
  private:
   struct Write {
     std::function<bool(Draft&)> run;  // false: the change failed (its Result says why)
-    // Called on the writer thread once the write is committed or failed; the
-    // Write may be gone as soon as it is called.
+    // Called once the write is committed or failed, unless the write led its
+    // own group (submit returned true); the Write may be gone as soon as it
+    // is called.
     std::function<void()> finished;
     std::exception_ptr exception = nullptr;
     std::optional<Error> commitError = std::nullopt;
@@ -287,7 +293,7 @@ class State {
     Write write = {};
 
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> waiting) {
+    bool await_suspend(std::coroutine_handle<> waiting) {
       write.run = [this](Draft& draft) {
         result.emplace(change(draft));
         return result->ok();
@@ -295,7 +301,8 @@ class State {
       write.finished = [executor = &state.resume_, waiting] {
         (*executor)([waiting] { waiting.resume(); });
       };
-      state.submit(write);  // last: the coroutine may resume before it returns
+      // Last: unless it led, the coroutine may resume before submit returns.
+      return !state.submit(write);  // led: go straight on
     }
     Answer await_resume() {
       if (write.exception) std::rethrow_exception(write.exception);
@@ -305,20 +312,27 @@ class State {
   };
 
   explicit State(Store& store);
-  // Queues the write for the writer thread; write.finished() follows.
-  void submit(Write& write);
-  // The writer thread: runs every queued write as one group, commits it,
-  // applies it, and tells each write, until the state is destroyed.
+  // Runs the write's group on this thread if no write is running, and then
+  // returns true (its finished() is not called); otherwise queues it and
+  // returns false, and write.finished() follows.
+  bool submit(Write& write);
+  // The writer thread: once a leading write hands the queue over, runs every
+  // queued write as one group, commits it, applies it, and tells each write,
+  // until the queue is empty; until the state is destroyed.
   void writeGroups();
+  // Takes the queue as one group and runs it. REQUIRES: lock held, leading.
+  void runQueued(std::unique_lock<std::mutex>& lock, const Write* own);
   void runGroup(const std::vector<Write*>& group);
   void apply(ChangeSet changes);
 
   Store& store_;
   Data data_;
   mutable std::shared_mutex mutex_;  // guards data_ against readers while applying
-  std::mutex queueMutex_;  // guards queue_ and stopping_
-  std::condition_variable queued_;
+  std::mutex queueMutex_;            // guards queue_, leading_, handedOver_ and stopping_
+  std::condition_variable handedOverOrStopping_;
   std::vector<Write*> queue_;
+  bool leading_ = false;     // some thread is running a group
+  bool handedOver_ = false;  // the writer thread is, or is about to
   bool stopping_ = false;
   Executor resume_ = [](std::function<void()> resume) { resume(); };
   std::atomic<std::uint64_t> commits_{0};

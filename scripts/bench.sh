@@ -23,7 +23,7 @@
 #   4. lifecycle: 10,000 instances, 200 run/stop cycles.
 # Sizes and rates can be changed through the environment: INSTANCES, TASKS,
 # CONNECTIONS, DURATION (seconds of each rate scenario), READ_RATE, PLACE_RATE,
-# MIXED_RATE, CYCLES.
+# MIXED_RATE, CYCLES; ECSD_ARGS adds arguments to every ecsd (e.g. --threads 8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,7 +77,8 @@ trap cleanup EXIT
 # start_ecsd LISTEN: ecsd on $data, its pid in $ecsd_pid (log: $data/ecsd.log).
 start_ecsd() {
   rm -f "$data/endpoint"
-  "$build/ecsd" --data-dir "$data" --listen "$1" --log-level warn >>"$data/ecsd.log" 2>&1 &
+  # shellcheck disable=SC2086 # ECSD_ARGS is a list of arguments
+  "$build/ecsd" --data-dir "$data" --listen "$1" --log-level warn ${ECSD_ARGS:-} >>"$data/ecsd.log" 2>&1 &
   ecsd_pid=$!
 }
 wait_endpoint() {

@@ -26,7 +26,7 @@ struct Config {
   std::optional<std::string> accessKeyId;               // an extra key pair to accept
   std::optional<std::string> secretAccessKey;
   std::string logLevel = "info";
-  int threads = 0;  // 0: four per core
+  int threads = 0;  // 0: one per core, plus one
   Durability durability = Durability::Full;
   std::chrono::seconds agentHeartbeat{10};    // HeartbeatMessage interval
   std::chrono::seconds taskRetention{3600};  // STOPPED tasks stay describable this long

@@ -320,6 +320,7 @@ bool State::submit(Write& write) {
   runQueued(lock, &write);
   if (queue_.empty()) {
     leading_ = false;
+    if (stopping_) handedOverOrStopping_.notify_one();  // the writer may go now
   } else {
     // Writes queued meanwhile: the writer thread goes on with them, so this
     // caller's own answer waits for no one else's commit.
@@ -345,7 +346,7 @@ void State::runQueued(std::unique_lock<std::mutex>& lock, const Write* own) {
 void State::writeGroups() {
   std::unique_lock lock(queueMutex_);
   for (;;) {
-    handedOverOrStopping_.wait(lock, [&] { return stopping_ || handedOver_; });
+    handedOverOrStopping_.wait(lock, [&] { return handedOver_ || (stopping_ && !leading_); });
     if (!handedOver_) return;  // stopping, and every write is answered
     while (!queue_.empty()) runQueued(lock, nullptr);
     handedOver_ = false;

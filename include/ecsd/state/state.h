@@ -320,7 +320,8 @@ class State {
   // queued write as one group, commits it, applies it, and tells each write,
   // until the queue is empty; until the state is destroyed.
   void writeGroups();
-  // Takes the queue as one group and runs it. REQUIRES: lock held, leading.
+  // Takes the queue as one group, runs it and tells each write but `own`.
+  // REQUIRES: lock held, this thread leading.
   void runQueued(std::unique_lock<std::mutex>& lock, const Write* own);
   void runGroup(const std::vector<Write*>& group);
   void apply(ChangeSet changes);

@@ -214,6 +214,41 @@ TEST(StateTest, ConcurrentWritersAllLandAndShareCommits) {
             static_cast<std::size_t>(kThreads * kWrites));
 }
 
+TEST(StateTest, ALoneWriteRunsOnItsCallersThreadAndOthersQueueBehindIt) {
+  FakeStore store;
+  auto state = loadState(store);
+  ASSERT_TRUE(state);
+  const auto caller = std::this_thread::get_id();
+  std::thread::id ranOn, otherRanOn;
+  std::promise<void> leading;
+  std::thread other;
+  const auto led = state->write([&](Draft& draft) -> Result<bool> {
+    ranOn = std::this_thread::get_id();
+    other = std::thread([&] {
+      leading.get_future().wait();
+      (void)state->write([&](Draft& d) -> Result<bool> {
+        otherRanOn = std::this_thread::get_id();
+        d.put(sampleCluster("second"));
+        return true;
+      });
+    });
+    leading.set_value();
+    // Long enough for the other write to arrive and queue behind this one.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    draft.put(sampleCluster("first"));
+    return true;
+  });
+  ASSERT_TRUE(led.ok());
+  EXPECT_EQ(ranOn, caller);
+  const auto otherThread = other.get_id();
+  other.join();
+  EXPECT_TRUE(hasCluster(*state, "first"));
+  EXPECT_TRUE(hasCluster(*state, "second"));
+  // It queued, so the writer thread ran it: neither this thread nor its own.
+  EXPECT_NE(otherRanOn, caller);
+  EXPECT_NE(otherRanOn, otherThread);
+}
+
 TEST(StateTest, AnExceptionReachesItsCallerAndChangesNothing) {
   FakeStore store;
   auto state = loadState(store);

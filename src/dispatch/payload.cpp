@@ -10,6 +10,7 @@
 #include "common/json_member.h"
 #include "common/json_writer.h"
 #include "ecsd/domain/task_definition_spec.h"
+#include "ecsd/domain/task_overrides.h"
 
 namespace ecsd::dispatch {
 namespace {
@@ -33,12 +34,8 @@ constexpr std::array<std::pair<const char*, const char*>, 3> kVolumeKinds = {{
 // The task's containerOverrides entry for this container, or an empty object.
 const json& overrideFor(const Task& task, std::string_view name) {
   static const json kNone = json::object();
-  const json* overrides = member(task.overrides, "containerOverrides");
-  if (overrides == nullptr || !overrides->is_array()) return kNone;
-  for (const json& entry : *overrides) {
-    if (stringMember(entry, "name") == name) return entry;
-  }
-  return kNone;
+  const json* entry = containerOverride(task.overrides, name);
+  return entry ? *entry : kNone;
 }
 
 // [{name, value}, ...] onto a name -> value map; later entries win.

@@ -1,6 +1,7 @@
 #include "operations/task_plan.h"
 
 #include "ecsd/domain/task_definition_spec.h"
+#include "ecsd/domain/task_overrides.h"
 #include "ecsd/errors.h"
 #include "protocol/request_reader.h"
 
@@ -10,21 +11,6 @@ namespace {
 
 using nlohmann::json;
 using protocol::ApiError;
-
-// The containerOverrides entries, by reference into overrides (value() would
-// copy them, and a pointer into the copy would dangle).
-const json& containerOverrides(const json& overrides) {
-  static const json kNone = json::array();
-  const auto list = overrides.find("containerOverrides");
-  return list != overrides.end() && list->is_array() ? *list : kNone;
-}
-
-const json* overrideFor(const json& overrides, const std::string& name) {
-  for (const auto& o : containerOverrides(overrides)) {
-    if (o.is_object() && o.value("name", "") == name) return &o;
-  }
-  return nullptr;
-}
 
 std::optional<std::int64_t> number(const json& source, const char* member) {
   const auto it = source.find(member);
@@ -76,7 +62,7 @@ TaskPlan planTask(const TaskDefinition& definition, const json& overrides,
   plan.demand.group = group;
   plan.demand.requiredAttributes = requiredAttributes(body);
   for (const auto& c : definitions) {
-    const json* o = overrideFor(overrides, c.at("name"));
+    const json* o = containerOverride(overrides, c.at("name").get<std::string>());
     const json& source = o ? *o : json::object();
     TaskContainer container;
     container.name = c.at("name");

@@ -3,6 +3,7 @@
 #include "ecsd/domain/task_definition_spec.h"
 #include "ecsd/domain/task_overrides.h"
 #include "ecsd/errors.h"
+#include "ecsd/scheduler/task_demand.h"
 #include "protocol/request_reader.h"
 
 namespace ecsd::operations {
@@ -34,17 +35,6 @@ void checkOverrideNames(const json& overrides, const json& definitions) {
   }
 }
 
-void addPorts(scheduler::TaskDemand& demand, const json& container, const std::string& mode) {
-  if (mode == "awsvpc" || mode == "none") return;  // no host ports taken
-  for (const auto& mapping : container.value("portMappings", json::array())) {
-    if (!mapping.contains("containerPort")) continue;  // port ranges are not placed yet
-    const int containerPort = mapping["containerPort"];
-    const int hostPort = mode == "host" ? containerPort : mapping.value("hostPort", 0);
-    demand.ports.push_back(
-        {static_cast<std::uint16_t>(hostPort), mapping.value("protocol", "tcp") == "udp"});
-  }
-}
-
 std::string taskLevel(const json& overrides, const json& body, const char* member) {
   if (overrides.contains(member) && overrides[member].is_string()) return overrides[member];
   return body.value(member, "");
@@ -57,10 +47,7 @@ TaskPlan planTask(const TaskDefinition& definition, const json& overrides,
   const json& body = definition.body;
   const json& definitions = body.at("containerDefinitions");
   checkOverrideNames(overrides, definitions);
-  const std::string mode = body.value("networkMode", "bridge");
   TaskPlan plan;
-  plan.demand.group = group;
-  plan.demand.requiredAttributes = requiredAttributes(body);
   for (const auto& c : definitions) {
     const json* o = containerOverride(overrides, c.at("name").get<std::string>());
     const json& source = o ? *o : json::object();
@@ -76,23 +63,21 @@ TaskPlan planTask(const TaskDefinition& definition, const json& overrides,
     if (!container.memoryReservation && c.contains("memoryReservation")) {
       container.memoryReservation = c["memoryReservation"].get<std::int64_t>();
     }
-    plan.demand.cpu += container.cpu;
-    plan.demand.memory += container.memoryReservation.value_or(container.memory.value_or(0));
-    addPorts(plan.demand, c, mode);
     plan.containers.push_back(std::move(container));
   }
   plan.cpu = taskLevel(overrides, body, "cpu");
   plan.memory = taskLevel(overrides, body, "memory");
+  std::optional<std::int64_t> taskCpu, taskMemory;
   if (!plan.cpu.empty()) {
-    const auto units = parseTaskCpu(plan.cpu);
-    if (!units) throw ApiError(errors::invalidParameter("Invalid task cpu: " + plan.cpu));
-    plan.demand.cpu = *units;
+    taskCpu = parseTaskCpu(plan.cpu);
+    if (!taskCpu) throw ApiError(errors::invalidParameter("Invalid task cpu: " + plan.cpu));
   }
   if (!plan.memory.empty()) {
-    const auto mib = parseTaskMemory(plan.memory);
-    if (!mib) throw ApiError(errors::invalidParameter("Invalid task memory: " + plan.memory));
-    plan.demand.memory = *mib;
+    taskMemory = parseTaskMemory(plan.memory);
+    if (!taskMemory)
+      throw ApiError(errors::invalidParameter("Invalid task memory: " + plan.memory));
   }
+  plan.demand = scheduler::demandOf(body, plan.containers, taskCpu, taskMemory, group);
   return plan;
 }
 

@@ -20,8 +20,7 @@ struct TaskPlan {
 };
 
 // Throws ApiError (InvalidParameterException) for overrides naming unknown
-// containers or malformed values. Placement memory per container is its
-// memoryReservation when set, else its memory; task-level cpu/memory win.
+// containers or malformed values. The demand is scheduler::demandOf's.
 TaskPlan planTask(const TaskDefinition& definition, const nlohmann::json& overrides,
                   const std::string& group);
 

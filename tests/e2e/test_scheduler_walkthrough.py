@@ -155,6 +155,47 @@ class SchedulerWalkthroughTest(EcsdTestCase):
                           "--count", "2")
         self.assertEqual([t["containerInstanceArn"] for t in out["tasks"]], [capable, capable])
 
+    def test_constraints_follow_every_commit(self):
+        """distinctInstance and memberOf walk indexes of their own, made on first use: what
+        later writes change (tasks placed and stopped, attributes put) must reach them."""
+        self.aws_ok("register-task-definition", "--family", "small", "--container-definitions",
+                    json.dumps([{"name": "app", "image": "busybox", "memory": 64}]))
+        arns = [self.register(1024, 2048) for _ in range(3)]
+        for arn, zone in zip(arns, ["a", "a", "b"]):
+            self.aws_ok("put-attributes", "--cluster", self.cluster, "--attributes",
+                        f"name=zone,value={zone},targetId={arn}")
+        distinct = ["--placement-constraints", "type=distinctInstance"]
+        out = self.aws_ok("run-task", "--cluster", self.cluster, "--task-definition", "small",
+                          "--count", "3", *distinct)
+        self.assertEqual(sorted(t["containerInstanceArn"] for t in out["tasks"]), sorted(arns))
+        out = self.aws_ok("run-task", "--cluster", self.cluster, "--task-definition", "small",
+                          *distinct)
+        self.assertEqual(out["tasks"], [])
+        self.assertEqual(sorted(f["reason"] for f in out["failures"]),
+                         ["DistinctInstance placement constraint unsatisfied"] * 3)
+        # A task that stops frees its instance for the group.
+        freed = next(t for t in self.aws_ok("describe-tasks", "--cluster", self.cluster,
+                                            "--tasks", *self.task_arns())["tasks"]
+                     if t["containerInstanceArn"] == arns[1])
+        self.submit(freed["taskArn"], "STOPPED")
+        out = self.aws_ok("run-task", "--cluster", self.cluster, "--task-definition", "small",
+                          *distinct)
+        self.assertEqual([t["containerInstanceArn"] for t in out["tasks"]], [arns[1]])
+        # memberOf: only zone b, and an instance moved to zone b afterwards too.
+        in_b = ["--placement-constraints",
+                "type=memberOf,expression=attribute:zone == b", "type=distinctInstance"]
+        out = self.aws_ok("run-task", "--cluster", self.cluster, "--task-definition", "small",
+                          "--group", "zone-b", "--count", "2", *in_b)
+        self.assertEqual([t["containerInstanceArn"] for t in out["tasks"]], [arns[2]])
+        self.aws_ok("put-attributes", "--cluster", self.cluster, "--attributes",
+                    f"name=zone,value=b,targetId={arns[0]}")
+        out = self.aws_ok("run-task", "--cluster", self.cluster, "--task-definition", "small",
+                          "--group", "zone-b", *in_b)
+        self.assertEqual([t["containerInstanceArn"] for t in out["tasks"]], [arns[0]])
+
+    def task_arns(self):
+        return self.aws_ok("list-tasks", "--cluster", self.cluster)["taskArns"]
+
     def test_count_five_where_one_fits(self):
         a = self.register(1024, 2004)
         big = self.register(1024, 4096)

@@ -247,13 +247,7 @@ int Draft::nextRevision(std::string_view family) const {
 
 void Draft::addUsage(const Task& task, int sign) {
   const std::string& id = task.containerInstanceId;
-  const auto it = usageDeltas_.find(id);
-  if (it == usageDeltas_.end()) {
-    journal_.record([this, id] { usageDeltas_.erase(id); });
-  } else {
-    journal_.record(
-        [this, id, previous = it->second] { usageDeltas_.insert_or_assign(id, previous); });
-  }
+  journal_.recordEntry(usageDeltas_, id);
   usageDeltas_[id].add(task, sign);
 }
 

@@ -86,6 +86,17 @@ class Journal {
  public:
   std::size_t mark() const { return undo_.size(); }
   void record(std::function<void()> undo) { undo_.push_back(std::move(undo)); }
+  // Records how map[key] stands now (absent, or its value), for rollback to
+  // restore. REQUIRES: the map outlives the journal's use of it.
+  template <class Map>
+  void recordEntry(Map& map, const typename Map::key_type& key) {
+    const auto it = map.find(key);
+    if (it == map.end()) {
+      record([&map, key] { map.erase(key); });
+    } else {
+      record([&map, key, previous = it->second] { map.insert_or_assign(key, previous); });
+    }
+  }
   // Restores everything as it was at mark.
   void rollback(std::size_t mark) {
     while (undo_.size() > mark) {
@@ -142,15 +153,7 @@ class TableDraft {
   }
 
  private:
-  void remember(const Key& key) {
-    const auto it = overlay_.find(key);
-    if (it == overlay_.end()) {
-      journal_.record([this, key] { overlay_.erase(key); });
-    } else {
-      journal_.record(
-          [this, key, previous = it->second] { overlay_.insert_or_assign(key, previous); });
-    }
-  }
+  void remember(const Key& key) { journal_.recordEntry(overlay_, key); }
 
   const Table<Row>& base_;
   Journal& journal_;

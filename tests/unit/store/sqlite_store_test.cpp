@@ -81,16 +81,9 @@ class SqliteStoreTest : public testing::Test {
   fs::path database() const { return dir_.path / "ecsd.db"; }
 
   std::unique_ptr<Store> open(Durability durability = Durability::Full) {
-    auto store = openSqliteStore(database().string(), durability);
-    EXPECT_TRUE(store.ok()) << store.error().message;
-    return store.ok() ? std::move(*store) : nullptr;
+    return opened(openSqliteStore(database().string(), durability));
   }
-
-  StoredState load(Store& store) {
-    auto loaded = store.load();
-    EXPECT_TRUE(loaded.ok()) << loaded.error().message;
-    return loaded.ok() ? std::move(*loaded) : StoredState{};
-  }
+  StoredState load(Store& store) { return loaded(store); }
 
   TempDir dir_;
 };

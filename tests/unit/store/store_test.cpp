@@ -29,17 +29,8 @@ struct SqliteBackend {
 template <class Backend>
 class StoreTest : public testing::Test {
  protected:
-  std::unique_ptr<Store> open() {
-    auto store = backend_.open();
-    EXPECT_TRUE(store.ok()) << store.error().message;
-    return store.ok() ? std::move(*store) : nullptr;
-  }
-
-  StoredState load(Store& store) {
-    auto loaded = store.load();
-    EXPECT_TRUE(loaded.ok()) << loaded.error().message;
-    return loaded.ok() ? std::move(*loaded) : StoredState{};
-  }
+  std::unique_ptr<Store> open() { return opened(backend_.open()); }
+  StoredState load(Store& store) { return loaded(store); }
 
   Backend backend_;
 };

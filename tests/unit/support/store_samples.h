@@ -127,4 +127,17 @@ inline bool hasCluster(const State& state, const std::string& name) {
   return state.read([&](const Data& data) { return data.cluster(name) != nullptr; });
 }
 
+// A store a test opened (nullptr, with the failure reported, when it could not).
+inline std::unique_ptr<Store> opened(Result<std::unique_ptr<Store>> store) {
+  EXPECT_TRUE(store.ok()) << store.error().message;
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+// What the store loads (empty, with the failure reported, when it cannot).
+inline StoredState loaded(Store& store) {
+  auto state = store.load();
+  EXPECT_TRUE(state.ok()) << state.error().message;
+  return state.ok() ? std::move(*state) : StoredState{};
+}
+
 }  // namespace ecsd::test_support

@@ -220,12 +220,13 @@ TEST(StateTest, ALoneWriteRunsOnItsCallersThreadAndOthersQueueBehindIt) {
   ASSERT_TRUE(state);
   const auto caller = std::this_thread::get_id();
   std::thread::id ranOn, otherRanOn;
-  std::promise<void> leading;
+  std::promise<void> leading, writing;
   std::thread other;
   const auto led = state->write([&](Draft& draft) -> Result<bool> {
     ranOn = std::this_thread::get_id();
     other = std::thread([&] {
       leading.get_future().wait();
+      writing.set_value();
       (void)state->write([&](Draft& d) -> Result<bool> {
         otherRanOn = std::this_thread::get_id();
         d.put(sampleCluster("second"));
@@ -233,8 +234,10 @@ TEST(StateTest, ALoneWriteRunsOnItsCallersThreadAndOthersQueueBehindIt) {
       });
     });
     leading.set_value();
-    // Long enough for the other write to arrive and queue behind this one.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    writing.get_future().wait();
+    // Long enough for the other write, about to be submitted, to queue
+    // behind this one (it cannot lead while this one runs).
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     draft.put(sampleCluster("first"));
     return true;
   });

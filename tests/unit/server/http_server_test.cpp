@@ -244,13 +244,15 @@ TEST(HttpServerTest, APathNoRouteServesIsNotFound) {
 // server threads serve other requests meanwhile.
 TEST(HttpServerTest, AHandlerMayAnswerLaterFromAnotherThread) {
   std::mutex mutex;
-  std::vector<Respond> waiting;
+  // Each waiting request with its client's number: the server threads may
+  // take the four requests in any order.
+  std::vector<std::pair<std::string, Respond>> waiting;
   std::condition_variable arrived;
   RunningServer server([](const HttpRequest&) { return ok("now"); }, {}, {},
                        [&](HttpServer& s) {
-                         s.route("/later", [&](HttpRequest, Respond respond) {
+                         s.route("/later", [&](HttpRequest request, Respond respond) {
                            std::lock_guard lock(mutex);
-                           waiting.push_back(std::move(respond));
+                           waiting.emplace_back(request.body, std::move(respond));
                            arrived.notify_all();
                          });
                        });
@@ -259,7 +261,7 @@ TEST(HttpServerTest, AHandlerMayAnswerLaterFromAnotherThread) {
   for (int i = 0; i < 4; ++i) {
     clients.push_back(std::make_unique<Client>(server.endpoint));
     ASSERT_FALSE(clients.back()->connectError);
-    Request request = post("/later", "");
+    Request request = post("/later", std::to_string(i));
     ASSERT_FALSE(clients.back()->write(request));
   }
   {
@@ -270,7 +272,7 @@ TEST(HttpServerTest, AHandlerMayAnswerLaterFromAnotherThread) {
   EXPECT_EQ(other.roundTrip(post("/", "")).body(), "now");
   std::thread answerer([&] {
     std::lock_guard lock(mutex);
-    for (std::size_t i = 0; i < waiting.size(); ++i) waiting[i](ok("later " + std::to_string(i)));
+    for (auto& [client, respond] : waiting) respond(ok("later " + client));
     waiting.clear();  // an answered request holds its connection no longer
   });
   answerer.join();

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <set>
 
+#include "ecsd/domain/quotas.h"
 #include "ecsd/domain/tag.h"
 #include "ecsd/errors.h"
 
@@ -16,16 +17,19 @@ bool hasReservedPrefix(const std::string& key) {
 }  // namespace
 
 Status validateTags(const Tags& tags) {
-  if (tags.size() > 50) {
-    return errors::invalidParameter("Too many tags: a resource can have at most 50 tags.");
+  if (tags.size() > quotas::kTagsPerResource) {
+    return errors::invalidParameter("Too many tags: a resource can have at most " +
+                                    std::to_string(quotas::kTagsPerResource) + " tags.");
   }
   std::set<std::string> keys;
   for (const auto& tag : tags) {
-    if (tag.key.empty() || tag.key.size() > 128) {
-      return errors::invalidParameter("Tag keys must be between 1 and 128 characters.");
+    if (tag.key.empty() || tag.key.size() > quotas::kTagKeyCharacters) {
+      return errors::invalidParameter("Tag keys must be between 1 and " +
+                                      std::to_string(quotas::kTagKeyCharacters) + " characters.");
     }
-    if (tag.value.size() > 256) {
-      return errors::invalidParameter("Tag values must be at most 256 characters.");
+    if (tag.value.size() > quotas::kTagValueCharacters) {
+      return errors::invalidParameter("Tag values must be at most " +
+                                      std::to_string(quotas::kTagValueCharacters) + " characters.");
     }
     if (hasReservedPrefix(tag.key)) {
       return errors::invalidParameter("Tag keys may not begin with the reserved prefix 'aws:'.");

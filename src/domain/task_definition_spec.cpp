@@ -10,6 +10,7 @@
 
 #include "common/json_member.h"
 #include "ecsd/domain/arn.h"
+#include "ecsd/domain/quotas.h"
 #include "ecsd/errors.h"
 
 namespace ecsd {
@@ -420,6 +421,12 @@ Result<json> normalizeTaskDefinition(const json& request) {
   auto picked = pickMembers(request, taskMembers(), "request");
   if (!picked) return picked.error();
   json body = std::move(*picked);
+  // Measured as sent, before defaults are filled in: what the user wrote.
+  if (const std::size_t length = body.dump().size(); length > quotas::kTaskDefinitionBytes) {
+    return errors::client("Actual length: '" + std::to_string(length) +
+                          "'. Max allowed length is '" +
+                          std::to_string(quotas::kTaskDefinitionBytes) + "' bytes.");
+  }
   const std::string family = body.value("family", "");
   if (family.empty()) return errors::client("Family can not be blank.");
   if (!isValidName(family)) {
@@ -436,8 +443,8 @@ Result<json> normalizeTaskDefinition(const json& request) {
 
   const json& rawContainers = body.value("containerDefinitions", json::array());
   if (rawContainers.empty()) return errors::client("Container list cannot be empty.");
-  if (rawContainers.size() > 10) {
-    return errors::client("A task definition can have at most 10 containers.");
+  if (rawContainers.size() > quotas::kContainersPerTaskDefinition) {
+    return errors::client("Too many containers.");
   }
   const std::string networkMode = body.value("networkMode", "bridge");
   std::vector<HostPortUse> hostPorts;

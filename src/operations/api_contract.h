@@ -1,9 +1,12 @@
-// api/ecs-operations.json, compiled in: every ECS operation, whether ecsd
-// implements it, and the IAM action and access a policy knows it by.
+// The wire contract compiled in: api/ecs-operations.json (every ECS
+// operation, whether ecsd implements it, and the IAM action and access a
+// policy knows it by) and api/ecs-input-shapes.json (the inputs' types).
 #pragma once
 
 #include <map>
 #include <string>
+
+#include "protocol/input_shape.h"
 
 namespace ecsd::operations {
 
@@ -17,5 +20,9 @@ struct OperationContract {
 // By operation name. Aborts at start if the embedded file is malformed: that
 // is a build defect, not a runtime condition.
 const std::map<std::string, OperationContract, std::less<>>& apiContract();
+
+// api/ecs-input-shapes.json, compiled in: each implemented operation's input
+// types. Aborts at start if malformed, as apiContract() does.
+const protocol::InputShapes& inputShapes();
 
 }  // namespace ecsd::operations

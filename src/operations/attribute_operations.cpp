@@ -1,7 +1,7 @@
 // PutAttributes, DeleteAttributes, ListAttributes: custom attributes on
 // container instances (the targets placement constraints query).
-#include <regex>
-
+#include "ecsd/domain/attribute_rules.h"
+#include "ecsd/domain/quotas.h"
 #include "ecsd/errors.h"
 #include "operations/lookups.h"
 #include "operations/pagination.h"
@@ -23,23 +23,13 @@ struct AttributeChange {
   std::optional<std::string> value;
 };
 
-// ECS's rules: names up to 128 of letters, digits, - _ . / @; values up to 128
-// of those plus spaces and : (the value check is looser here; see docs).
-void checkAttribute(const std::string& name, const std::optional<std::string>& value) {
-  static const std::regex kName("[A-Za-z0-9\\-_./@]{1,128}");
-  if (!std::regex_match(name, kName)) {
-    throw ApiError(errors::invalidParameter("Invalid attribute name: '" + name + "'."));
-  }
-  if (value && value->size() > 128) {
-    throw ApiError(errors::invalidParameter("Attribute values are at most 128 characters."));
-  }
-}
-
 std::vector<AttributeChange> readChanges(const RequestReader& in) {
   std::vector<AttributeChange> changes;
   const json attributes = in.list("attributes");
-  if (attributes.empty() || attributes.size() > 10) {
-    throw ApiError(errors::invalidParameter("attributes must list 1 to 10 attributes."));
+  if (attributes.empty() || attributes.size() > quotas::kAttributesPerCall) {
+    throw ApiError(errors::invalidParameter("attributes must list 1 to " +
+                                            std::to_string(quotas::kAttributesPerCall) +
+                                            " attributes."));
   }
   for (const auto& item : attributes) {
     if (!item.is_object() || !item.value("name", json()).is_string()) {
@@ -55,7 +45,7 @@ std::vector<AttributeChange> readChanges(const RequestReader& in) {
     const json value = item.value("value", json());
     AttributeChange change{item["targetId"], item["name"],
                            value.is_string() ? std::optional<std::string>(value) : std::nullopt};
-    checkAttribute(change.name, change.value);
+    orThrow(checkAttribute({change.name, change.value}));
     changes.push_back(std::move(change));
   }
   return changes;
@@ -92,6 +82,7 @@ Later<json> changeAttributes(const Services& s, const RequestReader& in, bool re
         it->value = change.value;
       } else {
         attributes.push_back({change.name, change.value});
+        if (auto counted = checkAttributeCount(attributes); !counted) return counted.error();
       }
       ++instance.version;
       draft.put(instance);

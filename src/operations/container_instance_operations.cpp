@@ -4,6 +4,8 @@
 
 #include "crypto/crypto.h"
 #include "dispatch/telemetry_sessions.h"
+#include "ecsd/domain/attribute_rules.h"
+#include "ecsd/domain/quotas.h"
 #include "ecsd/domain/task_lifecycle.h"
 #include "ecsd/errors.h"
 #include "ecsd/scheduler/query.h"
@@ -85,7 +87,9 @@ std::vector<Attribute> parseAttributes(const RequestReader& in) {
     }
     attributes.push_back(
         {item["name"], value.is_null() ? std::nullopt : std::optional<std::string>(value)});
+    orThrow(checkAttribute(attributes.back()));
   }
+  orThrow(checkAttributeCount(attributes));
   return attributes;
 }
 
@@ -119,6 +123,11 @@ Later<protocol::Answer> registerContainerInstance(const Services& s, const CallC
   const Resources total = parseTotalResources(in);
   std::vector<Attribute> attributes = parseAttributes(in);
   const std::string identityText = in.optString("instanceIdentityDocument").value_or("");
+  if (identityText.size() > quotas::kIdentityDocumentBytes) {
+    throw ApiError(errors::invalidParameter("instanceIdentityDocument is at most " +
+                                            std::to_string(quotas::kIdentityDocumentBytes) +
+                                            " bytes."));
+  }
   json identity = json::parse(identityText, nullptr, false);
   if (!identity.is_object()) identity = json::object();
   addDerivedAttributes(attributes, identity);

@@ -26,7 +26,12 @@ void Router::addEntry(const std::string& operation, Touches touches, Run run) {
       declared->second.write ? protocol::Access::kWrite : protocol::Access::kRead,
       [arns = &services_.arns, touches = std::move(touches)](const protocol::Call& call) {
         return touches(*arns, call.input);
-      }};
+      },
+      inputShapes().input(operation)};
+  if (descriptor.input == nullptr) {
+    spdlog::critical("msg=\"operation missing from api/ecs-input-shapes.json\" op={}", operation);
+    std::abort();
+  }
   entries_.insert_or_assign(operation, Entry{std::move(descriptor), std::move(run)});
 }
 

@@ -2,6 +2,7 @@
 #include <random>
 
 #include "crypto/crypto.h"
+#include "ecsd/domain/quotas.h"
 #include "ecsd/domain/task_lifecycle.h"
 #include "ecsd/errors.h"
 #include "operations/cluster_pool.h"
@@ -38,10 +39,19 @@ TaskRequest readTaskRequest(const Services& s, const RequestReader& in) {
   request.definition = orThrow(s.arns.taskDefinitionReference(in.requiredString("taskDefinition")));
   request.overrides = in.optObject("overrides");
   if (request.overrides.is_null()) request.overrides = json::object();
+  if (request.overrides.dump().size() > quotas::kOverridesCharacters) {
+    throw ApiError(errors::invalidParameter("Container Overrides length must be at most " +
+                                            std::to_string(quotas::kOverridesCharacters)));
+  }
   request.group = in.optString("group").value_or("");
+  if (request.group.size() > quotas::kGroupCharacters) {
+    throw ApiError(errors::invalidParameter(
+        "group is at most " + std::to_string(quotas::kGroupCharacters) + " characters."));
+  }
   request.startedBy = in.optString("startedBy").value_or("");
-  if (request.startedBy.size() > 128) {
-    throw ApiError(errors::invalidParameter("startedBy is at most 128 characters."));
+  if (request.startedBy.size() > quotas::kStartedByCharacters) {
+    throw ApiError(errors::invalidParameter(
+        "startedBy is at most " + std::to_string(quotas::kStartedByCharacters) + " characters."));
   }
   request.tags = in.tags("tags");
   return request;
@@ -234,6 +244,10 @@ Later<protocol::Answer> stopTask(const Services& s, const CallContext&, const Re
   const std::string cluster = clusterName(s.arns, in);
   const std::string reference = in.requiredString("task");
   const std::string reason = in.optString("reason").value_or("Task stopped by user");
+  if (reason.size() > quotas::kReasonCharacters) {
+    throw ApiError(errors::invalidParameter(
+        "reason is at most " + std::to_string(quotas::kReasonCharacters) + " characters."));
+  }
   Task stopping;
   auto output = orThrow(co_await s.state.committed([&](Draft& draft) -> Result<protocol::Answer> {
     activeCluster(draft, cluster);

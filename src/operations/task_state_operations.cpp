@@ -2,6 +2,7 @@
 // moves tasks PENDING -> RUNNING -> STOPPED (the rules are the domain's,
 // ecsd/domain/task_lifecycle.h). STOPPED releases the task's resources in the
 // same transaction that records it.
+#include "ecsd/domain/quotas.h"
 #include "ecsd/domain/task_lifecycle.h"
 #include "ecsd/errors.h"
 #include "operations/delivery.h"
@@ -25,9 +26,20 @@ void checkStatus(const std::string& status) {
   }
 }
 
+// An agent's reason, cut to what ECS keeps (on a character's boundary, so
+// the text stays UTF-8): refusing it would make the agent retry a report that
+// can never pass.
+std::string agentReason(std::string reason) {
+  std::size_t keep = quotas::kAgentReasonCharacters;
+  if (reason.size() <= keep) return reason;
+  while (keep > 0 && (static_cast<unsigned char>(reason[keep]) & 0xC0) == 0x80) --keep;
+  reason.resize(keep);
+  return reason;
+}
+
 // One container's reported change, {containerName, status, exitCode, reason,
-// runtimeId, networkBindings}, applied to the task; members of another type
-// are ignored, as before.
+// runtimeId, networkBindings}, applied to the task (its members' types were
+// checked at the door).
 void applyContainerChange(Task& task, const json& change) {
   ContainerReport report{change.value("containerName", "")};
   if (auto status = change.value("status", json()); status.is_string()) {
@@ -37,7 +49,9 @@ void applyContainerChange(Task& task, const json& change) {
   if (auto exitCode = change.value("exitCode", json()); exitCode.is_number_integer()) {
     report.exitCode = exitCode.get<int>();
   }
-  if (auto reason = change.value("reason", json()); reason.is_string()) report.reason = reason;
+  if (auto reason = change.value("reason", json()); reason.is_string()) {
+    report.reason = agentReason(reason.get<std::string>());
+  }
   if (auto id = change.value("runtimeId", json()); id.is_string()) report.runtimeId = id;
   if (auto bindings = change.value("networkBindings", json()); bindings.is_array()) {
     report.networkBindings = std::move(bindings);
@@ -83,7 +97,8 @@ Later<json> report(const Services& s, const RequestReader& in, Change change) {
 Later<json> submitTaskStateChange(const Services& s, const CallContext&, const RequestReader& in) {
   const auto status = in.optString("status");
   if (status) checkStatus(*status);
-  const auto reason = in.optString("reason");
+  auto reason = in.optString("reason");
+  if (reason) reason = agentReason(std::move(*reason));
   const json containers = in.list("containers");
   const auto pullStartedAt = timestamp(in, "pullStartedAt");
   const auto pullStoppedAt = timestamp(in, "pullStoppedAt");
@@ -102,7 +117,8 @@ Later<json> submitTaskStateChange(const Services& s, const CallContext&, const R
   });
 }
 
-Later<json> submitContainerStateChange(const Services& s, const CallContext&, const RequestReader& in) {
+Later<json> submitContainerStateChange(const Services& s, const CallContext&,
+                                       const RequestReader& in) {
   json change = {{"containerName", in.requiredString("containerName")}};
   for (const char* member : {"status", "exitCode", "reason", "runtimeId", "networkBindings"}) {
     if (in.has(member)) change[member] = in.raw()[member];
@@ -117,8 +133,12 @@ Later<json> submitContainerStateChange(const Services& s, const CallContext&, co
 }  // namespace
 
 void addTaskStateOperations(Router& router) {
-  router.add("SubmitTaskStateChange", touching({{"cluster", Names::kCluster}, {"task", Names::kTask}}), submitTaskStateChange);
-  router.add("SubmitContainerStateChange", touching({{"cluster", Names::kCluster}, {"task", Names::kTask}}), submitContainerStateChange);
+  router.add("SubmitTaskStateChange",
+             touching({{"cluster", Names::kCluster}, {"task", Names::kTask}}),
+             submitTaskStateChange);
+  router.add("SubmitContainerStateChange",
+             touching({{"cluster", Names::kCluster}, {"task", Names::kTask}}),
+             submitContainerStateChange);
 }
 
 }  // namespace ecsd::operations

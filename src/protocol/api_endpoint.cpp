@@ -50,6 +50,11 @@ void ApiEndpoint::runStages(Exchange& exchange, Operations::Done done) const {
   auto operation = operations_.describe(exchange.call->operation);
   if (!operation) return done(operation.error());
   const OperationDescriptor& descriptor = **operation;
+  if (descriptor.input != nullptr) {
+    if (auto typed = conformInput(*descriptor.input, exchange.call->input); !typed.ok()) {
+      return done(typed.error());
+    }
+  }
   if (auto why = authorizer_.refuse(*exchange.principal, descriptor, *exchange.call)) {
     return done(errors::make("AccessDeniedException", std::move(*why)));
   }

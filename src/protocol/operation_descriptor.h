@@ -1,13 +1,15 @@
 // What the request pipeline knows of an ECS operation before running it: its
-// name, the IAM action a policy names it by, whether it changes anything, and
-// which resources a given call of it touches. Declared once per operation
-// (names and actions in api/ecs-operations.json, resources beside its handler).
+// name, the IAM action a policy names it by, whether it changes anything,
+// which resources a given call of it touches, and its input's types. Declared
+// once per operation (names and actions in api/ecs-operations.json, input
+// types in api/ecs-input-shapes.json, resources beside its handler).
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "protocol/input_shape.h"
 #include "protocol/json_protocol.h"
 
 namespace ecsd::protocol {
@@ -23,6 +25,9 @@ struct OperationDescriptor {
   // resolve without the state (a task definition "family") are named as
   // given. Never throws: a member it cannot read names nothing.
   std::function<std::vector<std::string>(const Call&)> resources;
+  // Its input's declared types (api/ecs-input-shapes.json), checked before
+  // anything else reads the call; nullptr checks nothing.
+  const Shape* input = nullptr;
 };
 
 }  // namespace ecsd::protocol

@@ -6,6 +6,7 @@
 // keeps a second ecsd off the same data directory.
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
@@ -220,6 +221,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (parsed->exitNow) return 0;
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG, which the
+  // store answers as a failed commit (ServerException, nothing applied);
+  // SIGXFSZ's default would kill the server instead.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (!ecsd::logging::configure(parsed->config.logLevel)) {
     std::cerr << "ecsd: unknown log level '" << parsed->config.logLevel << "'\n";
     return 2;

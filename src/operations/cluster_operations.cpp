@@ -151,12 +151,13 @@ struct ClusterUpdate {
 
 Later<json> changeCluster(const Services& s, const RequestReader& in, ClusterUpdate update) {
   const std::string name = orThrow(s.arns.clusterName(in.requiredString("cluster")));
-  const auto& [settings, configuration, serviceConnectDefaults] = update;
   co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     Cluster cluster = activeCluster(draft, name);
-    applySettings(cluster, settings);
-    if (!configuration.is_null()) cluster.configuration = configuration;
-    if (!serviceConnectDefaults.is_null()) cluster.serviceConnectDefaults = serviceConnectDefaults;
+    applySettings(cluster, update.settings);
+    if (!update.configuration.is_null()) cluster.configuration = update.configuration;
+    if (!update.serviceConnectDefaults.is_null()) {
+      cluster.serviceConnectDefaults = update.serviceConnectDefaults;
+    }
     draft.put(cluster);
     return clusterOutput(draft, cluster);
   }));
@@ -184,7 +185,8 @@ void addClusterOperations(Router& router) {
   router.add("ListClusters", touching({}), listClusters);
   router.add("DeleteCluster", touching({{"cluster", Names::kCluster}}), deleteCluster);
   router.add("UpdateCluster", touching({{"cluster", Names::kCluster}}), updateCluster);
-  router.add("UpdateClusterSettings", touching({{"cluster", Names::kCluster}}), updateClusterSettings);
+  router.add("UpdateClusterSettings", touching({{"cluster", Names::kCluster}}),
+             updateClusterSettings);
 }
 
 }  // namespace ecsd::operations

@@ -143,7 +143,9 @@ Result<InputShapes> InputShapes::parse(std::string_view contract) {
     const auto found = shapes.shapes_.find(name.get<std::string>());
     return found == shapes.shapes_.end() ? nullptr : found->second.get();
   };
-  for (const auto& [name, definition] : document["shapes"].items()) {
+  for (const auto& entry : document["shapes"].items()) {
+    const std::string& name = entry.key();
+    const json& definition = entry.value();
     Shape& shape = *shapes.shapes_.at(name);
     const auto bad = [&](std::string_view what) {
       return errors::server("input shape " + name + ": " + std::string(what));

@@ -80,6 +80,12 @@ inline bool regexTooComplex(std::string_view p) {
   for (size_t i = 0; i < p.size(); ++i) {
     if (p[i] == '\\') {
       ++i;  // the escaped character
+      // A back-reference's number is read into an int without a bound
+      // (libstdc++'s regex compiler overflows on "\\77777777777"): no
+      // pattern has more than 99 groups.
+      std::size_t digits = 0;
+      while (i + digits < p.size() && p[i + digits] >= '0' && p[i + digits] <= '9') ++digits;
+      if (digits > 2) return true;
       atom(1);
     } else if (p[i] == '[') {
       for (++i; i < p.size() && p[i] != ']'; ++i) {
@@ -105,6 +111,8 @@ inline bool regexTooComplex(std::string_view p) {
         atom(1);
         continue;
       }
+      // Counts are read into an int without a bound, as back-references are.
+      if (low > 1e6 || high > 1e6) return true;
       const double times = std::max(1.0, high > 0 ? high : low + 1);
       sequence.back() += last * (times - 1);
       last *= times;

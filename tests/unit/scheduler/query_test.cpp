@@ -428,6 +428,11 @@ TEST(QueryTest, RegexErrors) {
   EXPECT_NE(parseError("attribute:a =~ '" + std::string(40, '(') + "a" + std::string(40, ')') + "'")
                 .find("too complex"),
             std::string::npos);
+  // Numbers libstdc++ would read past an int (found by fuzz_query).
+  EXPECT_NE(parseError("attribute:a =~ 'x\\77777777777777777777'").find("too complex"),
+            std::string::npos);
+  EXPECT_NE(parseError("attribute:a =~ '(){0,77777777777777777777}'").find("too complex"),
+            std::string::npos);
   EXPECT_TRUE(Query::parse("attribute:a =~ '[0-9]{1,3}(\\.[0-9]{1,3}){3}'").ok());
 }
 

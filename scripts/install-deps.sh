@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   libboost1.81-all-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev openssl
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -15,5 +15,9 @@ python="$(scripts/python-for-tests.sh)"
 build="${ECSD_BUILD_DIR:-build}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DECSD_E2E_PYTHON="$python" >/dev/null
 cmake --build "$build" -j2
-cd "$build"
-ctest --output-on-failure -j2 --timeout 600 "$@"
+(cd "$build" && ctest --output-on-failure -j2 --timeout 600 "$@")
+# The whole run (no ctest arguments) also runs the sanitizers' part: the
+# fuzzers briefly and e2e tests against ecsd built with ASan and UBSan.
+if (($# == 0)); then
+  scripts/sanitize.sh
+fi

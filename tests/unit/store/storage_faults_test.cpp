@@ -34,25 +34,33 @@ class StorageFaultsTest : public ::testing::Test {
   std::unique_ptr<Store> openStore() {
     return opened(openSqliteStore((dir.path / "ecsd.db").string(), Durability::Full));
   }
-  static Result<int> writeCluster(State& state, const std::string& name) {
-    return state.write([&](Draft& draft) -> Result<int> {
+  static Result<int> writeCluster(State& into, const std::string& name) {
+    return into.write([&](Draft& draft) -> Result<int> {
       draft.put(sampleCluster(name));
       return 1;
     });
   }
 
+  // A state over the real store, with one cluster, "before", committed.
+  void start() {
+    store = openStore();
+    if (store) state = loadState(*store);
+    if (state) {
+      ASSERT_TRUE(writeCluster(*state, "before").ok());
+    }
+  }
+
   FaultyDisk& disk = FaultyDisk::install();
   TempDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<State> state;
 };
 
 // Each kind of failure, one after another on the same state: the failed write
 // is an error and invisible; the next write after the disk heals commits.
 TEST_F(StorageFaultsTest, AFailedCommitIsAServerErrorAndNothingOfItIsKept) {
-  auto store = openStore();
-  ASSERT_TRUE(store);
-  auto state = loadState(*store);
+  start();
   ASSERT_TRUE(state);
-  ASSERT_TRUE(writeCluster(*state, "before").ok());
 
   const std::pair<const char*, std::function<void()>> faults[] = {
       {"disk full", [&] { disk.failWrites = SQLITE_FULL; }},
@@ -85,11 +93,8 @@ TEST_F(StorageFaultsTest, AFailedCommitIsAServerErrorAndNothingOfItIsKept) {
 }
 
 TEST_F(StorageFaultsTest, ASlowDiskHoldsUpTheWriteButNoRead) {
-  auto store = openStore();
-  ASSERT_TRUE(store);
-  auto state = loadState(*store);
+  start();
   ASSERT_TRUE(state);
-  ASSERT_TRUE(writeCluster(*state, "before").ok());
 
   disk.syncDelayMs = 400;
   const auto started = std::chrono::steady_clock::now();

@@ -107,12 +107,13 @@ inline bool regexTooComplex(std::string_view p) {
         high = 0;
         for (++j; j < p.size() && p[j] >= '0' && p[j] <= '9'; ++j) high = high * 10 + (p[j] - '0');
       }
+      // Counts are read into an int without a bound, as back-references are,
+      // also when no '}' closes them.
+      if (low > 1e6 || high > 1e6) return true;
       if (j >= p.size() || p[j] != '}') {
         atom(1);
         continue;
       }
-      // Counts are read into an int without a bound, as back-references are.
-      if (low > 1e6 || high > 1e6) return true;
       const double times = std::max(1.0, high > 0 ? high : low + 1);
       sequence.back() += last * (times - 1);
       last *= times;

@@ -14,7 +14,9 @@
 
 #include "ecsd/domain/task_definition_spec.h"
 #include "ecsd/scheduler/placement.h"
+#include "operations/api_contract.h"
 #include "operations/render.h"
+#include "protocol/input_shape.h"
 #include "protocol/json_protocol.h"
 #include "protocol/request_reader.h"
 
@@ -49,11 +51,20 @@ const char* const kRunTaskBody = R"({
   "tags": [{"key": "team", "value": "web"}, {"key": "env", "value": "prod"}],
   "clientToken": "7c5b3f5e-2f0e-4c39-9d5d-1b0c4e2a8f11"})";
 
+// parseCall and the door's type check (conformInput), as every call has them.
+Result<protocol::Call> conformedCall(const HttpRequest& r) {
+  auto call = protocol::parseCall(r);
+  if (!call.ok()) return call;
+  const protocol::Shape* shape = operations::inputShapes().input(call->operation);
+  if (auto typed = protocol::conformInput(*shape, call->input); !typed.ok()) return typed.error();
+  return call;
+}
+
 // What RunTask reads from its input before it touches state.
 void parseRunTask(benchmark::State& state) {
   const HttpRequest r = request("RunTask", kRunTaskBody);
   for (auto _ : state) {
-    auto call = protocol::parseCall(r);
+    auto call = conformedCall(r);
     if (!call.ok()) {
       state.SkipWithError("RunTask body rejected");
       break;
@@ -95,7 +106,7 @@ std::string wordpressBody() {
 void parseRegisterTaskDefinition(benchmark::State& state) {
   const HttpRequest r = request("RegisterTaskDefinition", wordpressBody());
   for (auto _ : state) {
-    auto call = protocol::parseCall(r);
+    auto call = conformedCall(r);
     if (!call.ok()) {
       state.SkipWithError("RegisterTaskDefinition body rejected");
       break;

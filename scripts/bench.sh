@@ -78,7 +78,7 @@ trap cleanup EXIT
 start_ecsd() {
   rm -f "$data/endpoint"
   # shellcheck disable=SC2086 # ECSD_ARGS is a list of arguments
-  "$build/ecsd" --data-dir "$data" --listen "$1" --log-level warn ${ECSD_ARGS:-} >>"$data/ecsd.log" 2>&1 &
+  "$build/ecsd" --data-dir "$data" --listen "$1" --log-level warn --throttle off ${ECSD_ARGS:-} >>"$data/ecsd.log" 2>&1 &
   ecsd_pid=$!
 }
 wait_endpoint() {

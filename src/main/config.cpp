@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "ecsd/errors.h"
+#include "operations/api_contract.h"
 
 namespace ecsd {
 
@@ -63,7 +64,14 @@ po::options_description describeOptions() {
        "seconds between heartbeats to agents; an agent silent for 2.5 heartbeats is "
        "disconnected (agentConnected false)")
       ("task-retention", po::value<int>()->default_value(3600),
-       "seconds a STOPPED task stays describable");
+       "seconds a STOPPED task stays describable")
+      ("throttle", po::value<std::string>()->default_value("on"),
+       "on: each access key's calls are throttled per call class as ECS does "
+       "(ThrottlingException); off: never")
+      ("throttle-rate", po::value<std::vector<std::string>>()->composing(),
+       "CLASS=BURST/REFILL: a call class's bucket size and refill per second, e.g. "
+       "task-write=200/80 (repeatable; comma-separated in ECSD_THROTTLE_RATE; classes and "
+       "defaults in docs/operations.md)");
   // clang-format on
   return options;
 }
@@ -90,6 +98,39 @@ std::vector<std::string> splitNames(const std::vector<std::string>& values) {
     }
   }
   return names;
+}
+
+// "task-write=200/80" -> {"task-write", {200, 80}}.
+Result<std::pair<std::string, protocol::Rate>> parseThrottleRate(const std::string& value) {
+  const auto refused = [&] {
+    return errors::client("--throttle-rate " + value +
+                          ": expected CLASS=BURST/REFILL with BURST >= 1 and REFILL > 0");
+  };
+  const auto equals = value.find('=');
+  const auto slash = value.find('/', equals == std::string::npos ? 0 : equals);
+  if (equals == std::string::npos || slash == std::string::npos) return refused();
+  std::string name = value.substr(0, equals);
+  if (!operations::callClasses().contains(name)) {
+    std::string known;
+    for (const auto& [className, callClass] : operations::callClasses()) {
+      known += (known.empty() ? "" : ", ") + className;
+    }
+    return errors::client("--throttle-rate: no call class " + name + " (the classes: " + known +
+                          ")");
+  }
+  protocol::Rate rate;
+  try {
+    std::size_t burstEnd = 0;
+    std::size_t refillEnd = 0;
+    const std::string burst = value.substr(equals + 1, slash - equals - 1);
+    const std::string refill = value.substr(slash + 1);
+    rate = {std::stod(burst, &burstEnd), std::stod(refill, &refillEnd)};
+    if (burstEnd != burst.size() || refillEnd != refill.size()) return refused();
+  } catch (const std::exception&) {
+    return refused();
+  }
+  if (!(rate.burst >= 1) || !(rate.refill > 0)) return refused();
+  return std::pair{std::move(name), rate};
 }
 
 template <class T>
@@ -129,6 +170,16 @@ Result<Config> toConfig(const po::variables_map& vm) {
   c.limits.requestTimeout = std::chrono::seconds(vm["request-timeout"].as<int>());
   c.agentHeartbeat = std::chrono::seconds(std::max(1, vm["agent-heartbeat"].as<int>()));
   c.taskRetention = std::chrono::seconds(std::max(0, vm["task-retention"].as<int>()));
+  const std::string throttle = vm["throttle"].as<std::string>();
+  if (throttle != "on" && throttle != "off") return errors::client("--throttle must be on or off");
+  c.throttle = throttle == "on";
+  if (vm.count("throttle-rate")) {
+    for (const auto& value : splitNames(vm["throttle-rate"].as<std::vector<std::string>>())) {
+      auto rate = parseThrottleRate(value);
+      if (!rate) return rate.error();
+      c.throttleRates.insert_or_assign(rate->first, rate->second);
+    }
+  }
   if (c.tlsCertificate.has_value() != c.tlsPrivateKey.has_value()) {
     return errors::client("--tls-cert and --tls-key go together");
   }
@@ -172,6 +223,15 @@ Result<ParsedArguments> parseArguments(int argc, char** argv) {
   if (!config) return config.error();
   parsed.config = std::move(*config);
   return parsed;
+}
+
+std::map<std::string, protocol::Rate, std::less<>> throttleRates(const Config& config) {
+  std::map<std::string, protocol::Rate, std::less<>> rates;
+  for (const auto& [name, callClass] : operations::callClasses()) {
+    const auto set = config.throttleRates.find(name);
+    rates.emplace(name, set == config.throttleRates.end() ? callClass.rate : set->second);
+  }
+  return rates;
 }
 
 }  // namespace ecsd

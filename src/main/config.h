@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ecsd/result.h"
 #include "ecsd/store/sqlite_store.h"
+#include "protocol/token_buckets.h"
 #include "server/http_server.h"
 
 namespace ecsd {
@@ -31,6 +33,10 @@ struct Config {
   std::chrono::seconds agentHeartbeat{10};    // HeartbeatMessage interval
   std::chrono::seconds taskRetention{3600};  // STOPPED tasks stay describable this long
   server::Limits limits;
+  bool throttle = true;  // ECS's token buckets per access key and call class
+  // Rates set by --throttle-rate, by class; the others keep
+  // api/ecs-throttling.json's.
+  std::map<std::string, protocol::Rate, std::less<>> throttleRates;
 };
 
 // What parsing asks the caller to do.
@@ -41,5 +47,8 @@ struct ParsedArguments {
 
 // Errors: a message for the user (unknown flag, bad value).
 Result<ParsedArguments> parseArguments(int argc, char** argv);
+
+// Every call class's rate: api/ecs-throttling.json's, or --throttle-rate's.
+std::map<std::string, protocol::Rate, std::less<>> throttleRates(const Config& config);
 
 }  // namespace ecsd

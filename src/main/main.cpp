@@ -143,7 +143,10 @@ int serve(const Config& config) {
   bridge.attach(sessions, telemetry);
   const operations::Router router = operations::makeRouter({**state, arns, clock, bridge});
   const protocol::AllowAll authorizer;  // until IAM policies
-  protocol::Unthrottled throttle;       // until rate limits
+  protocol::Unthrottled unthrottled;
+  protocol::TokenBuckets buckets(clock, throttleRates(config));
+  protocol::Throttle& throttle = config.throttle ? static_cast<protocol::Throttle&>(buckets)
+                                                 : unthrottled;
   const protocol::ApiEndpoint api(keys, {config.region}, clock, router, authorizer, throttle);
 
   server::HttpServer server(

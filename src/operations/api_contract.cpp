@@ -38,6 +38,27 @@ std::map<std::string, OperationContract, std::less<>> loadContract() {
   return contract;
 }
 
+std::map<std::string, CallClass, std::less<>> loadCallClasses() {
+  std::map<std::string, CallClass, std::less<>> classes;
+  std::map<std::string, std::string, std::less<>> classOf;
+  try {
+    const auto json = nlohmann::json::parse(embedded("ecs-throttling.json"));
+    for (const auto& [name, entry] : json.at("callClasses").items()) {
+      CallClass& callClass = classes[name];
+      callClass.rate = {entry.at("burst").get<double>(), entry.at("refill").get<double>()};
+      callClass.operations = entry.at("operations").get<std::vector<std::string>>();
+      for (const auto& operation : callClass.operations) {
+        if (!classOf.emplace(operation, name).second) {
+          malformed("ecs-throttling.json", operation + " is in two call classes");
+        }
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    malformed("ecs-throttling.json", e.what());
+  }
+  return classes;
+}
+
 }  // namespace
 
 const std::map<std::string, OperationContract, std::less<>>& apiContract() {
@@ -52,6 +73,23 @@ const protocol::InputShapes& inputShapes() {
     return std::move(parsed).value();
   }();
   return shapes;
+}
+
+const std::map<std::string, CallClass, std::less<>>& callClasses() {
+  static const auto classes = loadCallClasses();
+  return classes;
+}
+
+std::string_view callClassOf(std::string_view operation) {
+  static const auto classOf = [] {
+    std::map<std::string, std::string, std::less<>> index;
+    for (const auto& [name, callClass] : callClasses()) {
+      for (const auto& member : callClass.operations) index.emplace(member, name);
+    }
+    return index;
+  }();
+  const auto found = classOf.find(operation);
+  return found == classOf.end() ? std::string_view() : std::string_view(found->second);
 }
 
 }  // namespace ecsd::operations

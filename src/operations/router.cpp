@@ -11,27 +11,33 @@
 
 namespace ecsd::operations {
 
+namespace {
+
+// An implemented operation the contract does not declare is a build defect,
+// as a malformed contract is.
+void requireDeclared(bool declared, std::string_view file, const std::string& operation) {
+  if (declared) return;
+  spdlog::critical("msg=\"operation missing from api/{}\" op={}", file, operation);
+  std::abort();
+}
+
+}  // namespace
+
 Router::Router(Services services) : services_(services) {}
 
 void Router::addEntry(const std::string& operation, Touches touches, Run run) {
   const auto& contract = apiContract();
   const auto declared = contract.find(operation);
-  if (declared == contract.end()) {
-    // A build defect, as a malformed contract is.
-    spdlog::critical("msg=\"operation missing from api/ecs-operations.json\" op={}", operation);
-    std::abort();
-  }
+  requireDeclared(declared != contract.end(), "ecs-operations.json", operation);
   protocol::OperationDescriptor descriptor{
       operation, declared->second.action,
       declared->second.write ? protocol::Access::kWrite : protocol::Access::kRead,
       [arns = &services_.arns, touches = std::move(touches)](const protocol::Call& call) {
         return touches(*arns, call.input);
       },
-      inputShapes().input(operation)};
-  if (descriptor.input == nullptr) {
-    spdlog::critical("msg=\"operation missing from api/ecs-input-shapes.json\" op={}", operation);
-    std::abort();
-  }
+      inputShapes().input(operation), std::string(callClassOf(operation))};
+  requireDeclared(descriptor.input != nullptr, "ecs-input-shapes.json", operation);
+  requireDeclared(!descriptor.callClass.empty(), "ecs-throttling.json", operation);
   entries_.insert_or_assign(operation, Entry{std::move(descriptor), std::move(run)});
 }
 

@@ -37,7 +37,10 @@ ApiEndpoint::ApiEndpoint(const security::KeyRing& keys, sigv4::Policy policy, co
       clock_(clock),
       operations_(operations),
       authorizer_(authorizer),
-      throttle_(throttle) {}
+      throttle_(throttle) {
+  // The operation is named by a header: signed, it cannot be swapped.
+  policy_.mustSign.emplace_back("x-amz-target");
+}
 
 void ApiEndpoint::runStages(Exchange& exchange, Operations::Done done) const {
   // Authentication comes first: an unsigned request learns nothing else.
@@ -50,6 +53,11 @@ void ApiEndpoint::runStages(Exchange& exchange, Operations::Done done) const {
   auto operation = operations_.describe(exchange.call->operation);
   if (!operation) return done(operation.error());
   const OperationDescriptor& descriptor = **operation;
+  // Throttled before anything costly: a flood is refused for the price of
+  // its signature.
+  if (auto why = throttle_.refuse(*exchange.principal, descriptor)) {
+    return done(errors::make("ThrottlingException", std::move(*why)));
+  }
   if (descriptor.input != nullptr) {
     if (auto typed = conformInput(*descriptor.input, exchange.call->input); !typed.ok()) {
       return done(typed.error());
@@ -57,9 +65,6 @@ void ApiEndpoint::runStages(Exchange& exchange, Operations::Done done) const {
   }
   if (auto why = authorizer_.refuse(*exchange.principal, descriptor, *exchange.call)) {
     return done(errors::make("AccessDeniedException", std::move(*why)));
-  }
-  if (auto why = throttle_.refuse(*exchange.principal, descriptor)) {
-    return done(errors::make("ThrottlingException", std::move(*why)));
   }
   exchange.context.emplace(
       CallContext{exchange.requestId, *exchange.principal, exchange.request.header("Host")});

@@ -1,8 +1,8 @@
 // The request pipeline of an ECS call (the "/" route), one stage after the
 // other:
 //
-//   authenticate (SigV4) -> parse (JSON 1.1) -> authorize -> throttle -> run
-//   -> encode -> log
+//   authenticate (SigV4) -> parse (JSON 1.1) -> throttle -> conform (input
+//   types) -> authorize -> run -> encode -> log
 //
 // Each stage can end the call with an AWS error; run may finish later (a
 // write answers once it has committed), and encode and log follow then.

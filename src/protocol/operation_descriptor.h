@@ -1,8 +1,9 @@
 // What the request pipeline knows of an ECS operation before running it: its
 // name, the IAM action a policy names it by, whether it changes anything,
-// which resources a given call of it touches, and its input's types. Declared
-// once per operation (names and actions in api/ecs-operations.json, input
-// types in api/ecs-input-shapes.json, resources beside its handler).
+// which resources a given call of it touches, its input's types and the call
+// class it is throttled in. Declared once per operation (names and actions in
+// api/ecs-operations.json, input types in api/ecs-input-shapes.json, classes
+// in api/ecs-throttling.json, resources beside its handler).
 #pragma once
 
 #include <functional>
@@ -28,6 +29,9 @@ struct OperationDescriptor {
   // Its input's declared types (api/ecs-input-shapes.json), checked before
   // anything else reads the call; nullptr checks nothing.
   const Shape* input = nullptr;
+  // Its class in api/ecs-throttling.json ("cluster-read"); calls of one class
+  // share a token bucket per access key.
+  std::string callClass = {};
 };
 
 }  // namespace ecsd::protocol

@@ -272,12 +272,27 @@ Status checkScope(const Scope& scope, std::string_view amzDate, const Policy& po
   return {};
 }
 
-Status checkHostSigned(std::string_view signedHeaders) {
-  for (std::string_view name : split(signedHeaders, ';')) {
-    if (boost::algorithm::iequals(name, "host") || name == ":authority") return {};
+bool isSigned(std::string_view signedHeaders, std::string_view name) {
+  const auto names = split(signedHeaders, ';');
+  return std::any_of(names.begin(), names.end(),
+                     [&](std::string_view signedName) {
+                       return boost::algorithm::iequals(signedName, name);
+                     });
+}
+
+Status checkSignedHeaders(const HttpRequest& request, std::string_view signedHeaders,
+                          const Policy& policy) {
+  if (!isSigned(signedHeaders, "host") && !isSigned(signedHeaders, ":authority")) {
+    return errors::invalidSignature(
+        "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
-  return errors::invalidSignature(
-      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  for (const auto& name : policy.mustSign) {
+    if (!request.header(name).empty() && !isSigned(signedHeaders, name)) {
+      return errors::invalidSignature(
+          concat("'", name, "' must be a 'SignedHeader' in the AWS Authorization."));
+    }
+  }
+  return {};
 }
 
 Status checkClockSkew(sys_seconds signedAt, sys_seconds now, std::chrono::seconds skew) {
@@ -354,7 +369,7 @@ Result<const security::AccessKey*> verify(const HttpRequest& request, const secu
   if (auto s = checkScope(signedRequest->scope, signedRequest->amzDate, policy); !s) {
     return refusal(s.error(), "scope", keyId);
   }
-  if (auto s = checkHostSigned(signedRequest->auth.signedHeaders); !s) {
+  if (auto s = checkSignedHeaders(request, signedRequest->auth.signedHeaders, policy); !s) {
     return refusal(s.error(), "signed_headers", keyId);
   }
   if (auto s = checkClockSkew(signedRequest->signedAt, second, policy.maxClockSkew); !s) {

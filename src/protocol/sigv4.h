@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ecsd/result.h"
 #include "protocol/http_message.h"
@@ -17,6 +18,10 @@ struct Policy {
   std::string region;                       // the region ecsd serves, e.g. "us-east-1"
   std::string service = "ecs";              // signing name
   std::chrono::seconds maxClockSkew{15 * 60};  // AWS's window, either direction
+  // Headers (lowercase) a request that carries them must sign, besides Host:
+  // the ECS route names X-Amz-Target, or a captured request could be replayed
+  // as another operation with the same body.
+  std::vector<std::string> mustSign = {};
 };
 
 // Verifies the request and returns the key it was signed with.
@@ -25,6 +30,7 @@ struct Policy {
 //   malformed header / missing X-Amz-Date    -> IncompleteSignatureException
 //   unknown access key id                    -> UnrecognizedClientException
 //   wrong scope (region, service, terminator)-> InvalidSignatureException
+//   Host, or a present mustSign header, unsigned -> InvalidSignatureException
 //   date outside the skew window             -> InvalidSignatureException ("Signature expired: ...")
 //   signature mismatch                       -> InvalidSignatureException
 // The signature comparison is constant-time.

@@ -1,5 +1,6 @@
 // The throttle stage of an ECS call: has this principal called too often?
-// A rate limiter implements it later; until then nobody is throttled.
+// TokenBuckets (token_buckets.h) is ECS's; Unthrottled admits everything
+// (--throttle off).
 #pragma once
 
 #include <optional>

@@ -2,6 +2,7 @@
 nothing runs."""
 
 import datetime
+import json
 import unittest
 
 from harness import EcsdTestCase, read_credentials
@@ -80,6 +81,38 @@ class AuthTest(EcsdTestCase):
         self.assertIn(b"InvalidSignatureException", response.read())
         connection.close()
         self.assertFalse(self.cluster_exists("two"))
+
+    def test_the_operation_header_must_be_signed(self):
+        # A request signed without X-Amz-Target could be replayed as another
+        # operation with the same body (CreateCluster's body as DeleteCluster).
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        import http.client
+        import ssl
+        self.ecsd.client().create_cluster(clusterName="replayed")
+        host = self.ecsd.url.split("://", 1)[1]
+        body = b'{"cluster": "replayed"}'
+        request = AWSRequest(method="POST", url=self.ecsd.url + "/", data=body,
+                             headers={"Content-Type": "application/x-amz-json-1.1",
+                                      "Host": host})
+        SigV4Auth(Credentials(self.ecsd.access_key, self.ecsd.secret_key), "ecs",
+                  "us-east-1").add_auth(request)
+        headers = dict(request.headers.items())
+        headers["X-Amz-Target"] = "AmazonEC2ContainerServiceV20141113.DeleteCluster"
+        hostname, port = host.rsplit(":", 1)
+        connection = http.client.HTTPSConnection(
+            hostname, int(port), context=ssl.create_default_context(cafile=self.ecsd.ca))
+        connection.request("POST", "/", body=body, headers=headers)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        connection.close()
+        self.assertEqual(response.status, 403)
+        self.assertEqual(answer["__type"], "InvalidSignatureException")
+        self.assertEqual(answer["message"],
+                         "'x-amz-target' must be a 'SignedHeader' in the AWS Authorization.")
+        clusters = self.ecsd.client().describe_clusters(clusters=["replayed"])["clusters"]
+        self.assertEqual([c["status"] for c in clusters], ["ACTIVE"])
 
     def test_credentials_file_is_private_and_in_cli_format(self):
         import os

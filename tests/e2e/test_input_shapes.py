@@ -75,6 +75,9 @@ def placed(container, steps, leaf):
 
 
 class InputShapesTest(EcsdTestCase):
+    # Hundreds of calls as fast as they go; throttling has its own test.
+    extra_args = ("--throttle", "off")
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -84,6 +84,16 @@ class QuotasTest(EcsdTestCase):
             "resourceArn": f"arn:aws:ecs:us-east-1:000000000000:cluster/{CLUSTER}",
             "tags": tags}, 400, "InvalidParameterException")
 
+    def test_tags_take_only_the_characters_ecs_allows(self):
+        arn = f"arn:aws:ecs:us-east-1:000000000000:cluster/{CLUSTER}"
+        for value in ("nul\u0000inside", "new\nline", "semi;colon"):
+            self.raw_error("TagResource", {"resourceArn": arn, "tags": [
+                {"key": "k", "value": value}]}, 400, "InvalidParameterException")
+        listed = self.ecsd.client().list_tags_for_resource(resourceArn=arn)["tags"]
+        self.assertNotIn("k", [tag["key"] for tag in listed])
+        self.ecsd.client().tag_resource(resourceArn=arn, tags=[
+            {"key": "team/app", "value": "\u00e9t\u00e9 a+b=c@d"}])
+
     def test_at_most_ten_custom_attributes_on_a_resource(self):
         ecs = self.ecsd.client()
         for batch in range(2):

@@ -209,6 +209,11 @@ TEST(ValidateTagsTest, AcceptsTagsWithinEcsLimits) {
   EXPECT_TRUE(validateTags({{"k", ""}}).ok());
   // Only the prefix is reserved: "aws" elsewhere in a key is fine.
   EXPECT_TRUE(validateTags({{"awsx", "1"}, {"my:aws:key", "2"}, {"aws", "3"}}).ok());
+  // ECS's marks, and letters of any script, counted as characters, not bytes.
+  EXPECT_TRUE(validateTags({{"team/app_1.x", "a+b=c-d@e f:g"}}).ok());
+  std::string accents;
+  for (int i = 0; i < 256; ++i) accents += "\u00e9";
+  EXPECT_TRUE(validateTags({{"\u00e9t\u00e9", accents}}).ok());
 }
 
 TEST(ValidateTagsTest, RejectsTagsBeyondEcsLimits) {
@@ -221,6 +226,12 @@ TEST(ValidateTagsTest, RejectsTagsBeyondEcsLimits) {
       {{"aws:created-by", "me"}},
       {{"AWS:x", "me"}},
       {{"aWs:x", "me"}},
+      {{"k", std::string("a\0b", 3)}},
+      {{std::string("k\0", 2), "v"}},
+      {{"k", "line\nbreak"}},
+      {{"k", "semi;colon"}},
+      {{"k<", "v"}},
+      {{"k", "\xC2\x85"}},  // U+0085, a C1 control
   };
   for (const auto& tags : bad) {
     const Status status = validateTags(tags);

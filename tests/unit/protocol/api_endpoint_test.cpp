@@ -113,7 +113,7 @@ class ApiEndpointTest : public testing::Test {
   ApiEndpoint endpoint_{keys_, {"us-east-1"}, clock_, operations_, authorizer_, throttle_};
 };
 
-TEST_F(ApiEndpointTest, AuthorizesThenThrottlesThenRuns) {
+TEST_F(ApiEndpointTest, ThrottlesThenAuthorizesThenRuns) {
   const auto response = handle(call("RunTask", {{"cluster", "prod"}}));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
@@ -132,7 +132,7 @@ TEST_F(ApiEndpointTest, AnAuthorizerRefusalIsAccessDeniedAndNothingRuns) {
   EXPECT_EQ(response->status, 400);
   EXPECT_EQ(errorType(*response), "AccessDeniedException");
   EXPECT_EQ(json::parse(response->body)["message"], "alice may not run tasks in prod");
-  EXPECT_TRUE(throttle_.asked.empty());
+  EXPECT_EQ(throttle_.asked.size(), 1u);
   EXPECT_EQ(operations_.runs, 0);
 }
 
@@ -143,7 +143,7 @@ TEST_F(ApiEndpointTest, AThrottleRefusalIsThrottlingExceptionAndNothingRuns) {
   EXPECT_EQ(response->status, 400);
   EXPECT_EQ(errorType(*response), "ThrottlingException");
   EXPECT_EQ(json::parse(response->body)["message"], "Rate exceeded");
-  EXPECT_EQ(authorizer_.asked.size(), 1u);
+  EXPECT_TRUE(authorizer_.asked.empty());
   EXPECT_EQ(operations_.runs, 0);
 }
 

@@ -430,6 +430,17 @@ TEST_F(EcsRequestTest, HostMustBeSigned) {
               "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
 }
 
+TEST_F(EcsRequestTest, AHeaderThePolicyNamesMustBeSignedWhenPresent) {
+  policy.mustSign = {"x-amz-target"};
+  EXPECT_TRUE(check().ok());  // the example signs it
+  setAuthorization(replaced(kAuthorization, ";x-amz-target", ""));
+  expectError("InvalidSignatureException",
+              "'x-amz-target' must be a 'SignedHeader' in the AWS Authorization.");
+  policy.mustSign = {"x-amz-security-token"};  // absent: nothing to sign
+  setAuthorization(kAuthorization);
+  EXPECT_TRUE(check().ok());
+}
+
 constexpr char kMismatch[] =
     "The request signature we calculated does not match the signature you provided. Check your "
     "AWS Secret Access Key and signing method. Consult the service documentation for details.";

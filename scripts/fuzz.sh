@@ -14,7 +14,7 @@ build="${ECSD_FUZZ_BUILD_DIR:-build-fuzz}"
 # -O1 with asserts on; the fuzzed layers add coverage (tests/fuzz/CMakeLists.txt).
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -O1"
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-  -DECSD_FUZZ=ON -DECSD_BUILD_TESTS=OFF -DCMAKE_CXX_FLAGS="$flags" >/dev/null
+  -DECSD_FUZZ=ON -DECSD_BUILD_TESTS="${ECSD_FUZZ_TESTS:-OFF}" -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 cmake --build "$build" -j2 --target fuzzers ${ECSD_FUZZ_ALSO_BUILD:-}
 targets=("$@")
 if ((${#targets[@]} == 0)); then

@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
-# The sanitizers' part of the test command: ecsd and the fuzzers built with
-# clang, AddressSanitizer and UndefinedBehaviorSanitizer (scripts/fuzz.sh's
-# build), each fuzzer run briefly from its seeds, and end-to-end tests that
-# drive every kind of input through the sanitized ecsd with the real CLI and
-# boto3. Any sanitizer report aborts ecsd, which fails its test.
-#   scripts/sanitize.sh          fuzzers for 10 s each, then the e2e tests
+# The sanitizers' part of the test command, all built with clang:
+#  - ecsd, the fuzzers and the unit tests with AddressSanitizer and
+#    UndefinedBehaviorSanitizer (scripts/fuzz.sh's build): each fuzzer run
+#    briefly from its seeds, every unit test, and end-to-end tests that drive
+#    every kind of input through the sanitized ecsd with the real CLI and boto3;
+#  - the state, dispatch and server tests (the code with threads) with
+#    ThreadSanitizer.
+# Any sanitizer report aborts its process, which fails its test.
+#   scripts/sanitize.sh          fuzzers for 10 s each, then the tests
 #   scripts/sanitize.sh 60       fuzzers for 60 s each
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${ECSD_FUZZ_BUILD_DIR:-build-fuzz}"
-ECSD_FUZZ_ALSO_BUILD=ecsd scripts/fuzz.sh "${1:-10}"
+tsan="${ECSD_TSAN_BUILD_DIR:-build-tsan}"
 python="$(scripts/python-for-tests.sh)"
+export UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+ECSD_FUZZ_TESTS=ON ECSD_FUZZ_ALSO_BUILD="ecsd unit_tests" scripts/fuzz.sh "${1:-10}"
+
+echo "sanitize: unit tests under ASan and UBSan ($build)"
+(cd "$build" && ctest -L unit -j2 --timeout 600 --output-on-failure)
+
 echo "sanitize: end-to-end tests against $build/ecsd"
-cd tests/e2e
-ECSD_SANITIZED=1 ECSD_BINARY="$PWD/../../$build/ecsd" \
-  UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+(cd tests/e2e && ECSD_SANITIZED=1 ECSD_BINARY="$PWD/../../$build/ecsd" \
   "$python" -m unittest test_input_shapes test_quotas test_protocol test_auth test_walkthrough \
-  test_durability test_storage_faults test_concurrent_placement
+  test_durability test_storage_faults test_concurrent_placement test_throttling)
+
+echo "sanitize: state, dispatch and server tests under TSan ($tsan)"
+CC=clang CXX=clang++ cmake -S . -B "$tsan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1" -DECSD_E2E_PYTHON="$python" >/dev/null
+cmake --build "$tsan" -j2 --target state_test dispatch_test server_test
+for test in state_test dispatch_test server_test; do
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" "$tsan/tests/$test" --gtest_brief=1
+done

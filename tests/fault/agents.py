@@ -15,7 +15,7 @@ import time
 
 from agent_client import AgentClient, UpgradeRefused
 from harness import REGION
-from ledger import ACKED, IN_DOUBT, LAST_STATUS_RANK
+from ledger import ACKED, LAST_STATUS_RANK
 from workload import CLUSTER, RESERVED_PORTS, Stopped, attempt, client, refusal_code
 
 RESOURCES = [

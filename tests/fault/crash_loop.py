@@ -63,7 +63,9 @@ def run(cycles, seed, *, writers=3, agents=3, load=(0.2, 1.2), damage=False, out
     """Runs the loop; returns the figures (a dict, totals and per cycle)."""
     rng = random.Random(f"{seed}/loop")
     started = time.monotonic()
-    ecsd = Ecsd(extra_args=("--log-level", "warn")).start(keep_port=True)
+    # Unthrottled: the writers load ecsd as fast as they go, and a throttled
+    # call would only be a write not made.
+    ecsd = Ecsd(extra_args=("--log-level", "warn", "--throttle", "off")).start(keep_port=True)
     ledger, gate = Ledger(), Gate()
     checker = Checker(ledger, seed)
     threads, figures, problems = [], [], []

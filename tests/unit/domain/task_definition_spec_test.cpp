@@ -47,7 +47,9 @@ json container(const std::string& name, json extra = json::object()) {
   return c;
 }
 
-json request(json containers, json extra = json::object()) {
+// A list, not a json: `{container("app")}` as a json would be the container
+// itself to clang and a list of it to gcc.
+json request(std::vector<json> containers, json extra = json::object()) {
   json r = {{"family", "web"}, {"containerDefinitions", std::move(containers)}};
   r.update(extra);
   return r;
@@ -245,7 +247,7 @@ TEST(NormalizeTaskDefinitionTest, KeepsEveryOtherApiMemberVerbatim) {
 }
 
 TEST(NormalizeTaskDefinitionTest, RequiresTheCapabilitiesItsContainersUse) {
-  const auto required = [](json containers) {
+  const auto required = [](std::vector<json> containers) {
     return normalized(request(std::move(containers))).value("requiresAttributes", json());
   };
   EXPECT_TRUE(required({container("app")}).is_null());  // nothing needed, nothing listed
@@ -466,7 +468,7 @@ TEST(NormalizeTaskDefinitionTest, LinksOnlyInBridgeMode) {
 
 // --- Ports ---
 
-json withPorts(const std::string& name, json mappings) {
+json withPorts(const std::string& name, std::vector<json> mappings) {
   return container(name, {{"portMappings", std::move(mappings)}});
 }
 
@@ -549,7 +551,7 @@ TEST(NormalizeTaskDefinitionTest, WrongMemberTypesAreSerializationExceptions) {
       request({container("app")}, {{"requiresCompatibilities", "EC2"}}),
       request({container("app")}, {{"runtimePlatform", json::array()}}),
       request({container("app")}, {{"enableFaultInjection", "true"}}),
-      request(json::object()),
+      json{{"family", "web"}, {"containerDefinitions", json::object()}},
       request({"app"}),
       request({container("app", {{"memory", "128"}})}),
       request({container("app", {{"memory", 128.5}})}),

@@ -100,7 +100,7 @@ TEST_F(OperationsTest, CreateClusterIsIdempotent) {
       "demo", {{"tags", {tag("env", "dev")}},
                {"settings", {{{"name", "containerInsights"}, {"value", "enabled"}}}}});
   EXPECT_EQ(second, first);  // the existing cluster, unchanged
-  EXPECT_EQ(tagsOf(clusterArn("demo")), json({tag("env", "prod")}));
+  EXPECT_EQ(tagsOf(clusterArn("demo")), json::array({tag("env", "prod")}));
   EXPECT_EQ(ok("ListClusters")["clusterArns"].size(), 1u);
 }
 
@@ -207,7 +207,7 @@ TEST_F(OperationsTest, DescribeClustersIncludesOnlyWhatIsAskedFor) {
   const json full =
       ok("DescribeClusters",
          {{"clusters", {"demo"}}, {"include", {"TAGS", "SETTINGS", "STATISTICS"}}})["clusters"][0];
-  EXPECT_EQ(full["tags"], json({tag("env", "prod")}));
+  EXPECT_EQ(full["tags"], json::array({tag("env", "prod")}));
   EXPECT_EQ(full["settings"], json::parse(R"([{"name":"containerInsights","value":"enabled"}])"));
   ASSERT_FALSE(full["statistics"].empty());
   for (const auto& stat : full["statistics"]) {
@@ -370,7 +370,7 @@ TEST_F(OperationsTest, RegisterTaskDefinitionDescribesWhatItStored) {
   EXPECT_EQ(container["cpu"], 0);
   EXPECT_EQ(container["portMappings"],
             json::parse(R"([{"containerPort":80,"hostPort":0,"protocol":"tcp"}])"));
-  EXPECT_EQ(out["tags"], json({tag("team", "web")}));
+  EXPECT_EQ(out["tags"], json::array({tag("team", "web")}));
 
   const json described =
       ok("DescribeTaskDefinition", {{"taskDefinition", "web:1"}})["taskDefinition"];
@@ -385,7 +385,7 @@ TEST_F(OperationsTest, RegisterTaskDefinitionRejectsInvalidInputAndStoresNothing
   badType["containerDefinitions"][0]["memory"] = "128";
   EXPECT_EQ(fails("RegisterTaskDefinition", badType), "SerializationException");
   json reservedTag = taskDefinitionInput("web");
-  reservedTag["tags"] = {tag("AWS:x", "y")};
+  reservedTag["tags"] = json::array({tag("AWS:x", "y")});
   EXPECT_EQ(fails("RegisterTaskDefinition", reservedTag), "InvalidParameterException");
   EXPECT_EQ(families(), std::vector<std::string>{});
   // The failures used no revision numbers.
@@ -417,7 +417,7 @@ TEST_F(OperationsTest, DescribeTaskDefinitionByFamilyRevisionOrArn) {
             1);
   const json withTags =
       ok("DescribeTaskDefinition", {{"taskDefinition", "web"}, {"include", {"TAGS"}}});
-  EXPECT_EQ(withTags["tags"], json({tag("v", "2")}));
+  EXPECT_EQ(withTags["tags"], json::array({tag("v", "2")}));
   EXPECT_FALSE(ok("DescribeTaskDefinition", {{"taskDefinition", "web"}}).contains("tags"));
 }
 
@@ -603,10 +603,10 @@ TEST_F(OperationsTest, TagsOnAClusterMergeAndRemove) {
   EXPECT_EQ(tagsOf(arn), json({tag("a", "10"), tag("b", "2")}));
   EXPECT_EQ(ok("UntagResource", {{"resourceArn", arn}, {"tagKeys", {"a", "missing"}}}),
             json::object());
-  EXPECT_EQ(tagsOf(arn), json({tag("b", "2")}));
+  EXPECT_EQ(tagsOf(arn), json::array({tag("b", "2")}));
   const json described =
       ok("DescribeClusters", {{"clusters", {"demo"}}, {"include", {"TAGS"}}})["clusters"][0];
-  EXPECT_EQ(described["tags"], json({tag("b", "2")}));
+  EXPECT_EQ(described["tags"], json::array({tag("b", "2")}));
 }
 
 TEST_F(OperationsTest, TagsOnATaskDefinitionRevision) {
@@ -619,7 +619,7 @@ TEST_F(OperationsTest, TagsOnATaskDefinitionRevision) {
   ok("UntagResource", {{"resourceArn", arn}, {"tagKeys", {"a"}}});
   EXPECT_EQ(
       ok("DescribeTaskDefinition", {{"taskDefinition", "web:1"}, {"include", {"TAGS"}}})["tags"],
-      json({tag("b", "2")}));
+      json::array({tag("b", "2")}));
   // Tags change nothing else about the revision.
   EXPECT_EQ(ok("DescribeTaskDefinition", {{"taskDefinition", "web"}})["taskDefinition"]["revision"],
             2);
@@ -631,14 +631,14 @@ TEST_F(OperationsTest, TagsSurviveARestart) {
   ok("TagResource", {{"resourceArn", clusterArn("demo")}, {"tags", {tag("c", "1")}}});
   ok("TagResource", {{"resourceArn", definitionArn("web", 1)}, {"tags", {tag("t", "2")}}});
   open();
-  EXPECT_EQ(tagsOf(clusterArn("demo")), json({tag("c", "1")}));
-  EXPECT_EQ(tagsOf(definitionArn("web", 1)), json({tag("t", "2")}));
+  EXPECT_EQ(tagsOf(clusterArn("demo")), json::array({tag("c", "1")}));
+  EXPECT_EQ(tagsOf(definitionArn("web", 1)), json::array({tag("t", "2")}));
 }
 
 TEST_F(OperationsTest, TagOperationsOnUnknownResources) {
   createCluster("demo");
   ok("DeleteCluster", {{"cluster", "demo"}});
-  const json tags = {tag("a", "1")};
+  const json tags = json::array({tag("a", "1")});
   for (const char* op : {"TagResource", "ListTagsForResource"}) {
     EXPECT_EQ(fails(op, {{"resourceArn", clusterArn("nope")}, {"tags", tags}}),
               "ClusterNotFoundException")

@@ -77,9 +77,15 @@ inline bool regexTooComplex(std::string_view p) {
     last = states;
     sequence.back() += states;
   };
+  // Past an escape's backslash to its last character: \cX (a control
+  // character) takes X too, whatever X is, as libstdc++ reads it.
+  auto skipEscape = [&](size_t& i) {
+    ++i;
+    if (i < p.size() && p[i] == 'c') ++i;
+  };
   for (size_t i = 0; i < p.size(); ++i) {
     if (p[i] == '\\') {
-      ++i;  // the escaped character
+      skipEscape(i);  // to the escaped character
       // A back-reference's number is read into an int without a bound
       // (libstdc++'s regex compiler overflows on "\\77777777777"): no
       // pattern has more than 99 groups.
@@ -89,7 +95,7 @@ inline bool regexTooComplex(std::string_view p) {
       atom(1);
     } else if (p[i] == '[') {
       for (++i; i < p.size() && p[i] != ']'; ++i) {
-        if (p[i] == '\\') ++i;
+        if (p[i] == '\\') skipEscape(i);
       }
       atom(1);
     } else if (p[i] == '(') {

@@ -435,6 +435,11 @@ TEST(QueryTest, RegexErrors) {
             std::string::npos);
   EXPECT_NE(parseError("attribute:a =~ 'a{011111111111111111111'").find("too complex"),
             std::string::npos);
+  // \c\ is one escape (a control character), so a back-reference follows.
+  EXPECT_NE(parseError("attribute:a =~ 'x\\c\\\\77777777777777777777'").find("too complex"),
+            std::string::npos);
+  EXPECT_NE(parseError("attribute:a =~ '[\\c\\]\\77777777777777777777'").find("too complex"),
+            std::string::npos);
   EXPECT_TRUE(Query::parse("attribute:a =~ '[0-9]{1,3}(\\.[0-9]{1,3}){3}'").ok());
 }
 

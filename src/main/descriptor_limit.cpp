@@ -28,9 +28,10 @@ void fitConnectionsToDescriptors(server::Limits& limits) {
                         ? static_cast<std::size_t>(files.rlim_cur) - kReservedDescriptors
                         : std::size_t{1};
   if (limits.maxConnections <= fits) return;
-  spdlog::info("msg=\"connection cap lowered to fit the open-files limit\" max_connections={} "
-               "asked={} open_files_limit={} reserved={}",
-               fits, limits.maxConnections, files.rlim_cur, kReservedDescriptors);
+  spdlog::info(
+      "msg=\"connection cap lowered to fit the open-files limit\" max_connections={} "
+      "asked={} open_files_limit={} reserved={}",
+      fits, limits.maxConnections, files.rlim_cur, kReservedDescriptors);
   limits.maxConnections = fits;
 }
 

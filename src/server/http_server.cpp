@@ -439,8 +439,7 @@ class PlainWebSocketSession final : public WebSocketSession<PlainWebSocketSessio
 
   PlainWebSocketSession(beast::tcp_stream&& stream, std::shared_ptr<ServerContext> ctx,
                         std::string remote, ConnectionCap::Slot slot)
-      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote),
-                         std::move(slot)),
+      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote), std::move(slot)),
         ws_(std::move(stream)) {}
 
   websocket::stream<beast::tcp_stream>& ws() { return ws_; }
@@ -456,8 +455,7 @@ class TlsWebSocketSession final : public WebSocketSession<TlsWebSocketSession> {
   TlsWebSocketSession(TlsStream&& stream, std::shared_ptr<ssl::context> tls,
                       std::shared_ptr<ServerContext> ctx, std::string remote,
                       ConnectionCap::Slot slot)
-      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote),
-                         std::move(slot)),
+      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote), std::move(slot)),
         tls_(std::move(tls)),
         ws_(std::move(stream)) {}
 
@@ -907,8 +905,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (const auto* refused = std::get_if<ConnectionCap::Refused>(&admitted)) {
       if (refused->report) {
         spdlog::warn("msg=\"connection refused: over the cap\" remote={} {}={} refused={}",
-                     endpointText(peer), refused->cap, refused->limit,
-                     refused->refusedSinceReport);
+                     endpointText(peer), refused->cap, refused->limit, refused->refusedSinceReport);
       }
       return;
     }

@@ -144,10 +144,10 @@ class TlsStream {
     // Makes ssl; false when out of memory.
     bool makeSsl();
     next_layer_type next;
-    SSL_CTX* context;   // a reference of our own
+    SSL_CTX* context;    // a reference of our own
     SSL* ssl = nullptr;  // once the handshake has bytes to read
-    std::string out;    // ciphertext OpenSSL wrote, not sent yet
-    char waitByte = 0;  // the byte a wait for input read, for OpenSSL's next read
+    std::string out;     // ciphertext OpenSSL wrote, not sent yet
+    char waitByte = 0;   // the byte a wait for input read, for OpenSSL's next read
     bool hasWaitByte = false;
     bool peerClosed = false;  // TCP ended (recv returned 0)
     int socketError = 0;      // errno of a failed recv

@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,8 +45,7 @@ class RunningServer {
  public:
   using Answer = std::function<HttpResponse(const HttpRequest&)>;
   RunningServer(Answer answer, Limits limits = {}, std::optional<TlsCertificate> tls = {},
-                const std::function<void(HttpServer&)>& configure = {},
-                std::string path = "/*")
+                const std::function<void(HttpServer&)>& configure = {}, std::string path = "/*")
       : server_(errorResponder, limits, 2) {
     server_.route(std::move(path), answering(std::move(answer)));
     if (configure) configure(server_);
@@ -419,10 +419,57 @@ TEST(HttpServerTest, ConnectionsOverTheCapAreClosedAndEstablishedOnesServed) {
   Client other(server.endpoint, {}, "127.0.0.2");
   EXPECT_EQ(other.roundTrip(post("/")).body(), "served");
   tcp::socket fourth = Client::connectOnly(ioc, server.endpoint, "127.0.0.3");
-  EXPECT_TRUE(closedAtOnce(fourth));  // a fourth in all
+  EXPECT_TRUE(closedAtOnce(fourth));   // a fourth in all
   EXPECT_FALSE(closedAtOnce(second));  // held, waiting for its request
   EXPECT_EQ(established.roundTrip(post("/")).body(), "served");
   EXPECT_EQ(other.roundTrip(post("/")).body(), "served");
+}
+
+// Out of descriptors, accept() fails: the server backs off rather than spin,
+// goes on serving the connections it has, and accepts the waiting one as soon
+// as a descriptor is free.
+TEST(HttpServerTest, AcceptOutOfDescriptorsBacksOffAndKeepsServing) {
+  RunningServer server([](const HttpRequest&) { return ok("served"); });
+  Client established(server.endpoint);
+  EXPECT_EQ(established.roundTrip(post("/")).body(), "served");
+  asio::io_context ioc;
+  tcp::socket waiting(ioc, tcp::v4());
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  const rlimit before = files;
+  files.rlim_cur = 256;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &files), 0);
+  std::vector<int> filler;  // every descriptor left, so the server has none to accept with
+  for (int fd = ::dup(0); fd >= 0; fd = ::dup(0)) filler.push_back(fd);
+  ASSERT_FALSE(filler.empty());
+  waiting.connect(tcp::endpoint(asio::ip::make_address(server.endpoint.address),
+                                server.endpoint.port));  // into the backlog
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto cpu = [](const rusage& u) {
+    return std::chrono::seconds(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           std::chrono::microseconds(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  };
+  const auto cpuBefore = cpu(usage);
+  std::this_thread::sleep_for(500ms);
+  ::getrusage(RUSAGE_SELF, &usage);
+  EXPECT_LT(cpu(usage) - cpuBefore, 100ms);  // no busy loop on EMFILE
+  EXPECT_EQ(established.roundTrip(post("/")).body(), "served");
+
+  ::close(filler.back());  // one descriptor free again
+  filler.pop_back();
+  const std::string request = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n";
+  asio::write(waiting, asio::buffer(request));
+  timeval timeout{5, 0};
+  ::setsockopt(waiting.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  beast::flat_buffer buffer;
+  Response response;
+  beast::error_code ec;
+  http::read(waiting, buffer, response, ec);
+  for (const int fd : filler) ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &before);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(response.body(), "served");
 }
 
 // Nothing but in-flight requests holds a drain up: not a connection that

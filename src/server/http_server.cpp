@@ -467,8 +467,9 @@ class TlsWebSocketSession final : public WebSocketSession<TlsWebSocketSession> {
 };
 
 // All HTTP/1.1 behavior of a connection. Derived supplies stream(),
-// onStart() and halfClose(then) (stop sending: the peer reads the end of the
-// stream after what was sent; then calls then()).
+// onStart(), waitForInput(handler) (until the peer has sent something, with no
+// buffer held meanwhile) and halfClose(then) (stop sending: the peer reads
+// the end of the stream after what was sent; then calls then()).
 template <class Derived>
 class HttpSession : public Connection {
  public:
@@ -511,7 +512,8 @@ class HttpSession : public Connection {
   }
 
   // Waits for the next request: idleTimeout until its first byte arrives,
-  // requestTimeout from there until it is read whole.
+  // requestTimeout from there until it is read whole. While it waits the
+  // connection holds no read buffer (8 KiB or more).
   void readRequest() {
     if (ctx_->draining && buffer_.size() == 0) return finish();
     parser_.emplace();
@@ -521,10 +523,12 @@ class HttpSession : public Connection {
       readHeader();
       return;
     }
+    buffer_.shrink_to_fit();
     lowest().expires_after(ctx_->limits.idleTimeout);
-    stream().async_read_some(buffer_.prepare(kReadChunk),
-                             beast::bind_front_handler(&HttpSession::onFirstBytes, self()));
+    derived().waitForInput(beast::bind_front_handler(&HttpSession::onFirstBytes, self()));
   }
+
+  beast::flat_buffer& buffer() { return buffer_; }
 
  private:
   enum class After { kReadNext, kClose };
@@ -532,9 +536,9 @@ class HttpSession : public Connection {
   Derived& derived() { return static_cast<Derived&>(*this); }
   auto& stream() { return derived().stream(); }
 
-  void onFirstBytes(beast::error_code ec, std::size_t bytes) {
-    buffer_.commit(bytes);
+  void onFirstBytes(beast::error_code ec) {
     if (ec) return onReadError(ec);
+    buffer_.reserve(kReadChunk);  // the rest in reads as large as before
     readHeader();
   }
 
@@ -786,6 +790,16 @@ class PlainSession final : public HttpSession<PlainSession> {
                                                    std::move(slot_));
   }
   void onStart() { readRequest(); }
+  // Reads the first byte alone, into the buffer.
+  template <class Handler>
+  void waitForInput(Handler handler) {
+    stream_.async_read_some(buffer().prepare(1),
+                            [self = self(), handler = std::move(handler)](
+                                beast::error_code ec, std::size_t bytes) mutable {
+                              self->buffer().commit(bytes);
+                              handler(ec);
+                            });
+  }
   template <class Then>
   void halfClose(Then then) {
     beast::error_code ignored;
@@ -817,6 +831,11 @@ class TlsSession final : public HttpSession<TlsSession> {
   void onStart() {
     lowest().expires_after(ctx_->limits.requestTimeout);
     stream_.async_handshake(beast::bind_front_handler(&TlsSession::onHandshake, self()));
+  }
+
+  template <class Handler>
+  void waitForInput(Handler handler) {
+    stream_.async_wait_input(std::move(handler));
   }
 
   // close_notify, then TCP's own end, without waiting for the client's

@@ -96,6 +96,36 @@ class TlsStream {
         std::forward<Handler>(handler));
   }
 
+  // Completes once there is input to read (or the stream has failed), with
+  // no buffer held meanwhile: what it reads is the next read's first byte.
+  // Handler: void(error_code).
+  template <class Handler>
+  auto async_wait_input(Handler&& handler) {
+    enum class Step { kStart, kWaited, kReady };
+    return boost::asio::async_compose<Handler, void(boost::beast::error_code)>(
+        [this, step = Step::kStart](auto& self, boost::beast::error_code ec = {},
+                                    std::size_t = 0) mutable {
+          Core& core = *core_;
+          switch (step) {
+            case Step::kStart:
+              if (core.hasWaitByte || (core.ssl != nullptr && SSL_has_pending(core.ssl) == 1)) {
+                step = Step::kReady;  // a handler never runs inside the call that started it
+                return boost::asio::post(get_executor(), std::move(self));
+              }
+              step = Step::kWaited;
+              return core.next.async_read_some(boost::asio::buffer(&core.waitByte, 1),
+                                               std::move(self));
+            case Step::kWaited:
+              if (ec) return self.complete(waitFailure(ec));
+              core.hasWaitByte = true;
+              return self.complete({});
+            case Step::kReady:
+              return self.complete({});
+          }
+        },
+        handler, core_->next);
+  }
+
   // Handler: void(error_code, std::size_t).
   template <class MutableBuffers, class Handler>
   auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {

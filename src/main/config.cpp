@@ -60,6 +60,11 @@ po::options_description describeOptions() {
        "seconds a keep-alive connection may sit idle")
       ("request-timeout", po::value<int>()->default_value(30),
        "seconds to receive one whole request")
+      ("max-connections", po::value<std::size_t>()->default_value(32768),
+       "connections held at once (lowered to fit the open-files limit); one more is closed "
+       "as it is accepted")
+      ("max-connections-per-address", po::value<std::size_t>()->default_value(16384),
+       "connections held at once from one client address")
       ("agent-heartbeat", po::value<int>()->default_value(10),
        "seconds between heartbeats to agents; an agent silent for 2.5 heartbeats is "
        "disconnected (agentConnected false)")
@@ -168,6 +173,11 @@ Result<Config> toConfig(const po::variables_map& vm) {
   c.limits.maxHeaderBytes = vm["max-header-bytes"].as<std::size_t>();
   c.limits.idleTimeout = std::chrono::seconds(vm["idle-timeout"].as<int>());
   c.limits.requestTimeout = std::chrono::seconds(vm["request-timeout"].as<int>());
+  c.limits.maxConnections = vm["max-connections"].as<std::size_t>();
+  c.limits.maxConnectionsPerAddress = vm["max-connections-per-address"].as<std::size_t>();
+  if (c.limits.maxConnections == 0 || c.limits.maxConnectionsPerAddress == 0) {
+    return errors::client("--max-connections and --max-connections-per-address must be at least 1");
+  }
   c.agentHeartbeat = std::chrono::seconds(std::max(1, vm["agent-heartbeat"].as<int>()));
   c.taskRetention = std::chrono::seconds(std::max(0, vm["task-retention"].as<int>()));
   const std::string throttle = vm["throttle"].as<std::string>();

@@ -19,6 +19,7 @@
 #include "dispatch/telemetry_sessions.h"
 #include "ecsd/errors.h"
 #include "main/config.h"
+#include "main/descriptor_limit.h"
 #include "operations/agent_bridge.h"
 #include "operations/maintenance.h"
 #include "operations/router.h"
@@ -149,16 +150,18 @@ int serve(const Config& config) {
                                                  : unthrottled;
   const protocol::ApiEndpoint api(keys, {config.region}, clock, router, authorizer, throttle);
 
+  server::Limits limits = config.limits;
+  fitConnectionsToDescriptors(limits);
   server::HttpServer server(
       [](int status, std::string_view type, std::string_view message) {
         return protocol::errorResponse(
             errors::make(std::string(type), std::string(message), status), crypto::uuid4());
       },
-      config.limits, config.threads);
+      limits, config.threads);
   // A write's handler goes on on the server's threads once committed, not on
   // the state's writer thread, which goes on to the next group.
   (*state)->resumeOn([&server](std::function<void()> resume) { server.post(std::move(resume)); });
-  // JSON 1.1 ECS calls, at "/" and (as before) at any path no other route serves.
+  // JSON 1.1 ECS calls, at "/" only (as ECS serves them); other paths are 404.
   server.route("/", [&](protocol::HttpRequest request, server::Respond respond) {
     api.handle(std::move(request), std::move(respond));
   });

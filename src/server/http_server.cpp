@@ -29,11 +29,13 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "common/logging.h"
 #include "ecsd/errors.h"
 #include "server/beast_message.h"
+#include "server/connection_cap.h"
 #include "server/tls_stream.h"
 
 namespace ecsd::server {
@@ -50,11 +52,14 @@ using BeastRequest = http::request<http::string_body>;
 using BeastResponse = http::response<http::string_body>;
 
 constexpr std::size_t kReadChunk = 8 * 1024;
-// After an error response we read and discard what the client still sends,
-// so closing does not reset the connection before it has read the answer.
-constexpr auto kLingerTimeout = std::chrono::seconds(2);
-constexpr std::size_t kMaxLingerBytes = 4 * 1024 * 1024;
-constexpr auto kTlsShutdownTimeout = std::chrono::seconds(5);
+// After the last answer we read and discard what the client still sends (the
+// rest of a body over the limit, say) until it closes, so that our close does
+// not reset the connection before it has read the answer: up to kLingerIdle
+// between reads, kLingerTime and kMaxLingerBytes in all. An SDK sends the
+// whole body before it reads; 64 MiB is 32 times the default body limit.
+constexpr auto kLingerIdle = std::chrono::seconds(2);
+constexpr auto kLingerTime = std::chrono::seconds(10);
+constexpr std::size_t kMaxLingerBytes = 64 * 1024 * 1024;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kMaxWebSocketMessageBytes = 1024 * 1024;
@@ -97,8 +102,9 @@ auto guarded(std::string_view what, std::string_view context, F&& f, Fallback&& 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   virtual ~Connection() = default;
-  // Thread-safe: closes the connection if it sits idle between requests;
-  // otherwise the response in progress goes out with `Connection: close`.
+  // Thread-safe: closes the connection at once unless a request is in
+  // progress (its handler runs or its answer is being sent); that answer
+  // goes out with `Connection: close`, then the connection closes.
   virtual void drain() = 0;
 };
 
@@ -107,10 +113,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 class ServerContext {
  public:
   ServerContext(ErrorResponder errorResponder, Limits limits)
-      : errorResponder(std::move(errorResponder)), limits(std::move(limits)) {}
+      : errorResponder(std::move(errorResponder)),
+        limits(std::move(limits)),
+        cap(this->limits.maxConnections, this->limits.maxConnectionsPerAddress) {}
 
   const ErrorResponder errorResponder;
   const Limits limits;
+  ConnectionCap cap;
   std::atomic<bool> draining{false};
   struct WebSocketRoute {
     std::string path;
@@ -118,22 +127,28 @@ class ServerContext {
     ErrorResponder refusal;  // null: errorResponder
   };
   struct Route {
-    std::string path;  // ending in '/': everything under it
+    std::string path;  // ending in '*': every path starting with what precedes it
     Handler handler;
   };
   // Written before run() only.
   std::vector<WebSocketRoute> webSocketRoutes;
   std::vector<Route> routes;
 
-  // The route serving the target's path: its own, else the longest
-  // subtree ("/console/", then "/") that holds it; nullptr when none does.
+  // The route serving the target's path: its own, else the longest prefix
+  // route ("/console/*") that holds it; nullptr when none does.
   const Route* route(std::string_view target) const {
     const std::string_view path = target.substr(0, target.find('?'));
     const Route* best = nullptr;
     for (const auto& route : routes) {
-      const bool subtree = route.path.ends_with('/');
-      const bool serves = subtree ? path.starts_with(route.path) : path == route.path;
-      if (serves && (best == nullptr || route.path.size() > best->path.size())) best = &route;
+      std::string_view prefix = route.path;
+      if (!prefix.ends_with('*')) {
+        if (path == prefix) return &route;
+        continue;
+      }
+      prefix.remove_suffix(1);
+      if (path.starts_with(prefix) && (best == nullptr || route.path.size() > best->path.size())) {
+        best = &route;
+      }
     }
     return best;
   }
@@ -293,8 +308,11 @@ class WebSocketSession : public Connection, public WebSocketSink {
 
  protected:
   WebSocketSession(asio::any_io_executor executor, std::shared_ptr<ServerContext> ctx,
-                   std::string remote)
-      : executor_(std::move(executor)), ctx_(std::move(ctx)), remote_(std::move(remote)) {}
+                   std::string remote, ConnectionCap::Slot slot)
+      : executor_(std::move(executor)),
+        ctx_(std::move(ctx)),
+        slot_(std::move(slot)),
+        remote_(std::move(remote)) {}
 
   ~WebSocketSession() override {
     notifyClosed();
@@ -401,6 +419,7 @@ class WebSocketSession : public Connection, public WebSocketSink {
 
   asio::any_io_executor executor_;  // the connection's strand
   std::shared_ptr<ServerContext> ctx_;
+  ConnectionCap::Slot slot_;  // after ctx_, which holds the cap
   std::string remote_;
   std::shared_ptr<protocol::WebSocketPeer> peer_;
   beast::flat_buffer buffer_;
@@ -419,8 +438,8 @@ class PlainWebSocketSession final : public WebSocketSession<PlainWebSocketSessio
   static constexpr bool kTls = false;
 
   PlainWebSocketSession(beast::tcp_stream&& stream, std::shared_ptr<ServerContext> ctx,
-                        std::string remote)
-      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote)),
+                        std::string remote, ConnectionCap::Slot slot)
+      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote), std::move(slot)),
         ws_(std::move(stream)) {}
 
   websocket::stream<beast::tcp_stream>& ws() { return ws_; }
@@ -434,8 +453,9 @@ class TlsWebSocketSession final : public WebSocketSession<TlsWebSocketSession> {
   static constexpr bool kTls = true;
 
   TlsWebSocketSession(TlsStream&& stream, std::shared_ptr<ssl::context> tls,
-                      std::shared_ptr<ServerContext> ctx, std::string remote)
-      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote)),
+                      std::shared_ptr<ServerContext> ctx, std::string remote,
+                      ConnectionCap::Slot slot)
+      : WebSocketSession(stream.get_executor(), std::move(ctx), std::move(remote), std::move(slot)),
         tls_(std::move(tls)),
         ws_(std::move(stream)) {}
 
@@ -447,8 +467,9 @@ class TlsWebSocketSession final : public WebSocketSession<TlsWebSocketSession> {
 };
 
 // All HTTP/1.1 behavior of a connection. Derived supplies stream(),
-// onStart(), shutdown() (graceful end) and halfClose() (stop sending, keep
-// reading).
+// onStart(), waitForInput(handler) (until the peer has sent something, with no
+// buffer held meanwhile) and halfClose(then) (stop sending: the peer reads
+// the end of the stream after what was sent; then calls then()).
 template <class Derived>
 class HttpSession : public Connection {
  public:
@@ -456,20 +477,23 @@ class HttpSession : public Connection {
   void start() {
     executor_ = stream().get_executor();
     ctx_->add(shared_from_this());
+    // A drain that began while this connection was being accepted missed it.
+    if (ctx_->draining) return;
     spdlog::debug("msg=\"connection opened\" remote={} tls={}", remote_, Derived::kTls);
     asio::dispatch(executor_, beast::bind_front_handler(&Derived::onStart, self()));
   }
 
-  // The executor is kept apart from the stream, which an upgrade moves away.
+  // The executor is kept apart from the stream, which an upgrade moves away
+  // (an upgrade is a request in progress until this session is gone).
   void drain() override {
     asio::post(executor_, [self = self()] {
-      if (self->awaitingRequest_) self->lowest().cancel();
+      if (!self->inFlight_) self->lowest().cancel();
     });
   }
 
  protected:
-  HttpSession(std::shared_ptr<ServerContext> ctx, std::string remote)
-      : ctx_(std::move(ctx)), remote_(std::move(remote)) {}
+  HttpSession(std::shared_ptr<ServerContext> ctx, std::string remote, ConnectionCap::Slot slot)
+      : ctx_(std::move(ctx)), slot_(std::move(slot)), remote_(std::move(remote)) {}
 
   ~HttpSession() override {
     ctx_->remove(this);
@@ -477,6 +501,7 @@ class HttpSession : public Connection {
   }
 
   std::shared_ptr<ServerContext> ctx_;
+  ConnectionCap::Slot slot_;  // after ctx_, which holds the cap; an upgrade takes it
   std::string remote_;
 
   std::shared_ptr<Derived> self() { return std::static_pointer_cast<Derived>(shared_from_this()); }
@@ -487,12 +512,10 @@ class HttpSession : public Connection {
   }
 
   // Waits for the next request: idleTimeout until its first byte arrives,
-  // requestTimeout from there until it is read whole.
+  // requestTimeout from there until it is read whole. While it waits the
+  // connection holds no read buffer (8 KiB or more).
   void readRequest() {
-    if (ctx_->draining && buffer_.size() == 0) {
-      derived().shutdown();
-      return;
-    }
+    if (ctx_->draining && buffer_.size() == 0) return finish();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(ctx_->limits.maxHeaderBytes));
     parser_->body_limit(ctx_->limits.maxBodyBytes);
@@ -500,22 +523,22 @@ class HttpSession : public Connection {
       readHeader();
       return;
     }
-    awaitingRequest_ = true;
+    buffer_.shrink_to_fit();
     lowest().expires_after(ctx_->limits.idleTimeout);
-    stream().async_read_some(buffer_.prepare(kReadChunk),
-                             beast::bind_front_handler(&HttpSession::onFirstBytes, self()));
+    derived().waitForInput(beast::bind_front_handler(&HttpSession::onFirstBytes, self()));
   }
 
+  beast::flat_buffer& buffer() { return buffer_; }
+
  private:
-  enum class After { kReadNext, kClose, kLinger };
+  enum class After { kReadNext, kClose };
 
   Derived& derived() { return static_cast<Derived&>(*this); }
   auto& stream() { return derived().stream(); }
 
-  void onFirstBytes(beast::error_code ec, std::size_t bytes) {
-    awaitingRequest_ = false;
-    buffer_.commit(bytes);
+  void onFirstBytes(beast::error_code ec) {
     if (ec) return onReadError(ec);
+    buffer_.reserve(kReadChunk);  // the rest in reads as large as before
     readHeader();
   }
 
@@ -557,7 +580,7 @@ class HttpSession : public Connection {
   // Returning without a new operation lets the last reference go, which
   // closes the socket.
   void onReadError(const beast::error_code& ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::eof) return derived().shutdown();
+    if (ec == http::error::end_of_stream || ec == asio::error::eof) return finish();
     if (ec == ssl::error::stream_truncated) {
       // The peer closed TCP without a TLS close_notify. Clients routinely do
       // that instead of a clean TLS shutdown, and HTTP's own framing tells a
@@ -592,6 +615,7 @@ class HttpSession : public Connection {
   }
 
   void handleRequest() {
+    inFlight_ = true;
     BeastRequest request = parser_->release();
     if (isWebSocketUpgrade(request) && handOffUpgrade(request)) return;
     const unsigned version = request.version();
@@ -685,7 +709,7 @@ class HttpSession : public Connection {
   void respondError(int status, std::string_view type, const std::string& message) {
     spdlog::debug("msg=\"request rejected\" remote={} status={} reason={}", remote_, status,
                   logging::quote(message));
-    respond(errorResponse(status, type, message), 11, After::kLinger);
+    respond(errorResponse(status, type, message), 11, After::kClose);
   }
 
   void respond(protocol::HttpResponse&& response, unsigned version, After after) {
@@ -698,40 +722,56 @@ class HttpSession : public Connection {
 
   void onWritten(After after, beast::error_code ec, std::size_t) {
     response_.reset();
+    inFlight_ = false;
     if (ec) return logFailure("write", ec);
-    switch (after) {
-      case After::kReadNext:
-        return readRequest();
-      case After::kClose:
-        return derived().shutdown();
-      case After::kLinger:
-        return linger();
-    }
+    if (after == After::kReadNext) return readRequest();
+    finish();
   }
 
+  // Ends the connection after its last answer: our side at once, so the
+  // client reads the end right after the answer; then, but for a drain, we
+  // linger until the client closes its side.
+  void finish() {
+    derived().halfClose([self = self()] {
+      if (!self->ctx_->draining) self->linger();
+    });
+  }
+
+  // Reads and discards what the client still sends (the rest of a body over
+  // the limit, say) until it closes: closing with unread input would send a
+  // reset, which can destroy the answer before the client has read it (RFC
+  // 9112, 9.6). Raw TCP: past our half-close nothing needs decrypting.
   void linger() {
-    derived().halfClose();
-    lowest().expires_after(kLingerTimeout);
-    readAndDiscard();
+    buffer_.clear();
+    lingerEnds_ = std::chrono::steady_clock::now() + kLingerTime;
+    discard();
   }
 
-  void readAndDiscard() {
-    stream().async_read_some(buffer_.prepare(kReadChunk),
+  void discard() {
+    const auto left = lingerEnds_ - std::chrono::steady_clock::now();
+    lowest().expires_after(std::min<std::chrono::steady_clock::duration>(kLingerIdle, left));
+    lowest().async_read_some(buffer_.prepare(kReadChunk),
                              beast::bind_front_handler(&HttpSession::onDiscarded, self()));
   }
 
   void onDiscarded(beast::error_code ec, std::size_t bytes) {
     lingered_ += bytes;
     // EOF, timeout or a reset all end the linger the same way: by closing.
-    if (ec || lingered_ > kMaxLingerBytes) return;
-    readAndDiscard();
+    if (ec || lingered_ > kMaxLingerBytes || std::chrono::steady_clock::now() >= lingerEnds_) {
+      return;
+    }
+    discard();
   }
 
   asio::any_io_executor executor_;  // the connection's strand
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<BeastResponse> response_;
-  bool awaitingRequest_ = false;  // idle between requests: drain may close it
+  // From a whole request read until its answer is sent (or its upgrade has
+  // taken the stream): a drain waits for it; any other time it closes the
+  // connection at once.
+  bool inFlight_ = false;
+  std::chrono::steady_clock::time_point lingerEnds_;
   std::size_t lingered_ = 0;
 };
 
@@ -739,18 +779,32 @@ class PlainSession final : public HttpSession<PlainSession> {
  public:
   static constexpr bool kTls = false;
 
-  PlainSession(tcp::socket&& socket, std::string remote, std::shared_ptr<ServerContext> ctx)
-      : HttpSession(std::move(ctx), std::move(remote)), stream_(std::move(socket)) {}
+  PlainSession(tcp::socket&& socket, std::string remote, std::shared_ptr<ServerContext> ctx,
+               ConnectionCap::Slot slot)
+      : HttpSession(std::move(ctx), std::move(remote), std::move(slot)),
+        stream_(std::move(socket)) {}
 
   beast::tcp_stream& stream() { return stream_; }
   std::shared_ptr<PlainWebSocketSession> makeWebSocket() {
-    return std::make_shared<PlainWebSocketSession>(std::move(stream_), ctx_, remote_);
+    return std::make_shared<PlainWebSocketSession>(std::move(stream_), ctx_, remote_,
+                                                   std::move(slot_));
   }
   void onStart() { readRequest(); }
-  void shutdown() { halfClose(); }
-  void halfClose() {
+  // Reads the first byte alone, into the buffer.
+  template <class Handler>
+  void waitForInput(Handler handler) {
+    stream_.async_read_some(buffer().prepare(1),
+                            [self = self(), handler = std::move(handler)](
+                                beast::error_code ec, std::size_t bytes) mutable {
+                              self->buffer().commit(bytes);
+                              handler(ec);
+                            });
+  }
+  template <class Then>
+  void halfClose(Then then) {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    then();
   }
 
  private:
@@ -762,29 +816,41 @@ class TlsSession final : public HttpSession<TlsSession> {
   static constexpr bool kTls = true;
 
   TlsSession(tcp::socket&& socket, std::string remote, std::shared_ptr<ServerContext> ctx,
-             std::shared_ptr<ssl::context> tls)
-      : HttpSession(std::move(ctx), std::move(remote)),
+             std::shared_ptr<ssl::context> tls, ConnectionCap::Slot slot)
+      : HttpSession(std::move(ctx), std::move(remote), std::move(slot)),
         tls_(std::move(tls)),
         stream_(beast::tcp_stream(std::move(socket)), tls_->native_handle()) {}
 
   TlsStream& stream() { return stream_; }
   std::shared_ptr<TlsWebSocketSession> makeWebSocket() {
-    return std::make_shared<TlsWebSocketSession>(std::move(stream_), tls_, ctx_, remote_);
+    return std::make_shared<TlsWebSocketSession>(std::move(stream_), tls_, ctx_, remote_,
+                                                 std::move(slot_));
   }
 
+  // The handshake waits for the client's first bytes within requestTimeout.
   void onStart() {
     lowest().expires_after(ctx_->limits.requestTimeout);
     stream_.async_handshake(beast::bind_front_handler(&TlsSession::onHandshake, self()));
   }
 
-  void shutdown() {
-    lowest().expires_after(kTlsShutdownTimeout);
-    stream_.async_shutdown(beast::bind_front_handler(&TlsSession::onShutdown, self()));
+  template <class Handler>
+  void waitForInput(Handler handler) {
+    stream_.async_wait_input(std::move(handler));
   }
 
-  // TLS cannot half-close TCP without the peer seeing a truncated stream;
-  // the response is length-framed, so the linger just reads.
-  void halfClose() {}
+  // close_notify, then TCP's own end, without waiting for the client's
+  // close_notify: the client reads the end of the stream right after the
+  // answer, rather than when a timeout closes the connection.
+  template <class Then>
+  void halfClose(Then then) {
+    lowest().expires_after(kLingerIdle);
+    stream_.async_close_notify([self = self(), then = std::move(then)](beast::error_code) mutable {
+      // A failure to send it (the peer gone) ends the connection all the same.
+      beast::error_code ignored;
+      self->lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      then();
+    });
+  }
 
  private:
   void onHandshake(beast::error_code ec) {
@@ -792,16 +858,12 @@ class TlsSession final : public HttpSession<TlsSession> {
     readRequest();
   }
 
-  void onShutdown(beast::error_code) {
-    // Errors are expected and ignored: most clients close TCP without
-    // answering our close_notify (stream_truncated), and we are done anyway.
-  }
-
   std::shared_ptr<ssl::context> tls_;  // before stream_: the stream uses it
   TlsStream stream_;
 };
 
-// Accepts connections on one endpoint, each onto its own strand.
+// Accepts connections on one endpoint, each onto its own strand, as long as
+// the connection cap has room for them.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& ioc, tcp::acceptor&& acceptor, std::shared_ptr<ServerContext> ctx,
@@ -829,13 +891,41 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void onAccept(beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || ctx_->draining) return;
-    if (ec) {
-      // Out of descriptors and the like: back off instead of spinning.
-      spdlog::warn("msg=\"accept failed\" error={}", logging::quote(ec.message()));
-      retryTimer_.expires_after(kAcceptRetryDelay);
-      retryTimer_.async_wait([self = shared_from_this()](beast::error_code waitEc) {
-        if (!waitEc) self->accept();
-      });
+    if (ec) return backOff(ec);
+    if (failures_ > 0) {
+      spdlog::info("msg=\"accepting again\" failed_accepts={}", std::exchange(failures_, 0));
+    }
+    serve(std::move(socket));
+    accept();
+  }
+
+  // Out of descriptors (EMFILE, ENFILE) and the like: the connection waits in
+  // the backlog while we retry every kAcceptRetryDelay instead of spinning,
+  // and the connections we hold go on being served. One line a run of
+  // failures, not one a retry.
+  void backOff(const beast::error_code& ec) {
+    if (failures_++ == 0) {
+      spdlog::warn("msg=\"accept failed, retrying\" error={} retry_ms={}",
+                   logging::quote(ec.message()), kAcceptRetryDelay.count());
+    }
+    retryTimer_.expires_after(kAcceptRetryDelay);
+    retryTimer_.async_wait([self = shared_from_this()](beast::error_code waitEc) {
+      if (!waitEc) self->accept();
+    });
+  }
+
+  // A connection over the cap is closed as it comes: it costs no session,
+  // and nothing is written to a peer that may be flooding us.
+  void serve(tcp::socket socket) {
+    beast::error_code endpointEc;
+    const auto peer = socket.remote_endpoint(endpointEc);
+    if (endpointEc) return;  // gone already
+    auto admitted = ctx_->cap.admit(addressText(peer.address()), std::chrono::steady_clock::now());
+    if (const auto* refused = std::get_if<ConnectionCap::Refused>(&admitted)) {
+      if (refused->report) {
+        spdlog::warn("msg=\"connection refused: over the cap\" remote={} {}={} refused={}",
+                     endpointText(peer), refused->cap, refused->limit, refused->refusedSinceReport);
+      }
       return;
     }
     // An answer goes out in several writes (TLS records, headers and body):
@@ -843,15 +933,24 @@ class Listener : public std::enable_shared_from_this<Listener> {
     // ACK, 40 ms on Linux.
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    beast::error_code endpointEc;
-    const auto peer = socket.remote_endpoint(endpointEc);
-    std::string remote = endpointEc ? "unknown" : endpointText(peer);
+    auto slot = std::move(std::get<ConnectionCap::Slot>(admitted));
     if (tls_) {
-      std::make_shared<TlsSession>(std::move(socket), std::move(remote), ctx_, tls_)->start();
+      std::make_shared<TlsSession>(std::move(socket), endpointText(peer), ctx_, tls_,
+                                   std::move(slot))
+          ->start();
     } else {
-      std::make_shared<PlainSession>(std::move(socket), std::move(remote), ctx_)->start();
+      std::make_shared<PlainSession>(std::move(socket), endpointText(peer), ctx_, std::move(slot))
+          ->start();
     }
-    accept();
+  }
+
+  // One address however it comes: an IPv4 client of a "::" listener is
+  // ::ffff:a.b.c.d.
+  static std::string addressText(const asio::ip::address& address) {
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+      return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+    }
+    return address.to_string();
   }
 
   asio::io_context& ioc_;
@@ -859,6 +958,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   asio::steady_timer retryTimer_;
   std::shared_ptr<ServerContext> ctx_;
   std::shared_ptr<ssl::context> tls_;
+  std::size_t failures_ = 0;  // accepts failed in a row
 };
 
 // A task run every period on its own strand until cancelled.

@@ -41,6 +41,10 @@ struct Limits {
   std::chrono::seconds idleTimeout{60};     // keep-alive connection with no request
   std::chrono::seconds requestTimeout{30};  // to receive one whole request
   std::chrono::seconds drainTimeout{10};    // SIGTERM: wait this long for in-flight requests
+  // Connections held at once, in all and from one source address; one more
+  // is closed as it is accepted (docs/operations.md, "Connections").
+  std::size_t maxConnections = 32768;
+  std::size_t maxConnectionsPerAddress = 16384;
 };
 
 struct TlsCertificate {
@@ -75,10 +79,10 @@ class HttpServer {
   Result<Endpoint> listen(const std::string& hostPort, std::optional<TlsCertificate> tls);
   Result<Endpoint> listen(const std::string& hostPort, CertificateFor tls);
 
-  // Serves the requests for `path` (any query) with handler: a path ending
-  // in '/' serves everything under it that no longer route serves, so "/"
-  // serves every path no other route does. A path no route serves is
-  // answered 404. Call before run().
+  // Serves the requests for `path` (any query) with handler: that path alone,
+  // or, when it ends in '*' ("/console/*"), every path that starts with what
+  // comes before it and that no longer route serves. A path no route serves
+  // is answered 404. Call before run().
   void route(std::string path, Handler handler);
 
   // Serves WebSocket upgrades of `path` (e.g. "/ws", any query) on every
@@ -98,8 +102,9 @@ class HttpServer {
   void post(std::function<void()> task);
 
   // Serves on `threads` threads until stop() or SIGTERM/SIGINT, then drains:
-  // stops accepting and the periodic tasks, closes WebSockets (going away),
-  // lets in-flight requests finish (up to drainTimeout), and returns.
+  // stops accepting and the periodic tasks, closes WebSockets (going away)
+  // and at once every connection with no request in progress, lets in-flight
+  // requests finish and answer (up to drainTimeout), and returns.
   void run();
   // Thread-safe; starts the same drain as SIGTERM.
   void stop();

@@ -5,16 +5,21 @@
 
 #include <boost/asio/error.hpp>
 #include <cerrno>
-#include <new>
 
 namespace ecsd::server {
 
 TlsStream::Core::Core(next_layer_type&& next, SSL_CTX* context)
-    : next(std::move(next)), ssl(SSL_new(context)) {
+    : next(std::move(next)), context(context) {
+  SSL_CTX_up_ref(context);
+}
+
+bool TlsStream::Core::makeSsl() {
+  ssl = SSL_new(context);
   BIO* bio = ssl ? BIO_new(bioMethod()) : nullptr;
   if (bio == nullptr) {
     SSL_free(ssl);
-    throw std::bad_alloc();
+    ssl = nullptr;
+    return false;
   }
   BIO_set_data(bio, this);
   SSL_set_bio(ssl, bio, bio);
@@ -22,9 +27,13 @@ TlsStream::Core::Core(next_layer_type&& next, SSL_CTX* context)
   // connection keeps none.
   SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
   SSL_set_accept_state(ssl);
+  return true;
 }
 
-TlsStream::Core::~Core() { SSL_free(ssl); }
+TlsStream::Core::~Core() {
+  SSL_free(ssl);
+  SSL_CTX_free(context);
+}
 
 TlsStream::TlsStream(next_layer_type&& next, SSL_CTX* context)
     : core_(std::make_unique<Core>(std::move(next), context)) {}

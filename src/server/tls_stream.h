@@ -7,6 +7,9 @@
 // socket itself through a BIO over the descriptor (non-blocking), and what it
 // writes is collected in a string that is sent and freed at once; with
 // SSL_MODE_RELEASE_BUFFERS an idle connection keeps only its SSL object.
+// The SSL object itself (with its handshake and record buffers, 40 KiB) is
+// made once the client's first bytes arrive: a connection that never sends
+// any costs no TLS state.
 //
 // Waiting for input is a one-byte read through the tcp_stream, so the
 // tcp_stream's timeouts and cancel() apply as they do to a plain stream.
@@ -56,7 +59,8 @@ class TlsStream {
   executor_type get_executor() { return core_->next.get_executor(); }
   next_layer_type& next_layer() { return core_->next; }
 
-  // Handler: void(error_code).
+  // Waits for the client's first bytes, then handshakes. Handler:
+  // void(error_code).
   template <class Handler>
   auto async_handshake(Handler&& handler) {
     return start<void(boost::beast::error_code)>(
@@ -75,6 +79,51 @@ class TlsStream {
           return result == 0 ? SSL_shutdown(ssl) : result;
         },
         std::forward<Handler>(handler));
+  }
+
+  // Sends close_notify and does not wait for the peer's: the peer reads the
+  // end of the stream, and its own close_notify ends it both ways. Nothing
+  // to send before a handshake. Handler: void(error_code).
+  template <class Handler>
+  auto async_close_notify(Handler&& handler) {
+    return start<void(boost::beast::error_code)>(
+        Kind::kShutdown,
+        [](SSL* ssl, std::size_t&) {
+          if (ssl == nullptr) return 1;
+          const int result = SSL_shutdown(ssl);
+          return result == 0 ? 1 : result;  // 0: sent, the peer's not yet read
+        },
+        std::forward<Handler>(handler));
+  }
+
+  // Completes once there is input to read (or the stream has failed), with
+  // no buffer held meanwhile: what it reads is the next read's first byte.
+  // Handler: void(error_code).
+  template <class Handler>
+  auto async_wait_input(Handler&& handler) {
+    enum class Step { kStart, kWaited, kReady };
+    return boost::asio::async_compose<Handler, void(boost::beast::error_code)>(
+        [this, step = Step::kStart](auto& self, boost::beast::error_code ec = {},
+                                    std::size_t = 0) mutable {
+          Core& core = *core_;
+          switch (step) {
+            case Step::kStart:
+              if (core.hasWaitByte || (core.ssl != nullptr && SSL_has_pending(core.ssl) == 1)) {
+                step = Step::kReady;  // a handler never runs inside the call that started it
+                return boost::asio::post(get_executor(), std::move(self));
+              }
+              step = Step::kWaited;
+              return core.next.async_read_some(boost::asio::buffer(&core.waitByte, 1),
+                                               std::move(self));
+            case Step::kWaited:
+              if (ec) return self.complete(waitFailure(ec));
+              core.hasWaitByte = true;
+              return self.complete({});
+            case Step::kReady:
+              return self.complete({});
+          }
+        },
+        handler, core_->next);
   }
 
   // Handler: void(error_code, std::size_t).
@@ -122,10 +171,13 @@ class TlsStream {
   struct Core {
     Core(next_layer_type&& next, SSL_CTX* context);
     ~Core();
+    // Makes ssl; false when out of memory.
+    bool makeSsl();
     next_layer_type next;
-    SSL* ssl = nullptr;
-    std::string out;    // ciphertext OpenSSL wrote, not sent yet
-    char waitByte = 0;  // the byte a wait for input read, for OpenSSL's next read
+    SSL_CTX* context;    // a reference of our own
+    SSL* ssl = nullptr;  // once the handshake has bytes to read
+    std::string out;     // ciphertext OpenSSL wrote, not sent yet
+    char waitByte = 0;   // the byte a wait for input read, for OpenSSL's next read
     bool hasWaitByte = false;
     bool peerClosed = false;  // TCP ended (recv returned 0)
     int socketError = 0;      // errno of a failed recv
@@ -150,10 +202,14 @@ class TlsStream {
       Core& core = *stream_.core_;
       switch (step_) {
         case Step::kStart:
+          if (core.ssl == nullptr && kind_ == Kind::kHandshake) return waitForInput(self);
           break;
         case Step::kWaited:
           if (ec) return finish(self, waitFailure(ec));
           core.hasWaitByte = true;
+          if (core.ssl == nullptr && !core.makeSsl()) {
+            return finish(self, make_error_code(boost::system::errc::not_enough_memory));
+          }
           break;
         case Step::kSent:
           sending_ = {};
@@ -180,11 +236,17 @@ class TlsStream {
         return boost::asio::async_write(core.next, boost::asio::buffer(sending_), std::move(self));
       }
       if (!wantsInput) return finish(self, *outcome_);
-      step_ = Step::kWaited;
-      core.next.async_read_some(boost::asio::buffer(&core.waitByte, 1), std::move(self));
+      waitForInput(self);
     }
 
    private:
+    template <class Self>
+    void waitForInput(Self& self) {
+      step_ = Step::kWaited;
+      Core& core = *stream_.core_;
+      core.next.async_read_some(boost::asio::buffer(&core.waitByte, 1), std::move(self));
+    }
+
     enum class Step { kStart, kWaited, kSent, kPosted };
 
     // A handler never runs inside the call that started the operation.

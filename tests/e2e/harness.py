@@ -166,11 +166,12 @@ class Ecsd(ManagedProcess):
                               **kwargs)
 
     def raw(self, operation, body, *, sign=True, secret=None, headers=None, signed_at=None,
-            target=None):
-        """Sends one POST / with the given body (bytes, str or JSON-able),
+            target=None, path="/", connection=None):
+        """Sends one POST to path (/) with the given body (bytes, str or JSON-able),
         signed like the SDKs sign it unless sign=False (at time signed_at, a
-        datetime, when given). Returns (status,
-        parsed JSON body or raw text, response headers)."""
+        datetime, when given), on `connection` (an http.client connection, left
+        open) when given, else on a new one. Returns (status, parsed JSON body
+        or raw text, response headers)."""
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)
         if isinstance(body, str):
@@ -183,7 +184,7 @@ class Ecsd(ManagedProcess):
         }
         request_headers.update(headers or {})
         if sign:
-            request = AWSRequest(method="POST", url=self.url + "/", data=body,
+            request = AWSRequest(method="POST", url=self.url + path, data=body,
                                  headers=request_headers)
             credentials = Credentials(self.access_key, secret or self.secret_key)
             signer = SigV4Auth(credentials, "ecs", REGION)
@@ -193,11 +194,14 @@ class Ecsd(ManagedProcess):
             else:
                 signer.add_auth(request)
             request_headers = dict(request.headers.items())
-        context = ssl.create_default_context(cafile=self.ca)
-        hostname, port = host.rsplit(":", 1)
-        connection = http.client.HTTPSConnection(hostname, int(port), context=context, timeout=30)
+        own = connection is None
+        if own:
+            context = ssl.create_default_context(cafile=self.ca)
+            hostname, port = host.rsplit(":", 1)
+            connection = http.client.HTTPSConnection(hostname, int(port), context=context,
+                                                     timeout=30)
         try:
-            connection.request("POST", "/", body=body, headers=request_headers)
+            connection.request("POST", path, body=body, headers=request_headers)
             response = connection.getresponse()
             data = response.read().decode(errors="replace")
             try:
@@ -206,7 +210,8 @@ class Ecsd(ManagedProcess):
                 parsed = data
             return response.status, parsed, dict(response.getheaders())
         finally:
-            connection.close()
+            if own:
+                connection.close()
 
 
 class EcsdTestCase(unittest.TestCase):

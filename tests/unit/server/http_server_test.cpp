@@ -1,6 +1,8 @@
 #include "server/http_server.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/ssl.hpp>
@@ -15,6 +17,7 @@
 #include <future>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace ecsd::server {
 namespace {
@@ -35,15 +38,16 @@ HttpResponse errorResponder(int status, std::string_view type, std::string_view 
       status, {{"Content-Type", "text/plain"}}, std::string(type) + ": " + std::string(message)};
 }
 
-// A server on 127.0.0.1:0 running on a background thread for one test;
-// `configure` runs before run().
+// A server on 127.0.0.1:0 running on a background thread for one test,
+// answering every path (the route `path`) with `answer`; `configure` runs
+// before run().
 class RunningServer {
  public:
   using Answer = std::function<HttpResponse(const HttpRequest&)>;
   RunningServer(Answer answer, Limits limits = {}, std::optional<TlsCertificate> tls = {},
-                const std::function<void(HttpServer&)>& configure = {})
+                const std::function<void(HttpServer&)>& configure = {}, std::string path = "/*")
       : server_(errorResponder, limits, 2) {
-    server_.route("/", answering(std::move(answer)));
+    server_.route(std::move(path), answering(std::move(answer)));
     if (configure) configure(server_);
     auto bound = server_.listen("127.0.0.1:0", std::move(tls));
     if (!bound) throw std::runtime_error(bound.error().message);
@@ -81,14 +85,28 @@ ssl::context clientTlsContext(const std::filesystem::path& trustedCert) {
 // timeout and a broken server fails the test instead of hanging it.
 class Client {
  public:
-  explicit Client(const Endpoint& endpoint, const std::filesystem::path& trustedCert = {})
+  // From `source` when given (any 127.x address is this host's).
+  explicit Client(const Endpoint& endpoint, const std::filesystem::path& trustedCert = {},
+                  const std::string& source = {})
       : tlsContext_(clientTlsContext(trustedCert)), stream_(ioc_, tlsContext_), tls_(endpoint.tls) {
     const tcp::endpoint target(asio::ip::make_address(endpoint.address), endpoint.port);
+    if (!source.empty()) {
+      lowest().socket().open(tcp::v4());
+      lowest().socket().bind(tcp::endpoint(asio::ip::make_address(source), 0));
+    }
     connectError = io([&](auto&, auto done) { lowest().async_connect(target, done); });
     if (!connectError && tls_) {
       connectError =
           io([&](auto&, auto done) { stream_.async_handshake(ssl::stream_base::client, done); });
     }
+  }
+
+  // Connects over TCP and does nothing more (no TLS handshake).
+  static tcp::socket connectOnly(asio::io_context& ioc, const Endpoint& endpoint,
+                                 const std::string& source = "127.0.0.1") {
+    tcp::socket socket(ioc, tcp::endpoint(asio::ip::make_address(source), 0));
+    socket.connect(tcp::endpoint(asio::ip::make_address(endpoint.address), endpoint.port));
+    return socket;
   }
 
   beast::error_code sendRaw(const std::string& data) {
@@ -208,17 +226,24 @@ TEST(HttpServerTest, RoutesByPathEachToItsOwnHandler) {
                        {},
                        [&](HttpServer& s) {
                          s.route("/metrics", named("metrics"));
-                         s.route("/console/", named("console"));
-                       });
+                         s.route("/console/*", named("console"));
+                         s.route("/console/x/*", named("deeper"));
+                       },
+                       "/");
   Client client(server.endpoint);
   ASSERT_FALSE(client.connectError);
   EXPECT_EQ(client.roundTrip(post("/", "")).body(), "api /");
+  EXPECT_EQ(client.roundTrip(post("/?x=1", "")).body(), "api /?x=1");
   EXPECT_EQ(client.roundTrip(post("/metrics?x=1", "")).body(), "metrics /metrics?x=1");
-  EXPECT_EQ(client.roundTrip(post("/metrics/more", "")).body(), "api /metrics/more");
   EXPECT_EQ(client.roundTrip(post("/console/", "")).body(), "console /console/");
   EXPECT_EQ(client.roundTrip(post("/console/app.js", "")).body(), "console /console/app.js");
-  EXPECT_EQ(client.roundTrip(post("/console", "")).body(), "api /console");
-  EXPECT_EQ(client.roundTrip(post("/elsewhere", "")).body(), "api /elsewhere");
+  EXPECT_EQ(client.roundTrip(post("/console/x/", "")).body(), "deeper /console/x/");
+  // "/" is one path, not every path: the API is not served elsewhere.
+  for (const char* elsewhere : {"/metrics/more", "/console", "/elsewhere", "//"}) {
+    const Response missing = client.roundTrip(post(elsewhere, ""));
+    EXPECT_EQ(missing.result_int(), 404) << elsewhere;
+    EXPECT_EQ(missing.body(), "NotFound: Nothing is served at this path");
+  }
 }
 
 TEST(HttpServerTest, APathNoRouteServesIsNotFound) {
@@ -369,6 +394,100 @@ TEST(HttpServerTest, StopDrainsInFlightRequestsAndClosesIdleConnections) {
   EXPECT_TRUE(Client(server.endpoint).connectError);  // no longer accepting
 }
 
+// A connection the server ends at once, without a byte: its first read gets
+// the end of the stream (or a reset) well before the client's timeout.
+bool closedAtOnce(tcp::socket& socket) {
+  socket.non_blocking(false);
+  timeval timeout{2, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char byte = 0;
+  const ssize_t got = ::recv(socket.native_handle(), &byte, 1, 0);
+  return got == 0 || (got < 0 && errno == ECONNRESET);
+}
+
+TEST(HttpServerTest, ConnectionsOverTheCapAreClosedAndEstablishedOnesServed) {
+  Limits limits;
+  limits.maxConnections = 3;
+  limits.maxConnectionsPerAddress = 2;
+  RunningServer server([](const HttpRequest&) { return ok("served"); }, limits);
+  asio::io_context ioc;
+  Client established(server.endpoint);
+  EXPECT_EQ(established.roundTrip(post("/")).body(), "served");
+  tcp::socket second = Client::connectOnly(ioc, server.endpoint);
+  tcp::socket third = Client::connectOnly(ioc, server.endpoint);
+  EXPECT_TRUE(closedAtOnce(third));  // a third from 127.0.0.1
+  Client other(server.endpoint, {}, "127.0.0.2");
+  EXPECT_EQ(other.roundTrip(post("/")).body(), "served");
+  tcp::socket fourth = Client::connectOnly(ioc, server.endpoint, "127.0.0.3");
+  EXPECT_TRUE(closedAtOnce(fourth));   // a fourth in all
+  EXPECT_FALSE(closedAtOnce(second));  // held, waiting for its request
+  EXPECT_EQ(established.roundTrip(post("/")).body(), "served");
+  EXPECT_EQ(other.roundTrip(post("/")).body(), "served");
+}
+
+// Out of descriptors, accept() fails: the server backs off rather than spin,
+// goes on serving the connections it has, and accepts the waiting one as soon
+// as a descriptor is free.
+TEST(HttpServerTest, AcceptOutOfDescriptorsBacksOffAndKeepsServing) {
+  RunningServer server([](const HttpRequest&) { return ok("served"); });
+  Client established(server.endpoint);
+  EXPECT_EQ(established.roundTrip(post("/")).body(), "served");
+  asio::io_context ioc;
+  tcp::socket waiting(ioc, tcp::v4());
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  const rlimit before = files;
+  files.rlim_cur = 256;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &files), 0);
+  std::vector<int> filler;  // every descriptor left, so the server has none to accept with
+  for (int fd = ::dup(0); fd >= 0; fd = ::dup(0)) filler.push_back(fd);
+  ASSERT_FALSE(filler.empty());
+  waiting.connect(tcp::endpoint(asio::ip::make_address(server.endpoint.address),
+                                server.endpoint.port));  // into the backlog
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto cpu = [](const rusage& u) {
+    return std::chrono::seconds(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           std::chrono::microseconds(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  };
+  const auto cpuBefore = cpu(usage);
+  std::this_thread::sleep_for(500ms);
+  ::getrusage(RUSAGE_SELF, &usage);
+  EXPECT_LT(cpu(usage) - cpuBefore, 100ms);  // no busy loop on EMFILE
+  EXPECT_EQ(established.roundTrip(post("/")).body(), "served");
+
+  ::close(filler.back());  // one descriptor free again
+  filler.pop_back();
+  const std::string request = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n";
+  asio::write(waiting, asio::buffer(request));
+  timeval timeout{5, 0};
+  ::setsockopt(waiting.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  beast::flat_buffer buffer;
+  Response response;
+  beast::error_code ec;
+  http::read(waiting, buffer, response, ec);
+  for (const int fd : filler) ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &before);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(response.body(), "served");
+}
+
+// Nothing but in-flight requests holds a drain up: not a connection that
+// never sent a byte, nor one halfway through sending its request.
+TEST(HttpServerTest, StopClosesConnectionsWithNoRequestInProgressAtOnce) {
+  auto server = std::make_unique<RunningServer>([](const HttpRequest&) { return ok("hi"); });
+  asio::io_context ioc;
+  tcp::socket silent = Client::connectOnly(ioc, server->endpoint);
+  Client partial(server->endpoint);
+  ASSERT_FALSE(partial.sendRaw("POST / HTTP/1.1\r\nHost: localhost\r\n"));
+  Client idle(server->endpoint);
+  EXPECT_EQ(idle.roundTrip(post("/")).body(), "hi");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(server->stopAndWait());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // not the 10 s drain timeout
+  EXPECT_TRUE(closedAtOnce(silent));
+}
+
 // A throwaway self-signed certificate for 127.0.0.1, removed afterwards.
 class TempCertificate {
  public:
@@ -416,6 +535,61 @@ TEST(HttpServerTest, ServesLargeBodiesOverTls) {
   EXPECT_EQ(client.roundTrip(post("/", body)).body(), body + body);
   EXPECT_EQ(client.roundTrip(post("/", "small")).body(), "smallsmall");
   EXPECT_FALSE(client.shutdownTls());
+}
+
+// A connection that has not begun its handshake holds no TLS state, and one
+// that does begin it later is served as any other.
+TEST(HttpServerTest, ServesAConnectionThatWaitedBeforeItsHandshake) {
+  TempCertificate certificate;
+  RunningServer server([](const HttpRequest& request) { return ok("tls:" + request.body); }, {},
+                       certificate.files());
+  Client late(server.endpoint);  // plain TCP first...
+  std::this_thread::sleep_for(100ms);
+  Client client(server.endpoint, certificate.files().certificateChain);
+  ASSERT_FALSE(client.connectError) << client.connectError.message();
+  EXPECT_EQ(client.roundTrip(post("/", "x")).body(), "tls:x");
+}
+
+// A body past the limit is answered 413 and the rest of it read and thrown
+// away, so a client that sends all of it before reading (as SDKs do) reads
+// the answer rather than a reset, and then the end of the stream at once.
+TEST(HttpServerTest, AnOversizedBodyOverTlsIsAnsweredAndTheAnswerRead) {
+  TempCertificate certificate;
+  Limits limits;
+  limits.maxBodyBytes = 1024;
+  RunningServer server([](const HttpRequest&) { return ok("unexpected"); }, limits,
+                       certificate.files());
+  Client client(server.endpoint, certificate.files().certificateChain);
+  ASSERT_FALSE(client.connectError) << client.connectError.message();
+  Request big = post("/", std::string(8 * 1024 * 1024, 'x'));
+  ASSERT_FALSE(client.write(big));  // the server reads what it will not serve
+  Response answer;
+  ASSERT_FALSE(client.read(answer));
+  EXPECT_EQ(answer.result_int(), 413);
+  EXPECT_TRUE(answer.body().starts_with("RequestEntityTooLargeException: ")) << answer.body();
+  EXPECT_FALSE(answer.keep_alive());
+  const auto start = std::chrono::steady_clock::now();
+  Response after;
+  EXPECT_EQ(client.read(after), http::error::end_of_stream);  // close_notify
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
+// An error answer over TLS ends the stream right after it, not when the
+// server gives up waiting for the client to close.
+TEST(HttpServerTest, AnHttpsErrorAnswerEndsTheStreamAtOnce) {
+  TempCertificate certificate;
+  RunningServer server([](const HttpRequest&) { return ok("unexpected"); }, {},
+                       certificate.files());
+  Client client(server.endpoint, certificate.files().certificateChain);
+  ASSERT_FALSE(client.connectError) << client.connectError.message();
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_FALSE(client.sendRaw("NOT AN HTTP REQUEST\r\n\r\n"));
+  Response malformed;
+  ASSERT_FALSE(client.read(malformed));
+  EXPECT_EQ(malformed.result_int(), 400);
+  Response after;
+  EXPECT_EQ(client.read(after), http::error::end_of_stream);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
 TEST(HttpServerTest, ListenReportsErrorsAndFormatsEndpoints) {

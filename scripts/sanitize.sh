@@ -18,11 +18,14 @@ export UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_err
 ECSD_FUZZ_TESTS=ON ECSD_FUZZ_ALSO_BUILD="ecsd unit_tests" scripts/fuzz.sh "${1:-10}"
 
 echo "sanitize: unit tests under ASan and UBSan ($build)"
-# Not CommitReplacesByKey on SQLite: LeakSanitizer reports only indirect leaks
-# there (JSON values the test replaced), with clang only and no direct owner;
-# open in docs/operations.md ("Sanitizers") until it is understood.
+# Set aside here (both run in the Release build, the second under TSan too):
+# - CommitReplacesByKey on SQLite: LeakSanitizer reports only indirect leaks
+#   (JSON values the test replaced), with clang only and no direct owner; open
+#   in docs/operations.md ("Fuzzing and sanitizers") until it is understood;
+# - AcceptOutOfDescriptors...: it uses up every descriptor, and UBSan's vptr
+#   check then cannot open the pipe it reads memory through, and reports it.
 (cd "$build" && ctest -L unit -j2 --timeout 600 --output-on-failure \
-  -E 'StoreTest.CommitReplacesByKey<.*SqliteBackend>')
+  -E 'StoreTest.CommitReplacesByKey<.*SqliteBackend>|HttpServerTest.AcceptOutOfDescriptorsBacksOffAndKeepsServing')
 
 echo "sanitize: end-to-end tests against $build/ecsd"
 (cd tests/e2e && ECSD_SANITIZED=1 ECSD_BINARY="$PWD/../../$build/ecsd" \

@@ -18,6 +18,14 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 done_=()
 
+# The agent's introspection ports are never handed out as a connection's
+# source port (ECS-optimized hosts reserve them the same way): otherwise a
+# test's client connection can hold 51678 just when an agent listens there.
+if [ "$(cat /proc/sys/net/ipv4/ip_local_reserved_ports 2>/dev/null)" != "51678-51680" ]; then
+  $SUDO sysctl -qw net.ipv4.ip_local_reserved_ports=51678-51680 2>/dev/null &&
+    done_+=("reserved ports 51678-51680") || true
+fi
+
 missing=()
 for p in docker.io docker-compose busybox-static; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

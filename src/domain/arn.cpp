@@ -27,6 +27,10 @@ std::string ArnFactory::task(std::string_view cluster, std::string_view id) cons
   return prefix_ + "task/" + std::string(cluster) + "/" + std::string(id);
 }
 
+std::string ArnFactory::service(std::string_view cluster, std::string_view name) const {
+  return prefix_ + "service/" + std::string(cluster) + "/" + std::string(name);
+}
+
 std::string ArnFactory::container(std::string_view cluster, std::string_view taskId,
                                   std::string_view id) const {
   return prefix_ + "container/" + std::string(cluster) + "/" + std::string(taskId) + "/" +

@@ -23,6 +23,7 @@
 #include "operations/agent_bridge.h"
 #include "operations/maintenance.h"
 #include "operations/router.h"
+#include "operations/service_scheduler.h"
 #include "protocol/api_endpoint.h"
 #include "protocol/json_protocol.h"
 #include "security/admin_credentials.h"
@@ -142,7 +143,12 @@ int serve(const Config& config) {
                                    {heartbeat, heartbeat * 5 / 2, heartbeat / 2});
   dispatch::TelemetrySessions telemetry(bridge, keys, {config.region}, clock, heartbeat);
   bridge.attach(sessions, telemetry);
-  const operations::Router router = operations::makeRouter({**state, arns, clock, bridge});
+  const operations::Services services{**state, arns, clock, bridge};
+  const operations::Router router = operations::makeRouter(services);
+  // The service scheduler hears of every commit, and starts from what is stored.
+  operations::ServiceScheduler serviceScheduler(services);
+  (*state)->onApplied([&](const ChangeSet& changes) { serviceScheduler.changed(changes); });
+  serviceScheduler.wakeAll();
   const protocol::AllowAll authorizer;  // until IAM policies
   protocol::Unthrottled unthrottled;
   protocol::TokenBuckets buckets(clock, throttleRates(config));
@@ -206,7 +212,9 @@ int serve(const Config& config) {
       !written) {
     return fail(written.error());
   }
+  serviceScheduler.start();
   server.run();
+  serviceScheduler.stop();
   // The writer finishes what is queued while the server (where its writes
   // resume) still exists.
   state->reset();

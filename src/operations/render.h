@@ -10,6 +10,7 @@
 #include "ecsd/domain/arn.h"
 #include "ecsd/domain/cluster.h"
 #include "ecsd/domain/container_instance.h"
+#include "ecsd/domain/service.h"
 #include "ecsd/domain/task.h"
 #include "ecsd/domain/task_definition.h"
 #include "ecsd/state/state.h"
@@ -25,6 +26,8 @@ const ClusterIncludes& writeResponseFields();
 nlohmann::json renderCluster(const Cluster& cluster, const ClusterCounts& counts,
                              const ClusterIncludes& include);
 nlohmann::json renderTaskDefinition(const TaskDefinition& definition);
+// A Service as DescribeServices shows it (tags only when asked).
+nlohmann::json renderService(const Service& service, const ArnFactory& arns, bool withTags);
 nlohmann::json failure(const std::string& arn, const std::string& reason);
 
 // A Describe* answer, {member: [items], failures: [MISSING ones]}, written

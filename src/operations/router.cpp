@@ -107,6 +107,7 @@ Router makeRouter(Services services) {
   addAttributeOperations(router);
   addTaskOperations(router);
   addTaskStateOperations(router);
+  addServiceOperations(router);
   return router;
 }
 

@@ -115,6 +115,7 @@ void addContainerInstanceOperations(Router& router);
 void addAttributeOperations(Router& router);
 void addTaskOperations(Router& router);
 void addTaskStateOperations(Router& router);
+void addServiceOperations(Router& router);
 
 // A router with every implemented operation.
 Router makeRouter(Services services);

@@ -1,5 +1,5 @@
-// TagResource, UntagResource, ListTagsForResource, for clusters and task
-// definitions (the resources ecsd has so far).
+// TagResource, UntagResource, ListTagsForResource, for clusters, task
+// definitions and services.
 #include <variant>
 
 #include "ecsd/errors.h"
@@ -21,7 +21,7 @@ template <class Row>
 struct Keyed {
   typename Codec<Row>::Key key;
 };
-using TaggedResource = std::variant<Keyed<Cluster>, Keyed<TaskDefinition>>;
+using TaggedResource = std::variant<Keyed<Cluster>, Keyed<TaskDefinition>, Keyed<Service>>;
 
 TaggedResource parseResource(const Services& s, const std::string& arnText) {
   const auto arn = parseEcsArn(arnText);
@@ -39,6 +39,12 @@ TaggedResource parseResource(const Services& s, const std::string& arnText) {
     throw ApiError(
         errors::invalidParameter("A task definition ARN must name a revision: " + arnText));
   }
+  if (arn->resourceType == "service") {
+    // service/CLUSTER/NAME, or the old service/NAME (in the default cluster).
+    const auto slash = arn->resourceId.find('/');
+    if (slash == std::string::npos) return Keyed<Service>{{"default", arn->resourceId}};
+    return Keyed<Service>{{arn->resourceId.substr(0, slash), arn->resourceId.substr(slash + 1)}};
+  }
   throw ApiError(
       errors::invalidParameter("ecsd does not support tags on this resource yet: " + arnText));
 }
@@ -46,8 +52,12 @@ TaggedResource parseResource(const Services& s, const std::string& arnText) {
 // Whether the row can be tagged, and the error ECS gives when it cannot be found.
 bool visible(const Cluster& cluster) { return cluster.status == "ACTIVE"; }
 bool visible(const TaskDefinition&) { return true; }
+bool visible(const Service& service) { return service.status != "INACTIVE"; }
 Error missing(const Keyed<Cluster>&) { return errors::clusterNotFound(); }
 Error missing(const Keyed<TaskDefinition>&) { return errors::resourceNotFound(); }
+Error missing(const Keyed<Service>&) {
+  return errors::make("ServiceNotFoundException", "Service not found.");
+}
 
 // The tagged row as the view (committed state or a draft) sees it.
 template <class View, class Row>

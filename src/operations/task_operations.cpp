@@ -11,6 +11,7 @@
 #include "operations/pagination.h"
 #include "operations/render.h"
 #include "operations/router.h"
+#include "operations/task_creation.h"
 #include "operations/task_plan.h"
 
 namespace ecsd::operations {
@@ -24,13 +25,9 @@ using protocol::orThrow;
 using protocol::RequestReader;
 
 // What RunTask and StartTask share: which definition, with what, for whom.
-struct TaskRequest {
-  std::string cluster;
+struct TaskRequest : TaskOrigin {
   TaskDefinitionReference definition;
-  json overrides;
   std::string group;  // "" until the definition is known
-  std::string startedBy;
-  Tags tags;
 };
 
 TaskRequest readTaskRequest(const Services& s, const RequestReader& in) {
@@ -63,38 +60,6 @@ const TaskDefinition& activeDefinition(const StateView& view, const TaskRequest&
   if (!definition) throw ApiError(errors::client("Unable to find task definition."));
   if (definition->status != "ACTIVE") throw ApiError(errors::client("TaskDefinition is inactive"));
   return *definition;
-}
-
-// Creates the tasks of a placement outcome in the draft.
-std::vector<Task> createTasks(const Services& s, Draft& draft, const TaskRequest& request,
-                              const TaskDefinition& definition, const TaskPlan& plan,
-                              const scheduler::Outcome& outcome) {
-  std::vector<Task> tasks;
-  for (const auto& placement : outcome.placements) {
-    Task task;
-    task.id = crypto::timeOrderedId(s.clock.epochMillis());
-    task.arn = s.arns.task(request.cluster, task.id);
-    task.cluster = request.cluster;
-    task.containerInstanceId = placement.instance->id;
-    task.taskDefinitionArn = definition.arn;
-    task.family = definition.family;
-    task.revision = definition.revision;
-    task.overrides = request.overrides;
-    task.containers = plan.containers;
-    for (auto& c : task.containers) {
-      c.arn = s.arns.container(request.cluster, task.id, crypto::uuid4());
-    }
-    task.group = plan.demand.group;
-    task.startedBy = request.startedBy;
-    task.cpu = plan.cpu;
-    task.memory = plan.memory;
-    task.createdAt = s.clock.epochSeconds();
-    task.tags = request.tags;
-    task.held = placement.held;
-    draft.put(task);
-    tasks.push_back(std::move(task));
-  }
-  return tasks;
 }
 
 protocol::Answer tasksOutput(const Services& s, const StateView& view,
@@ -287,8 +252,8 @@ json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
       if (!instance) throw ApiError(errors::invalidParameter("Container instance not found."));
       instanceId = instance->id;
     }
-    // Services are not modelled yet: a service has no tasks.
-    if (service || (launchType && *launchType != "EC2")) return std::move(page).output("taskArns");
+    if (launchType && *launchType != "EC2") return std::move(page).output("taskArns");
+    const std::string group = service ? serviceGroup(service->substr(service->rfind('/') + 1)) : "";
     // The cluster's task ids are kept in order, and its ARNs differ only in
     // the id: walk from the token on until the page is full.
     const auto& ids = data.taskIds(cluster);
@@ -299,6 +264,7 @@ json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
       if (instanceId && task.containerInstanceId != *instanceId) continue;
       if (family && task.family != *family) continue;
       if (startedBy && task.startedBy != *startedBy) continue;
+      if (service && task.group != group) continue;
       // PENDING here means "desired RUNNING and not yet running", as in ECS.
       const bool matches = desired == "PENDING"
                                ? task.desiredStatus == "RUNNING" && task.lastStatus == "PENDING"

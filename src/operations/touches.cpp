@@ -39,6 +39,8 @@ std::string arnOf(const ArnFactory& arns, Names names, const std::string& cluste
       return arns.containerInstance(cluster, reference);
     case Names::kTask:
       return arns.task(cluster, reference);
+    case Names::kService:
+      return arns.service(cluster, reference);
     case Names::kCluster:
     case Names::kArn:
       break;

@@ -18,6 +18,7 @@ enum class Names {
   kTaskDefinition,     // "family", "family:revision" or an ARN
   kContainerInstance,  // an id or ARN, in the call's cluster
   kTask,               // an id or ARN, in the call's cluster
+  kService,            // a name or ARN, in the call's cluster
   kArn,                // an ARN of any kind (resourceArn)
 };
 

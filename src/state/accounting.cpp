@@ -59,9 +59,13 @@ bool clusterAgrees(const Data& data, const std::string& name, std::size_t& work)
     const Usage* used = data.findUsage(id);
     recounted += {1, used ? used->runningTasks : 0, used ? used->pendingTasks : 0, 0};
   }
-  const ClusterCounts kept = data.counts(name);
-  return kept.registeredContainerInstances == recounted.registeredContainerInstances &&
-         kept.runningTasks == recounted.runningTasks && kept.pendingTasks == recounted.pendingTasks;
+  const auto& services = data.services();
+  for (auto it = services.from(std::make_pair(name, std::string()));
+       it != services.end() && it->first.first == name; ++it) {
+    ++work;
+    recounted.activeServices += it->second.status == "ACTIVE" ? 1 : 0;
+  }
+  return data.counts(name) == recounted;
 }
 
 }  // namespace

@@ -26,6 +26,9 @@ void countInstance(const StateView& view, std::string_view instanceId, int sign,
 
 const std::string* clusterOfTask(const Task& task) { return &task.cluster; }
 const std::string* instanceOfTask(const Task& task) { return &task.containerInstanceId; }
+const std::string* serviceGroupOfTask(const Task& task) {
+  return task.group.starts_with("service:") ? &task.group : nullptr;
+}
 const std::string* clusterIfRegistered(const ContainerInstance& instance) {
   return registered(instance) ? &instance.cluster : nullptr;
 }
@@ -42,6 +45,7 @@ const TaskDefinition* resolveTaskDefinition(const StateView& view, std::string_v
 Data::Data()
     : tasksByCluster_(clusterOfTask),
       tasksByInstance_(instanceOfTask),
+      tasksByServiceGroup_(serviceGroupOfTask),
       instancesByCluster_(clusterIfRegistered),
       counts_(instances(), usage_),
       remaining_(instances(), usage_) {
@@ -50,11 +54,13 @@ Data::Data()
   tasks.subscribe(usage_);
   tasks.subscribe(tasksByCluster_);
   tasks.subscribe(tasksByInstance_);
+  tasks.subscribe(tasksByServiceGroup_);
   tasks.subscribe(counts_);
   tasks.subscribe(remaining_);
   instances.subscribe(instancesByCluster_);
   instances.subscribe(counts_);
   instances.subscribe(remaining_);
+  std::get<Table<Service>>(tables_).subscribe(counts_);
 }
 
 void Data::apply(ChangeSet&& changes) {
@@ -126,6 +132,10 @@ const std::set<std::string>& Data::taskIdsOn(std::string_view instanceId) const 
   return tasksByInstance_.of(instanceId);
 }
 
+const std::set<std::string>& Data::taskIdsInServiceGroup(std::string_view group) const {
+  return tasksByServiceGroup_.of(group);
+}
+
 // ---- Draft ----
 
 Draft::Draft(const Data& base)
@@ -180,6 +190,12 @@ ClusterCounts Draft::counts(std::string_view cluster) const {
   }
   ClusterCounts counts = base_.counts(cluster);
   if (const auto changed = delta.find(cluster); changed != delta.end()) counts += changed->second;
+  for (const auto& [key, service] : table<Service>().overlay()) {
+    if (key.first != cluster) continue;
+    const Service* was = base_.service(key.first, key.second);
+    counts.activeServices +=
+        (service && service->status == "ACTIVE" ? 1 : 0) - (was && was->status == "ACTIVE" ? 1 : 0);
+  }
   return counts;
 }
 
@@ -214,6 +230,21 @@ std::set<std::string> Draft::taskIds(std::string_view cluster) const {
     }
   }
   return ids;
+}
+
+std::vector<const Task*> Draft::serviceTasks(std::string_view cluster,
+                                             std::string_view service) const {
+  const std::string group = serviceGroup(std::string(service));
+  std::set<std::string> ids = base_.taskIdsInServiceGroup(group);
+  for (const auto& [id, task] : table<Task>().overlay()) {
+    if (task && task->group == group) ids.insert(id);
+  }
+  std::vector<const Task*> tasks;
+  for (const auto& id : ids) {
+    const Task* task = this->task(id);
+    if (task && task->group == group && task->cluster == cluster) tasks.push_back(task);
+  }
+  return tasks;
 }
 
 bool Draft::hasInstances(std::string_view cluster) const {
@@ -385,6 +416,7 @@ void State::runGroup(const std::vector<Write*>& group) {
 
 void State::apply(ChangeSet changes) {
   std::unique_lock lock(mutex_);
+  if (applied_) applied_(changes);
   data_.apply(std::move(changes));
 }
 

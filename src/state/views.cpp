@@ -48,6 +48,11 @@ void ClusterCountsView::changed(const Task* before, const Task* after) {
   if (after) count(*after, 1);
 }
 
+void ClusterCountsView::changed(const Service* before, const Service* after) {
+  if (before && before->status == "ACTIVE") counts_[before->cluster].activeServices -= 1;
+  if (after && after->status == "ACTIVE") counts_[after->cluster].activeServices += 1;
+}
+
 void ClusterCountsView::count(const Task& task, int sign) {
   if (!task.live()) return;
   const ContainerInstance* instance = instances_.find(task.containerInstanceId);

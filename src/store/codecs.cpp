@@ -303,6 +303,133 @@ Record Codec<Task>::encode(const Task& t) {
 
 Task Codec<Task>::decode(Record&& r) { return taskFromDocument(json::parse(text(r, 4))); }
 
+// ---- services: the deployments, events and the rest are one document ----
+
+namespace {
+
+json deploymentRecord(const Deployment& d) {
+  return {{"id", d.id},
+          {"status", d.status},
+          {"taskDefinition", d.taskDefinitionArn},
+          {"desiredCount", d.desiredCount},
+          {"pendingCount", d.pendingCount},
+          {"runningCount", d.runningCount},
+          {"failedTasks", d.failedTasks},
+          {"createdAt", d.createdAt},
+          {"updatedAt", d.updatedAt},
+          {"rolloutState", d.rolloutState},
+          {"rolloutStateReason", d.rolloutStateReason}};
+}
+
+Deployment deploymentFrom(const json& j) {
+  Deployment d;
+  d.id = j.at("id");
+  d.status = j.at("status");
+  d.taskDefinitionArn = j.at("taskDefinition");
+  d.desiredCount = j.at("desiredCount");
+  d.pendingCount = j.at("pendingCount");
+  d.runningCount = j.at("runningCount");
+  d.failedTasks = j.at("failedTasks");
+  d.createdAt = j.at("createdAt");
+  d.updatedAt = j.at("updatedAt");
+  d.rolloutState = j.at("rolloutState");
+  d.rolloutStateReason = j.at("rolloutStateReason");
+  return d;
+}
+
+json serviceDocument(const Service& s) {
+  json deployments = json::array();
+  for (const auto& d : s.deployments) deployments.push_back(deploymentRecord(d));
+  json events = json::array();
+  for (const auto& e : s.events) {
+    events.push_back({{"id", e.id}, {"createdAt", e.createdAt}, {"message", e.message}});
+  }
+  const auto& c = s.deploymentConfiguration;
+  return {
+      {"taskDefinition", s.taskDefinitionArn},
+      {"desiredCount", s.desiredCount},
+      {"runningCount", s.runningCount},
+      {"pendingCount", s.pendingCount},
+      {"schedulingStrategy", s.schedulingStrategy},
+      {"launchType", s.launchType},
+      {"deploymentController", s.deploymentController},
+      {"deploymentConfiguration",
+       {{"maximumPercent", c.maximumPercent},
+        {"minimumHealthyPercent", c.minimumHealthyPercent},
+        {"circuitBreakerEnable", c.circuitBreakerEnable},
+        {"circuitBreakerRollback", c.circuitBreakerRollback}}},
+      {"placementConstraints", s.placementConstraints},
+      {"placementStrategy", s.placementStrategy},
+      {"loadBalancers", s.loadBalancers},
+      {"serviceRegistries", s.serviceRegistries},
+      {"networkConfiguration", s.networkConfiguration},
+      {"healthCheckGracePeriodSeconds",
+       s.healthCheckGracePeriodSeconds ? json(*s.healthCheckGracePeriodSeconds) : json(nullptr)},
+      {"propagateTags", s.propagateTags},
+      {"enableECSManagedTags", s.enableECSManagedTags},
+      {"roleArn", s.roleArn},
+      {"createdBy", s.createdBy},
+      {"createdAt", s.createdAt},
+      {"tags", tagsToJson(s.tags)},
+      {"deployments", deployments},
+      {"events", events},
+      {"completedTaskDefinition", s.completedTaskDefinitionArn},
+      {"createDigest", s.createDigest},
+      {"steady", s.steady}};
+}
+
+}  // namespace
+
+const TableSchema& Codec<Service>::schema() {
+  static const TableSchema schema{"services", {"cluster", "name", "arn", "status", "document"}, 2};
+  return schema;
+}
+
+Record Codec<Service>::encode(const Service& s) {
+  return {s.cluster, s.name, s.arn, s.status, serviceDocument(s).dump()};
+}
+
+Service Codec<Service>::decode(Record&& r) {
+  Service s;
+  s.cluster = text(r, 0);
+  s.name = text(r, 1);
+  s.arn = text(r, 2);
+  s.status = text(r, 3);
+  const json doc = json::parse(text(r, 4));
+  s.taskDefinitionArn = doc.at("taskDefinition");
+  s.desiredCount = doc.at("desiredCount");
+  s.runningCount = doc.at("runningCount");
+  s.pendingCount = doc.at("pendingCount");
+  s.schedulingStrategy = doc.at("schedulingStrategy");
+  s.launchType = doc.at("launchType");
+  s.deploymentController = doc.at("deploymentController");
+  const json& c = doc.at("deploymentConfiguration");
+  s.deploymentConfiguration = {c.at("maximumPercent"), c.at("minimumHealthyPercent"),
+                               c.at("circuitBreakerEnable"), c.at("circuitBreakerRollback")};
+  s.placementConstraints = doc.at("placementConstraints");
+  s.placementStrategy = doc.at("placementStrategy");
+  s.loadBalancers = doc.at("loadBalancers");
+  s.serviceRegistries = doc.at("serviceRegistries");
+  s.networkConfiguration = doc.at("networkConfiguration");
+  if (const json& grace = doc.at("healthCheckGracePeriodSeconds"); !grace.is_null()) {
+    s.healthCheckGracePeriodSeconds = grace.get<int>();
+  }
+  s.propagateTags = doc.at("propagateTags");
+  s.enableECSManagedTags = doc.at("enableECSManagedTags");
+  s.roleArn = doc.at("roleArn");
+  s.createdBy = doc.at("createdBy");
+  s.createdAt = doc.at("createdAt");
+  s.tags = storedTags(doc.at("tags"));
+  for (const auto& d : doc.at("deployments")) s.deployments.push_back(deploymentFrom(d));
+  for (const auto& e : doc.at("events")) {
+    s.events.push_back({e.at("id"), e.at("createdAt"), e.at("message")});
+  }
+  s.completedTaskDefinitionArn = doc.at("completedTaskDefinition");
+  s.createDigest = doc.at("createDigest");
+  s.steady = doc.at("steady");
+  return s;
+}
+
 // ---- idempotency answers ----
 
 const TableSchema& Codec<RecordedAnswer>::schema() {

@@ -106,6 +106,12 @@ class InputShapesTest(EcsdTestCase):
         task_definition = {"family": "shapes", "containerDefinitions": CONTAINERS}
         return {
             "CreateCluster": {"clusterName": "shapes-new"},
+            "CreateService": {"cluster": CLUSTER, "serviceName": "shapes-svc",
+                              "taskDefinition": "shapes:1", "desiredCount": 0},
+            "DeleteService": {"cluster": CLUSTER, "service": "none"},
+            "DescribeServices": {"cluster": CLUSTER, "services": ["none"]},
+            "ListServices": {"cluster": CLUSTER},
+            "UpdateService": {"cluster": CLUSTER, "service": "none", "desiredCount": 1},
             "DeleteAttributes": {"cluster": CLUSTER,
                                  "attributes": [{"name": "color", "targetId": self.instance}]},
             "DeleteCluster": {"cluster": "shapes-doomed"},
@@ -165,7 +171,8 @@ class InputShapesTest(EcsdTestCase):
                  for status in ("RUNNING", "STOPPED")]
         attributes = ecs.list_attributes(cluster=CLUSTER,
                                          targetType="container-instance")["attributes"]
-        return clusters, definitions, instances, tasks, attributes
+        services = ecs.list_services(cluster=CLUSTER)["serviceArns"]
+        return clusters, definitions, instances, tasks, attributes, services
 
     def test_contract_is_what_the_model_says(self):
         spec = importlib.util.spec_from_file_location("api_shapes",

@@ -19,10 +19,11 @@ class ProtocolTest(EcsdTestCase):
         self.assert_aws_error(response, 400, "UnknownOperationException")
 
     def test_operation_not_implemented_yet(self):
-        response = self.ecsd.raw("CreateService", {"serviceName": "web"})
+        response = self.ecsd.raw("CreateTaskSet", {"service": "web", "cluster": "default",
+                                                   "taskDefinition": "web:1"})
         self.assert_aws_error(response, 400, "UnsupportedFeatureException")
-        self.assertIn("CreateService", response[1]["message"])
-        code, _, stderr = self.ecsd.aws("list-services")
+        self.assertIn("CreateTaskSet", response[1]["message"])
+        code, _, stderr = self.ecsd.aws("list-account-settings")
         self.assertNotEqual(code, 0)
         self.assertIn("An error occurred (UnsupportedFeatureException)", stderr)
 

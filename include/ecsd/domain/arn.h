@@ -40,6 +40,7 @@ class ArnFactory {
   // .../task/CLUSTER/ID, .../container/CLUSTER/TASK_ID/ID.
   std::string containerInstance(std::string_view cluster, std::string_view id) const;
   std::string task(std::string_view cluster, std::string_view id) const;
+  std::string service(std::string_view cluster, std::string_view name) const;
   std::string container(std::string_view cluster, std::string_view taskId,
                         std::string_view id) const;
   // The principal that signed a request, as registeredBy shows it.

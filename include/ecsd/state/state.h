@@ -24,6 +24,7 @@
 
 #include "ecsd/domain/cluster.h"
 #include "ecsd/domain/container_instance.h"
+#include "ecsd/domain/service.h"
 #include "ecsd/domain/task.h"
 #include "ecsd/domain/task_definition.h"
 #include "ecsd/result.h"
@@ -98,7 +99,11 @@ class Data final : public StateView {
   const Table<ContainerInstance>& instances() const { return table<ContainerInstance>(); }
   const Table<Task>& tasks() const { return table<Task>(); }
   const Table<RecordedAnswer>& answers() const { return table<RecordedAnswer>(); }
+  const Table<Service>& services() const { return table<Service>(); }
   const PerTable<Table>& tables() const { return tables_; }
+  const Service* service(std::string_view cluster, std::string_view name) const {
+    return find<Service>(std::make_pair(std::string(cluster), std::string(name)));
+  }
 
   // The committed usage itself (nullptr: nothing), for a draft to layer over.
   const Usage* findUsage(std::string_view instanceId) const { return usage_.find(instanceId); }
@@ -108,6 +113,9 @@ class Data final : public StateView {
   const std::set<std::string>& taskIds(std::string_view cluster) const;
   // Task ids on the instance (all statuses), in id order.
   const std::set<std::string>& taskIdsOn(std::string_view instanceId) const;
+  // Task ids of a service's group ("service:NAME", all statuses) in every
+  // cluster, in id order.
+  const std::set<std::string>& taskIdsInServiceGroup(std::string_view group) const;
   // Registered instances of the cluster, in id order.
   const std::set<std::string>& registeredInstanceIds(std::string_view cluster) const;
   // The remaining-resources index and its subsets (views.h: RemainingView),
@@ -123,6 +131,7 @@ class Data final : public StateView {
   UsageByInstance usage_;
   IdsByGroup<Task> tasksByCluster_;
   IdsByGroup<Task> tasksByInstance_;
+  IdsByGroup<Task> tasksByServiceGroup_;
   IdsByGroup<ContainerInstance> instancesByCluster_;
   ClusterCountsView counts_;
   RemainingView remaining_;
@@ -153,6 +162,11 @@ class Draft final : public StateView {
   }
   // Task ids of the cluster (all statuses) as this write sees them.
   std::set<std::string> taskIds(std::string_view cluster) const;
+  // The service's tasks (all statuses) as this write sees them.
+  std::vector<const Task*> serviceTasks(std::string_view cluster, std::string_view service) const;
+  const Service* service(std::string_view cluster, std::string_view name) const {
+    return find<Service>(std::make_pair(std::string(cluster), std::string(name)));
+  }
   // Whether the cluster has a registered instance, without listing them.
   bool hasInstances(std::string_view cluster) const;
   // Instances this draft changed (or whose usage it changed): their entries
@@ -163,6 +177,7 @@ class Draft final : public StateView {
   void put(TaskDefinition definition) { table<TaskDefinition>().put(std::move(definition)); }
   void put(ContainerInstance instance) { table<ContainerInstance>().put(std::move(instance)); }
   void put(Task task);
+  void put(Service service) { table<Service>().put(std::move(service)); }
   void removeTask(const std::string& id);  // forgets a STOPPED task
   // The answer recorded under key, as this write sees it (nullptr: none).
   const RecordedAnswer* answer(std::string_view key) const {
@@ -262,6 +277,13 @@ class State {
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
+  // Told of every change as it is applied, in commit order, under the
+  // state's exclusive lock (so a reader it wakes sees the change applied):
+  // it must be quick and must not read the state. The service scheduler
+  // learns what changed this way. Set before the first write.
+  using Listener = std::function<void(const ChangeSet&)>;
+  void onApplied(Listener listener) { applied_ = std::move(listener); }
+
   // How many store commits have carried writes (for tests and metrics).
   std::uint64_t commits() const { return commits_.load(); }
 
@@ -336,6 +358,7 @@ class State {
   bool handedOver_ = false;  // the writer thread is, or is about to
   bool stopping_ = false;
   Executor resume_ = [](std::function<void()> resume) { resume(); };
+  Listener applied_;
   std::atomic<std::uint64_t> commits_{0};
   std::thread writer_;  // last: it starts once everything above exists
 };

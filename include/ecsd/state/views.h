@@ -24,7 +24,7 @@ struct ClusterCounts {
   int registeredContainerInstances = 0;
   int runningTasks = 0;
   int pendingTasks = 0;
-  int activeServices = 0;  // services are not modelled yet
+  int activeServices = 0;  // ACTIVE services
   bool empty() const {
     return registeredContainerInstances == 0 && runningTasks == 0 && pendingTasks == 0 &&
            activeServices == 0;
@@ -83,7 +83,8 @@ class UsageByInstance final : public TableObserver<Task> {
 
 // Per cluster, what its registered instances and their live tasks count.
 class ClusterCountsView final : public TableObserver<ContainerInstance>,
-                                public TableObserver<Task> {
+                                public TableObserver<Task>,
+                                public TableObserver<Service> {
  public:
   ClusterCountsView(const Table<ContainerInstance>& instances, const UsageByInstance& usage)
       : instances_(instances), usage_(usage) {}
@@ -91,6 +92,7 @@ class ClusterCountsView final : public TableObserver<ContainerInstance>,
   ClusterCounts of(std::string_view cluster) const;
   void changed(const ContainerInstance* before, const ContainerInstance* after) override;
   void changed(const Task* before, const Task* after) override;
+  void changed(const Service* before, const Service* after) override;
 
  private:
   // Adds (sign 1) or takes away (-1) what the task counts where its instance is registered.

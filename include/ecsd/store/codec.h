@@ -17,6 +17,7 @@
 
 #include "ecsd/domain/cluster.h"
 #include "ecsd/domain/container_instance.h"
+#include "ecsd/domain/service.h"
 #include "ecsd/domain/task.h"
 #include "ecsd/domain/task_definition.h"
 #include "ecsd/store/record.h"
@@ -78,6 +79,16 @@ struct Codec<Task> {
   static store::Record encode(const Task& t);
   static store::Record encodeKey(const Key& id) { return {id}; }
   static Task decode(store::Record&& record);
+};
+
+template <>
+struct Codec<Service> {
+  using Key = std::pair<std::string, std::string>;  // cluster, name
+  static Key keyOf(const Service& s) { return {s.cluster, s.name}; }
+  static const store::TableSchema& schema();
+  static store::Record encode(const Service& s);
+  static store::Record encodeKey(const Key& key) { return {key.first, key.second}; }
+  static Service decode(store::Record&& record);
 };
 
 template <>

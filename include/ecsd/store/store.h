@@ -14,10 +14,11 @@
 namespace ecsd {
 
 // The one list of stored resources: every table, in the order changes are
-// applied (instances before the tasks on them).
+// applied (instances before the tasks on them, tasks before the services
+// that count them).
 template <template <class> class Of>
 using PerTable = std::tuple<Of<Cluster>, Of<TaskDefinition>, Of<ContainerInstance>, Of<Task>,
-                            Of<RecordedAnswer>>;
+                            Of<Service>, Of<RecordedAnswer>>;
 
 // What one write did to one table.
 template <class Row>

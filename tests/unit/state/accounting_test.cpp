@@ -8,9 +8,9 @@
 #include <string>
 #include <thread>
 
-#include "support/sanitized.h"
 #include "ecsd/state/state.h"
 #include "operations/maintenance.h"
+#include "support/sanitized.h"
 #include "support/store_samples.h"
 
 namespace ecsd {

@@ -1,0 +1,94 @@
+// A service: a number of copies of one task definition kept running (REPLICA)
+// or one on every instance that can take it (DAEMON), rolled to a new
+// definition by deployments. The service scheduler
+// (src/operations/service_controller.h) keeps it so.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ecsd/domain/tag.h"
+
+namespace ecsd {
+
+// One rollout of the service to a task definition. The tasks it starts carry
+// its id as their startedBy.
+struct Deployment {
+  std::string id;                  // "ecs-svc/" and 19 digits, as ECS makes them
+  std::string status = "PRIMARY";  // PRIMARY | ACTIVE | INACTIVE
+  std::string taskDefinitionArn;
+  int desiredCount = 0;
+  int pendingCount = 0;
+  int runningCount = 0;
+  int failedTasks = 0;  // tasks of it that stopped without being asked to
+  double createdAt = 0;
+  double updatedAt = 0;
+  std::string rolloutState = "IN_PROGRESS";  // IN_PROGRESS | COMPLETED | FAILED
+  std::string rolloutStateReason;
+  bool operator==(const Deployment&) const = default;
+};
+
+struct ServiceEvent {
+  std::string id;
+  double createdAt = 0;
+  std::string message;
+  bool operator==(const ServiceEvent&) const = default;
+};
+
+// deploymentConfiguration, as the service keeps it (ECS's defaults filled in).
+struct DeploymentConfiguration {
+  int maximumPercent = 200;
+  int minimumHealthyPercent = 100;
+  bool circuitBreakerEnable = false;
+  bool circuitBreakerRollback = false;
+  bool operator==(const DeploymentConfiguration&) const = default;
+};
+
+struct Service {
+  std::string cluster;  // name
+  std::string name;
+  std::string arn;                // arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME
+  std::string status = "ACTIVE";  // ACTIVE | DRAINING | INACTIVE
+  std::string taskDefinitionArn;  // the primary deployment's
+  int desiredCount = 0;
+  int runningCount = 0;
+  int pendingCount = 0;
+  std::string schedulingStrategy = "REPLICA";  // REPLICA | DAEMON
+  std::string launchType = "EC2";
+  std::string deploymentController = "ECS";  // ECS | EXTERNAL
+  DeploymentConfiguration deploymentConfiguration;
+  // As the API shapes them: stored and returned.
+  nlohmann::json placementConstraints = nlohmann::json::array();
+  nlohmann::json placementStrategy = nlohmann::json::array();
+  nlohmann::json loadBalancers = nlohmann::json::array();
+  nlohmann::json serviceRegistries = nlohmann::json::array();
+  nlohmann::json networkConfiguration;  // null when unset
+  std::optional<int> healthCheckGracePeriodSeconds;
+  std::string propagateTags = "NONE";  // NONE | SERVICE | TASK_DEFINITION
+  bool enableECSManagedTags = false;
+  std::string roleArn;
+  std::string createdBy;
+  double createdAt = 0;
+  Tags tags;
+  std::vector<Deployment> deployments;  // PRIMARY first; finished ones leave
+  std::vector<ServiceEvent> events;     // newest first, at most kMaxServiceEvents
+  // The scheduler's own bookkeeping, durable so that a restart carries on
+  // (what it can derive from the service's tasks, it derives).
+  std::string completedTaskDefinitionArn;  // of the last COMPLETED deployment: rollback's
+  std::string createDigest;                // of the CreateService call, for its retries
+  bool steady = false;                     // "has reached a steady state" was said
+
+  const Deployment* primary() const { return deployments.empty() ? nullptr : &deployments.front(); }
+  Deployment* primary() { return deployments.empty() ? nullptr : &deployments.front(); }
+  bool operator==(const Service&) const = default;
+};
+
+inline constexpr std::size_t kMaxServiceEvents = 100;
+
+// The group a service's tasks are placed in (and found by).
+inline std::string serviceGroup(const std::string& serviceName) { return "service:" + serviceName; }
+
+}  // namespace ecsd

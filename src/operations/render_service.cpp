@@ -1,0 +1,81 @@
+// A service as ECS shows it: its deployments (the primary first), the newest
+// events first, and the members it was created with.
+#include "operations/render.h"
+
+namespace ecsd::operations {
+
+using nlohmann::json;
+
+namespace {
+
+json renderDeployment(const Deployment& d, const std::string& launchType,
+                      const json& networkConfiguration) {
+  json out = {{"id", d.id},
+              {"status", d.status},
+              {"taskDefinition", d.taskDefinitionArn},
+              {"desiredCount", d.desiredCount},
+              {"pendingCount", d.pendingCount},
+              {"runningCount", d.runningCount},
+              {"failedTasks", d.failedTasks},
+              {"createdAt", d.createdAt},
+              {"updatedAt", d.updatedAt},
+              {"launchType", launchType},
+              {"rolloutState", d.rolloutState},
+              {"rolloutStateReason", d.rolloutStateReason}};
+  if (!networkConfiguration.is_null()) out["networkConfiguration"] = networkConfiguration;
+  return out;
+}
+
+}  // namespace
+
+json renderService(const Service& service, const ArnFactory& arns, bool withTags) {
+  const auto& c = service.deploymentConfiguration;
+  json deployments = json::array();
+  for (const auto& d : service.deployments) {
+    deployments.push_back(renderDeployment(d, service.launchType, service.networkConfiguration));
+  }
+  json events = json::array();
+  for (const auto& e : service.events) {
+    events.push_back({{"id", e.id}, {"createdAt", e.createdAt}, {"message", e.message}});
+  }
+  json out = {
+      {"serviceArn", service.arn},
+      {"serviceName", service.name},
+      {"clusterArn", arns.cluster(service.cluster)},
+      {"loadBalancers", service.loadBalancers},
+      {"serviceRegistries", service.serviceRegistries},
+      {"status", service.status},
+      {"desiredCount", service.desiredCount},
+      {"runningCount", service.runningCount},
+      {"pendingCount", service.pendingCount},
+      {"launchType", service.launchType},
+      {"taskDefinition", service.taskDefinitionArn},
+      {"deploymentConfiguration",
+       {{"deploymentCircuitBreaker",
+         {{"enable", c.circuitBreakerEnable}, {"rollback", c.circuitBreakerRollback}}},
+        {"maximumPercent", c.maximumPercent},
+        {"minimumHealthyPercent", c.minimumHealthyPercent}}},
+      {"deployments", deployments},
+      {"events", events},
+      {"createdAt", service.createdAt},
+      {"placementConstraints", service.placementConstraints},
+      {"placementStrategy", service.placementStrategy},
+      {"schedulingStrategy", service.schedulingStrategy},
+      {"deploymentController", {{"type", service.deploymentController}}},
+      {"createdBy", service.createdBy},
+      {"enableECSManagedTags", service.enableECSManagedTags},
+      {"propagateTags", service.propagateTags},
+      {"enableExecuteCommand", false},
+  };
+  if (!service.roleArn.empty()) out["roleArn"] = service.roleArn;
+  if (!service.networkConfiguration.is_null()) {
+    out["networkConfiguration"] = service.networkConfiguration;
+  }
+  if (service.healthCheckGracePeriodSeconds) {
+    out["healthCheckGracePeriodSeconds"] = *service.healthCheckGracePeriodSeconds;
+  }
+  if (withTags) out["tags"] = tagsToJson(service.tags);
+  return out;
+}
+
+}  // namespace ecsd::operations

@@ -1,0 +1,309 @@
+// CreateService, UpdateService, DeleteService, DescribeServices, ListServices.
+// These change what a service wants; the service scheduler
+// (service_scheduler.h) makes its tasks follow.
+#include "crypto/crypto.h"
+#include "ecsd/domain/service_rules.h"
+#include "ecsd/errors.h"
+#include "ecsd/scheduler/placement.h"
+#include "operations/lookups.h"
+#include "operations/pagination.h"
+#include "operations/render.h"
+#include "operations/router.h"
+
+namespace ecsd::operations {
+
+namespace {
+
+using nlohmann::json;
+using protocol::ApiError;
+using protocol::CallContext;
+using protocol::orThrow;
+using protocol::RequestReader;
+
+Error serviceNotFound() { return errors::make("ServiceNotFoundException", "Service not found."); }
+Error serviceNotActive() {
+  return errors::make("ServiceNotActiveException", "Service was not ACTIVE.");
+}
+
+// The service a reference (a name, or an ARN of this cluster) names, over
+// committed state (Data) or a write's draft.
+template <class View>
+const Service* findService(const View& view, const ArnFactory& arns, const std::string& cluster,
+                           const std::string& reference) {
+  const auto name = arns.resourceId(reference, "service");
+  if (!name) return nullptr;
+  const Service* service = view.service(cluster, *name);
+  if (service && reference.starts_with("arn:") && service->arn != reference &&
+      reference.find("/" + cluster + "/") == std::string::npos) {
+    return nullptr;  // a long ARN of another cluster
+  }
+  return service;
+}
+
+// The ACTIVE task definition a service runs, by family, family:revision or ARN.
+const TaskDefinition& definitionFor(const Draft& draft, const ArnFactory& arns,
+                                    const std::string& reference) {
+  const auto parsed = orThrow(arns.taskDefinitionReference(reference));
+  const TaskDefinition* definition = resolveTaskDefinition(draft, parsed.family, parsed.revision);
+  if (!definition) throw ApiError(errors::client("TaskDefinition not found."));
+  if (definition->status != "ACTIVE") throw ApiError(errors::client("TaskDefinition is inactive"));
+  return *definition;
+}
+
+// deploymentConfiguration onto what the service has, with ECS's checks.
+void readDeploymentConfiguration(const RequestReader& in, DeploymentConfiguration& into) {
+  const json given = in.optObject("deploymentConfiguration");
+  if (given.is_null()) return;
+  const RequestReader c(given);
+  into.maximumPercent = c.optInt("maximumPercent", 0, 1000000).value_or(into.maximumPercent);
+  into.minimumHealthyPercent =
+      c.optInt("minimumHealthyPercent", 0, 1000000).value_or(into.minimumHealthyPercent);
+  if (into.minimumHealthyPercent > 100) {
+    throw ApiError(errors::invalidParameter(
+        "The minimumHealthyPercent of the deployment configuration must be between 0 and 100."));
+  }
+  if (into.maximumPercent < 100 || into.maximumPercent > 200) {
+    throw ApiError(errors::invalidParameter(
+        "The maximumPercent of the deployment configuration must be between 100 and 200."));
+  }
+  const json breaker = c.optObject("deploymentCircuitBreaker");
+  if (!breaker.is_null()) {
+    const RequestReader b(breaker);
+    into.circuitBreakerEnable = b.optBool("enable").value_or(false);
+    into.circuitBreakerRollback = b.optBool("rollback").value_or(false);
+  }
+}
+
+// The members CreateService and UpdateService both set, checked as ECS does.
+void readPlacement(const RequestReader& in, Service& service) {
+  if (in.has("placementConstraints")) {
+    orThrow(scheduler::parseConstraints(in.list("placementConstraints")));
+    service.placementConstraints = in.list("placementConstraints");
+  }
+  if (in.has("placementStrategy")) {
+    orThrow(scheduler::parseStrategies(in.list("placementStrategy")));
+    service.placementStrategy = in.list("placementStrategy");
+  }
+}
+
+void readStoredMembers(const RequestReader& in, Service& service) {
+  if (in.has("loadBalancers")) service.loadBalancers = in.list("loadBalancers");
+  if (in.has("serviceRegistries")) service.serviceRegistries = in.list("serviceRegistries");
+  if (in.has("networkConfiguration")) {
+    service.networkConfiguration = in.optObject("networkConfiguration");
+  }
+  if (in.has("healthCheckGracePeriodSeconds")) {
+    service.healthCheckGracePeriodSeconds =
+        in.optInt("healthCheckGracePeriodSeconds", 0, 2147483647);
+  }
+  if (auto propagate = in.optEnum("propagateTags", {"TASK_DEFINITION", "SERVICE", "NONE"})) {
+    service.propagateTags = *propagate;
+  }
+  if (auto managed = in.optBool("enableECSManagedTags")) service.enableECSManagedTags = *managed;
+}
+
+void refuseUnsupported(const RequestReader& in) {
+  if (auto launchType = in.optString("launchType"); launchType && *launchType != "EC2") {
+    throw ApiError(errors::invalidParameter(
+        "ecsd places tasks on registered container instances: launchType must be EC2, not " +
+        *launchType + "."));
+  }
+  if (!in.list("capacityProviderStrategy").empty()) {
+    throw ApiError(errors::unsupportedFeature("ecsd does not support capacity providers yet."));
+  }
+}
+
+json serviceOutput(const ArnFactory& arns, const Service& service) {
+  return {{"service", renderService(service, arns, false)}};
+}
+
+// What a CreateService asked, all but its clientToken: the same call again
+// answers the service it made (ECS's CreateService is idempotent so).
+std::string createDigest(const RequestReader& in) {
+  json parameters = in.raw();
+  parameters.erase("clientToken");
+  return crypto::hex(crypto::sha256(parameters.dump()));
+}
+
+Later<json> createService(const Services& s, const CallContext& context, const RequestReader& in) {
+  const std::string cluster = clusterName(s.arns, in);
+  const std::string name = in.requiredString("serviceName");
+  if (!isValidName(name)) {
+    throw ApiError(errors::invalidParameter(
+        "Service name must be 1 to 255 letters (uppercase and lowercase), numbers, hyphens, and "
+        "underscores."));
+  }
+  refuseUnsupported(in);
+  Service service;
+  service.cluster = cluster;
+  service.name = name;
+  service.arn = s.arns.service(cluster, name);
+  service.schedulingStrategy =
+      in.optEnum("schedulingStrategy", {"REPLICA", "DAEMON"}).value_or("REPLICA");
+  if (service.schedulingStrategy == "DAEMON") {
+    throw ApiError(errors::unsupportedFeature(
+        "ecsd does not run DAEMON services yet: use REPLICA with a desiredCount."));
+  }
+  const json controller = in.optObject("deploymentController");
+  if (!controller.is_null()) {
+    const auto type = RequestReader(controller).optEnum("type", {"ECS", "CODE_DEPLOY", "EXTERNAL"});
+    if (type == "CODE_DEPLOY") {
+      throw ApiError(errors::invalidParameter(
+          "ecsd has no CodeDeploy: the CODE_DEPLOY deployment controller is not supported."));
+    }
+    if (type == "EXTERNAL") {
+      throw ApiError(errors::unsupportedFeature(
+          "ecsd does not support the EXTERNAL deployment controller (task sets) yet."));
+    }
+  }
+  if (!in.has("desiredCount")) {
+    throw ApiError(errors::invalidParameter(
+        "The desiredCount is required for services with the REPLICA scheduling strategy."));
+  }
+  service.desiredCount = *in.optInt("desiredCount", 0, 2147483647);
+  readDeploymentConfiguration(in, service.deploymentConfiguration);
+  readPlacement(in, service);
+  readStoredMembers(in, service);
+  service.roleArn = in.optString("role").value_or("");
+  service.tags = in.tags("tags");
+  service.createdBy = s.arns.user(context.principal.principal);
+  const std::string digest = createDigest(in);
+  const std::string reference = in.requiredString("taskDefinition");
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
+    activeCluster(draft, cluster);
+    if (const Service* existing = draft.service(cluster, name);
+        existing && existing->status != "INACTIVE") {
+      if (existing->createDigest == digest) return serviceOutput(s.arns, *existing);
+      return errors::invalidParameter("Creation of service was not idempotent.");
+    }
+    const TaskDefinition& definition = definitionFor(draft, s.arns, reference);
+    service.createdAt = s.clock.epochSeconds();
+    service.createDigest = digest;
+    service_rules::startDeployment(service, definition.arn, service.createdAt);
+    draft.put(service);
+    return serviceOutput(s.arns, service);
+  }));
+}
+
+Later<json> updateService(const Services& s, const CallContext&, const RequestReader& in) {
+  const std::string cluster = clusterName(s.arns, in);
+  const std::string reference = in.requiredString("service");
+  refuseUnsupported(in);
+  if (!in.optObject("deploymentController").is_null()) {
+    throw ApiError(errors::invalidParameter(
+        "Updating the deployment controller is not supported for services using the ECS "
+        "deployment controller."));
+  }
+  const auto desired = in.optInt("desiredCount", 0, 2147483647);
+  const auto definitionReference = in.optString("taskDefinition");
+  const bool force = in.optBool("forceNewDeployment").value_or(false);
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
+    activeCluster(draft, cluster);
+    const Service* found = findService(draft, s.arns, cluster, reference);
+    if (!found) return serviceNotFound();
+    if (found->status != "ACTIVE") return serviceNotActive();
+    Service service = *found;
+    const double now = s.clock.epochSeconds();
+    if (desired) {
+      service.desiredCount = *desired;
+      service.primary()->desiredCount = *desired;
+      service.steady = false;
+    }
+    readDeploymentConfiguration(in, service.deploymentConfiguration);
+    readPlacement(in, service);
+    readStoredMembers(in, service);
+    std::string definitionArn = service.taskDefinitionArn;
+    if (definitionReference) definitionArn = definitionFor(draft, s.arns, *definitionReference).arn;
+    if (definitionArn != service.taskDefinitionArn || force) {
+      service_rules::startDeployment(service, definitionArn, now);
+    }
+    draft.put(service);
+    return serviceOutput(s.arns, service);
+  }));
+}
+
+Later<json> deleteService(const Services& s, const CallContext&, const RequestReader& in) {
+  const std::string cluster = clusterName(s.arns, in);
+  const std::string reference = in.requiredString("service");
+  const bool force = in.optBool("force").value_or(false);
+  co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
+    activeCluster(draft, cluster);
+    const Service* found = findService(draft, s.arns, cluster, reference);
+    if (!found) return serviceNotFound();
+    if (found->status != "ACTIVE") return serviceNotActive();
+    if (found->desiredCount > 0 && !force) {
+      return errors::invalidParameter("The service cannot be stopped while it is scaled above 0.");
+    }
+    Service service = *found;
+    // DRAINING until the scheduler has stopped its tasks, then INACTIVE.
+    service.status = "DRAINING";
+    service.desiredCount = 0;
+    service.steady = false;
+    draft.put(service);
+    return serviceOutput(s.arns, service);
+  }));
+}
+
+protocol::Answer describeServices(const Services& s, const CallContext&, const RequestReader& in) {
+  const std::string cluster = clusterName(s.arns, in);
+  const auto references = in.stringList("services");
+  if (references.empty() || references.size() > 10) {
+    throw ApiError(errors::invalidParameter("services must name 1 to 10 services."));
+  }
+  const bool withTags = !in.enumList("include", {"TAGS"}).empty();
+  return s.state.read([&](const Data& data) {
+    activeCluster(data, cluster);
+    return describedList(
+        "services", references,
+        [&](JsonWriter& out, const std::string& reference) {
+          const Service* service = findService(data, s.arns, cluster, reference);
+          if (service) out.value(renderService(*service, s.arns, withTags));
+          return service != nullptr;
+        },
+        [&](const std::string& reference) {
+          return reference.starts_with("arn:") ? reference : s.arns.service(cluster, reference);
+        });
+  });
+}
+
+json listServices(const Services& s, const CallContext&, const RequestReader& in) {
+  const std::string cluster = clusterName(s.arns, in);
+  const auto launchType =
+      in.optEnum("launchType", {"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"});
+  const auto strategy = in.optEnum("schedulingStrategy", {"REPLICA", "DAEMON"});
+  PageBuilder page(in, "serviceArns");
+  return s.state.read([&](const Data& data) {
+    activeCluster(data, cluster);
+    const auto& services = data.services();
+    auto it = services.from(std::make_pair(cluster, page.after().value_or("")));
+    for (; it != services.end() && it->first.first == cluster; ++it) {
+      const Service& service = it->second;
+      if (service.status != "ACTIVE") continue;  // DRAINING and INACTIVE are not listed
+      if (launchType && service.launchType != *launchType) continue;
+      if (strategy && service.schedulingStrategy != *strategy) continue;
+      if (page.isAfterToken(service.name) && !page.add(service.name, service.arn)) break;
+    }
+    return std::move(page).output("serviceArns");
+  });
+}
+
+}  // namespace
+
+void addServiceOperations(Router& router) {
+  router.add("CreateService",
+             touching({{"cluster", Names::kCluster}, {"taskDefinition", Names::kTaskDefinition}}),
+             createService);
+  router.add("UpdateService",
+             touching({{"cluster", Names::kCluster},
+                       {"service", Names::kService},
+                       {"taskDefinition", Names::kTaskDefinition}}),
+             updateService);
+  router.add("DeleteService",
+             touching({{"cluster", Names::kCluster}, {"service", Names::kService}}), deleteService);
+  router.add("DescribeServices",
+             touching({{"cluster", Names::kCluster}, {"services", Names::kService}}),
+             describeServices);
+  router.add("ListServices", touching({{"cluster", Names::kCluster}}), listServices);
+}
+
+}  // namespace ecsd::operations

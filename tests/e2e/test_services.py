@@ -1,0 +1,148 @@
+"""Services end to end: a real ecsd, real ecs-agents running real Docker
+containers, and the unmodified aws CLI with its waiters."""
+
+import json
+import threading
+import time
+import unittest
+
+from agent_process import AgentTestCase, container_def, docker
+
+# A web server that keeps running.
+SERVE = "mkdir -p /tmp/www && echo ok > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www"
+
+
+class ServicesTest(AgentTestCase):
+    @classmethod
+    def start_agents(cls):
+        cls.one = cls.start_agent(cpu=2048, memory=2000, ECS_INSTANCE_ATTRIBUTES=json.dumps(
+            {"ecs.availability-zone": "us-east-1a"}))
+        cls.two = cls.start_agent(cpu=2048, memory=2000, ECS_INSTANCE_ATTRIBUTES=json.dumps(
+            {"ecs.availability-zone": "us-east-1b"}))
+
+    def service(self, name):
+        return self.aws_ok("describe-services", "--cluster", self.cluster,
+                           "--services", name)["services"][0]
+
+    def tasks(self, name):
+        arns = self.aws_ok("list-tasks", "--cluster", self.cluster,
+                           "--service-name", name)["taskArns"]
+        if not arns:
+            return []
+        return self.aws_ok("describe-tasks", "--cluster", self.cluster,
+                           "--tasks", *arns)["tasks"]
+
+    def wait_stable(self, name):
+        self.aws_ok("wait", "services-stable", "--cluster", self.cluster, "--services", name)
+        return self.service(name)
+
+    def messages(self, name):
+        return [e["message"] for e in self.service(name)["events"]]
+
+    def test_a_service_runs_replaces_a_killed_container_rolls_and_is_deleted(self):
+        first = self.register("svc-web", [container_def("web", SERVE)])
+        created = self.aws_ok("create-service", "--cluster", self.cluster,
+                              "--service-name", "web", "--task-definition", "svc-web",
+                              "--desired-count", "3", "--deployment-configuration",
+                              "minimumHealthyPercent=50,maximumPercent=200")["service"]
+        self.assertEqual(created["status"], "ACTIVE")
+        self.assertEqual(created["taskDefinition"], first)
+
+        stable = self.wait_stable("web")
+        self.assertEqual(stable["runningCount"], 3)
+        self.assertEqual(len(stable["deployments"]), 1)
+        self.assertEqual(stable["deployments"][0]["rolloutState"], "COMPLETED")
+        self.assertIn("(service web) has reached a steady state.", self.messages("web"))
+        # Its tasks run in real containers, spread over both zones.
+        tasks = self.tasks("web")
+        self.assertEqual(len(tasks), 3)
+        self.assertEqual({t["lastStatus"] for t in tasks}, {"RUNNING"})
+        self.assertEqual({t["group"] for t in tasks}, {"service:web"})
+        self.assertEqual({t["containerInstanceArn"] for t in tasks},
+                         {self.one.instance_arn, self.two.instance_arn})
+
+        # docker kill one container: its task stops and the service replaces it.
+        victim = tasks[0]["taskArn"]
+        ids = self.running_ids(victim)
+        self.assertEqual(len(ids), 1)
+        self.assertEqual(docker("POST", f"/containers/{ids[0]}/kill")[0], 204)
+        self.wait_status(victim, "STOPPED")
+        replaced = self.wait_until(
+            lambda: (lambda ts: ts if len(ts) == 3 and victim not in {t["taskArn"] for t in ts}
+                     and all(t["lastStatus"] == "RUNNING" for t in ts) else None)(
+                self.tasks("web")), "a replacement RUNNING", timeout=60)
+        self.assertEqual(len(replaced), 3)
+        started = [m for m in self.messages("web") if m.startswith("(service web) has started 1 tasks:")]
+        self.assertTrue(started, self.messages("web"))
+
+        # A new revision rolls with min 50 / max 200: never fewer than 2 running.
+        second = self.register("svc-web", [container_def("web", SERVE, environment=[
+            {"name": "REVISION", "value": "2"}])])
+        # Watched from outside, as a load balancer would see it: the service's
+        # containers that Docker runs (a task asked to stop serves until it has).
+        lowest, highest = [3], [3]
+        watching = threading.Event()
+
+        def watch():
+            while not watching.is_set():
+                serving = sum(1 for c in docker("GET", "/containers/json")[1]
+                              if c["Labels"].get("com.amazonaws.ecs.task-definition-family")
+                              == "svc-web")
+                lowest[0], highest[0] = min(lowest[0], serving), max(highest[0], serving)
+                time.sleep(0.1)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            self.aws_ok("update-service", "--cluster", self.cluster, "--service", "web",
+                        "--task-definition", second)
+            rolled = self.wait_stable("web")
+        finally:
+            watching.set()
+            watcher.join()
+        self.assertGreaterEqual(lowest[0], 2)  # ceil(3 x 50%)
+        self.assertLessEqual(highest[0], 6)  # 3 x 200%
+        self.assertEqual(rolled["taskDefinition"], second)
+        self.assertEqual(len(rolled["deployments"]), 1)
+        self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("web")}, {second})
+
+        # Scale to 0, delete, and wait for it to be INACTIVE.
+        self.aws_error("InvalidParameterException", "delete-service", "--cluster", self.cluster,
+                       "--service", "web")
+        self.aws_ok("update-service", "--cluster", self.cluster, "--service", "web",
+                    "--desired-count", "0")
+        deleted = self.aws_ok("delete-service", "--cluster", self.cluster,
+                              "--service", "web")["service"]
+        self.assertEqual(deleted["status"], "DRAINING")
+        self.aws_ok("wait", "services-inactive", "--cluster", self.cluster, "--services", "web")
+        self.assertEqual(self.aws_ok("list-services", "--cluster", self.cluster)["serviceArns"], [])
+        self.assertEqual(self.tasks("web"), [])
+
+    def test_a_deployment_that_cannot_start_trips_the_circuit_breaker_and_rolls_back(self):
+        good = self.register("svc-breaker", [container_def("web", SERVE)])
+        self.aws_ok("create-service", "--cluster", self.cluster, "--service-name", "breaker",
+                    "--task-definition", good, "--desired-count", "2",
+                    "--deployment-configuration",
+                    "deploymentCircuitBreaker={enable=true,rollback=true}")
+        self.wait_stable("breaker")
+        # An entry point that does not exist: the container is made but never starts.
+        bad = self.register("svc-breaker", [dict(container_def("web", SERVE),
+                                                 command=["/no/such/program"])])
+        self.aws_ok("update-service", "--cluster", self.cluster, "--service", "breaker",
+                    "--task-definition", bad)
+        failing = self.service("breaker")["deployments"][0]["id"]
+        self.wait_until(
+            lambda: any(m.endswith(f"(deployment {failing}) deployment failed: tasks failed to "
+                                   "start.") for m in self.messages("breaker")),
+            "the circuit breaker", timeout=120)
+        self.assertTrue(any(m.startswith("(service breaker) rolling back to deployment ecs-svc/")
+                            for m in self.messages("breaker")), self.messages("breaker"))
+        rolled = self.wait_stable("breaker")
+        self.assertEqual(rolled["taskDefinition"], good)
+        self.assertEqual(rolled["deployments"][0]["rolloutState"], "COMPLETED")
+        self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("breaker")}, {good})
+        self.aws_ok("delete-service", "--cluster", self.cluster, "--service", "breaker", "--force")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -10,18 +10,8 @@ namespace {
 
 json renderDeployment(const Deployment& d, const std::string& launchType,
                       const json& networkConfiguration) {
-  json out = {{"id", d.id},
-              {"status", d.status},
-              {"taskDefinition", d.taskDefinitionArn},
-              {"desiredCount", d.desiredCount},
-              {"pendingCount", d.pendingCount},
-              {"runningCount", d.runningCount},
-              {"failedTasks", d.failedTasks},
-              {"createdAt", d.createdAt},
-              {"updatedAt", d.updatedAt},
-              {"launchType", launchType},
-              {"rolloutState", d.rolloutState},
-              {"rolloutStateReason", d.rolloutStateReason}};
+  json out = deploymentToJson(d);
+  out["launchType"] = launchType;
   if (!networkConfiguration.is_null()) out["networkConfiguration"] = networkConfiguration;
   return out;
 }

@@ -307,39 +307,9 @@ Task Codec<Task>::decode(Record&& r) { return taskFromDocument(json::parse(text(
 
 namespace {
 
-json deploymentRecord(const Deployment& d) {
-  return {{"id", d.id},
-          {"status", d.status},
-          {"taskDefinition", d.taskDefinitionArn},
-          {"desiredCount", d.desiredCount},
-          {"pendingCount", d.pendingCount},
-          {"runningCount", d.runningCount},
-          {"failedTasks", d.failedTasks},
-          {"createdAt", d.createdAt},
-          {"updatedAt", d.updatedAt},
-          {"rolloutState", d.rolloutState},
-          {"rolloutStateReason", d.rolloutStateReason}};
-}
-
-Deployment deploymentFrom(const json& j) {
-  Deployment d;
-  d.id = j.at("id");
-  d.status = j.at("status");
-  d.taskDefinitionArn = j.at("taskDefinition");
-  d.desiredCount = j.at("desiredCount");
-  d.pendingCount = j.at("pendingCount");
-  d.runningCount = j.at("runningCount");
-  d.failedTasks = j.at("failedTasks");
-  d.createdAt = j.at("createdAt");
-  d.updatedAt = j.at("updatedAt");
-  d.rolloutState = j.at("rolloutState");
-  d.rolloutStateReason = j.at("rolloutStateReason");
-  return d;
-}
-
 json serviceDocument(const Service& s) {
   json deployments = json::array();
-  for (const auto& d : s.deployments) deployments.push_back(deploymentRecord(d));
+  for (const auto& d : s.deployments) deployments.push_back(deploymentToJson(d));
   json events = json::array();
   for (const auto& e : s.events) {
     events.push_back({{"id", e.id}, {"createdAt", e.createdAt}, {"message", e.message}});
@@ -420,7 +390,7 @@ Service Codec<Service>::decode(Record&& r) {
   s.createdBy = doc.at("createdBy");
   s.createdAt = doc.at("createdAt");
   s.tags = storedTags(doc.at("tags"));
-  for (const auto& d : doc.at("deployments")) s.deployments.push_back(deploymentFrom(d));
+  for (const auto& d : doc.at("deployments")) s.deployments.push_back(deploymentFromJson(d));
   for (const auto& e : doc.at("events")) {
     s.events.push_back({e.at("id"), e.at("createdAt"), e.at("message")});
   }

@@ -12,6 +12,37 @@ from agent_process import AgentTestCase, container_def, docker
 SERVE = "mkdir -p /tmp/www && echo ok > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www"
 
 
+class Serving:
+    """Counts, from outside as a load balancer would see them, the containers
+    of a family that Docker runs (a task asked to stop serves until it has),
+    while the block runs: the lowest and highest counts seen."""
+
+    def __init__(self, family):
+        self.family = family
+        self.lowest = self.highest = None
+        self.done = threading.Event()
+
+    def count(self):
+        return sum(1 for c in docker("GET", "/containers/json")[1]
+                   if c["Labels"].get("com.amazonaws.ecs.task-definition-family") == self.family)
+
+    def watch(self):
+        while not self.done.is_set():
+            n = self.count()
+            self.lowest = n if self.lowest is None else min(self.lowest, n)
+            self.highest = n if self.highest is None else max(self.highest, n)
+            time.sleep(0.1)
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.watch)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+
 class ServicesTest(AgentTestCase):
     @classmethod
     def start_agents(cls):
@@ -78,30 +109,12 @@ class ServicesTest(AgentTestCase):
         # A new revision rolls with min 50 / max 200: never fewer than 2 running.
         second = self.register("svc-web", [container_def("web", SERVE, environment=[
             {"name": "REVISION", "value": "2"}])])
-        # Watched from outside, as a load balancer would see it: the service's
-        # containers that Docker runs (a task asked to stop serves until it has).
-        lowest, highest = [3], [3]
-        watching = threading.Event()
-
-        def watch():
-            while not watching.is_set():
-                serving = sum(1 for c in docker("GET", "/containers/json")[1]
-                              if c["Labels"].get("com.amazonaws.ecs.task-definition-family")
-                              == "svc-web")
-                lowest[0], highest[0] = min(lowest[0], serving), max(highest[0], serving)
-                time.sleep(0.1)
-
-        watcher = threading.Thread(target=watch)
-        watcher.start()
-        try:
+        with Serving("svc-web") as serving:
             self.aws_ok("update-service", "--cluster", self.cluster, "--service", "web",
                         "--task-definition", second)
             rolled = self.wait_stable("web")
-        finally:
-            watching.set()
-            watcher.join()
-        self.assertGreaterEqual(lowest[0], 2)  # ceil(3 x 50%)
-        self.assertLessEqual(highest[0], 6)  # 3 x 200%
+        self.assertGreaterEqual(serving.lowest, 2)  # ceil(3 x 50%)
+        self.assertLessEqual(serving.highest, 6)  # 3 x 200%
         self.assertEqual(rolled["taskDefinition"], second)
         self.assertEqual(len(rolled["deployments"]), 1)
         self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("web")}, {second})
@@ -115,7 +128,8 @@ class ServicesTest(AgentTestCase):
                               "--service", "web")["service"]
         self.assertEqual(deleted["status"], "DRAINING")
         self.aws_ok("wait", "services-inactive", "--cluster", self.cluster, "--services", "web")
-        self.assertEqual(self.aws_ok("list-services", "--cluster", self.cluster)["serviceArns"], [])
+        listed = self.aws_ok("list-services", "--cluster", self.cluster)["serviceArns"]
+        self.assertNotIn(deleted["serviceArn"], listed)
         self.assertEqual(self.tasks("web"), [])
 
     def test_a_deployment_that_cannot_start_trips_the_circuit_breaker_and_rolls_back(self):
@@ -142,6 +156,30 @@ class ServicesTest(AgentTestCase):
         self.assertEqual(rolled["deployments"][0]["rolloutState"], "COMPLETED")
         self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("breaker")}, {good})
         self.aws_ok("delete-service", "--cluster", self.cluster, "--service", "breaker", "--force")
+
+
+    def test_a_deployment_interrupted_by_kill_9_finishes_without_over_starting(self):
+        first = self.register("svc-crash", [container_def("web", SERVE)])
+        self.aws_ok("create-service", "--cluster", self.cluster, "--service-name", "crash",
+                    "--task-definition", first, "--desired-count", "4",
+                    "--deployment-configuration", "minimumHealthyPercent=100,maximumPercent=150")
+        self.wait_stable("crash")
+        second = self.register("svc-crash", [container_def("web", SERVE, environment=[
+            {"name": "REVISION", "value": "2"}])])
+        with Serving("svc-crash") as serving:
+            self.aws_ok("update-service", "--cluster", self.cluster, "--service", "crash",
+                        "--task-definition", second)
+            self.wait_until(lambda: len(self.service("crash")["deployments"]) == 2,
+                            "the deployment under way")
+            self.ecsd.kill9()  # in the middle of the deployment
+            self.ecsd.start()  # the same data directory and port
+            rolled = self.wait_stable("crash")
+        self.assertLessEqual(serving.highest, 6)  # 4 x 150%, also across the restart
+        self.assertGreaterEqual(serving.lowest, 4)  # 4 x 100%
+        self.assertEqual(rolled["taskDefinition"], second)
+        self.assertEqual(len(rolled["deployments"]), 1)
+        self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("crash")}, {second})
+        self.aws_ok("delete-service", "--cluster", self.cluster, "--service", "crash", "--force")
 
 
 if __name__ == "__main__":

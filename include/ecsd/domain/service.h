@@ -88,6 +88,11 @@ struct Service {
 
 inline constexpr std::size_t kMaxServiceEvents = 100;
 
+// A deployment in the API's shape, which is also how the store keeps it;
+// deploymentFromJson throws (nlohmann::json's exceptions) on a wrong shape.
+nlohmann::json deploymentToJson(const Deployment& deployment);
+Deployment deploymentFromJson(const nlohmann::json& json);
+
 // The group a service's tasks are placed in (and found by).
 inline std::string serviceGroup(const std::string& serviceName) { return "service:" + serviceName; }
 

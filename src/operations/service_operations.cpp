@@ -1,10 +1,10 @@
 // CreateService, UpdateService, DeleteService, DescribeServices, ListServices.
 // These change what a service wants; the service scheduler
 // (service_scheduler.h) makes its tasks follow.
-#include "crypto/crypto.h"
 #include "ecsd/domain/service_rules.h"
 #include "ecsd/errors.h"
 #include "ecsd/scheduler/placement.h"
+#include "operations/client_token.h"
 #include "operations/lookups.h"
 #include "operations/pagination.h"
 #include "operations/render.h"
@@ -117,14 +117,6 @@ json serviceOutput(const ArnFactory& arns, const Service& service) {
   return {{"service", renderService(service, arns, false)}};
 }
 
-// What a CreateService asked, all but its clientToken: the same call again
-// answers the service it made (ECS's CreateService is idempotent so).
-std::string createDigest(const RequestReader& in) {
-  json parameters = in.raw();
-  parameters.erase("clientToken");
-  return crypto::hex(crypto::sha256(parameters.dump()));
-}
-
 Later<json> createService(const Services& s, const CallContext& context, const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const std::string name = in.requiredString("serviceName");
@@ -167,7 +159,8 @@ Later<json> createService(const Services& s, const CallContext& context, const R
   service.roleArn = in.optString("role").value_or("");
   service.tags = in.tags("tags");
   service.createdBy = s.arns.user(context.principal.principal);
-  const std::string digest = createDigest(in);
+  // The same call again answers the service it made, as ECS's CreateService does.
+  const std::string digest = parametersDigest(in);
   const std::string reference = in.requiredString("taskDefinition");
   co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     activeCluster(draft, cluster);

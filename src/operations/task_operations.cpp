@@ -1,10 +1,10 @@
 // RunTask, StartTask, StopTask, ListTasks, DescribeTasks.
 #include <random>
 
-#include "crypto/crypto.h"
 #include "ecsd/domain/quotas.h"
 #include "ecsd/domain/task_lifecycle.h"
 #include "ecsd/errors.h"
+#include "operations/client_token.h"
 #include "operations/cluster_pool.h"
 #include "operations/delivery.h"
 #include "operations/lookups.h"
@@ -74,14 +74,6 @@ protocol::Answer tasksOutput(const Services& s, const StateView& view,
   for (const auto& f : failures) out.value(failure(f.arn, f.reason));
   out.endArray().endObject();
   return protocol::Answer::text(out.take());
-}
-
-// A RunTask's parameters, all but its clientToken, as a digest: a retry must
-// repeat them.
-std::string parametersDigest(const RequestReader& in) {
-  json parameters = in.raw();
-  parameters.erase("clientToken");
-  return crypto::hex(crypto::sha256(parameters.dump()));
 }
 
 // What a RunTask with a clientToken records, for a retry to answer the same:
@@ -253,6 +245,7 @@ json listTasks(const Services& s, const CallContext&, const RequestReader& in) {
       instanceId = instance->id;
     }
     if (launchType && *launchType != "EC2") return std::move(page).output("taskArns");
+    // A service's tasks are its group's (serviceName is a name or an ARN).
     const std::string group = service ? serviceGroup(service->substr(service->rfind('/') + 1)) : "";
     // The cluster's task ids are kept in order, and its ARNs differ only in
     // the id: walk from the token on until the page is full.

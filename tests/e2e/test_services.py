@@ -7,6 +7,7 @@ import time
 import unittest
 
 from agent_process import AgentTestCase, container_def, docker
+from harness import model_problems
 
 # A web server that keeps running.
 SERVE = "mkdir -p /tmp/www && echo ok > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www"
@@ -84,6 +85,11 @@ class ServicesTest(AgentTestCase):
         self.assertEqual(len(stable["deployments"]), 1)
         self.assertEqual(stable["deployments"][0]["rolloutState"], "COMPLETED")
         self.assertIn("(service web) has reached a steady state.", self.messages("web"))
+        # Every member in the shape the CLI's model gives it.
+        status, described, _ = self.ecsd.raw("DescribeServices", {
+            "cluster": self.cluster, "services": ["web"], "include": ["TAGS"]})
+        self.assertEqual(status, 200)
+        self.assertEqual(model_problems("DescribeServices", described), [])
         # Its tasks run in real containers, spread over both zones.
         tasks = self.tasks("web")
         self.assertEqual(len(tasks), 3)

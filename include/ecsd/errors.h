@@ -18,6 +18,7 @@ inline Error server(std::string m) { return make("ServerException", std::move(m)
 inline Error invalidParameter(std::string m) {
   return make("InvalidParameterException", std::move(m));
 }
+inline Error serviceNotFound() { return make("ServiceNotFoundException", "Service not found."); }
 inline Error clusterNotFound(std::string m = "Cluster not found.") {
   return make("ClusterNotFoundException", std::move(m));
 }

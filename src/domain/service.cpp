@@ -32,4 +32,12 @@ Deployment deploymentFromJson(const nlohmann::json& j) {
   return d;
 }
 
+nlohmann::json eventToJson(const ServiceEvent& e) {
+  return {{"id", e.id}, {"createdAt", e.createdAt}, {"message", e.message}};
+}
+
+ServiceEvent eventFromJson(const nlohmann::json& j) {
+  return {j.at("id"), j.at("createdAt"), j.at("message")};
+}
+
 }  // namespace ecsd

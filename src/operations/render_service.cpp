@@ -26,7 +26,7 @@ json renderService(const Service& service, const ArnFactory& arns, bool withTags
   }
   json events = json::array();
   for (const auto& e : service.events) {
-    events.push_back({{"id", e.id}, {"createdAt", e.createdAt}, {"message", e.message}});
+    events.push_back(eventToJson(e));
   }
   json out = {
       {"serviceArn", service.arn},

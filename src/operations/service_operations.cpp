@@ -20,7 +20,6 @@ using protocol::CallContext;
 using protocol::orThrow;
 using protocol::RequestReader;
 
-Error serviceNotFound() { return errors::make("ServiceNotFoundException", "Service not found."); }
 Error serviceNotActive() {
   return errors::make("ServiceNotActiveException", "Service was not ACTIVE.");
 }
@@ -193,7 +192,7 @@ Later<json> updateService(const Services& s, const CallContext&, const RequestRe
   co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     activeCluster(draft, cluster);
     const Service* found = findService(draft, s.arns, cluster, reference);
-    if (!found) return serviceNotFound();
+    if (!found) return errors::serviceNotFound();
     if (found->status != "ACTIVE") return serviceNotActive();
     Service service = *found;
     const double now = s.clock.epochSeconds();
@@ -222,7 +221,7 @@ Later<json> deleteService(const Services& s, const CallContext&, const RequestRe
   co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     activeCluster(draft, cluster);
     const Service* found = findService(draft, s.arns, cluster, reference);
-    if (!found) return serviceNotFound();
+    if (!found) return errors::serviceNotFound();
     if (found->status != "ACTIVE") return serviceNotActive();
     if (found->desiredCount > 0 && !force) {
       return errors::invalidParameter("The service cannot be stopped while it is scaled above 0.");

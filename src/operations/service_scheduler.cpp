@@ -149,8 +149,9 @@ void ServiceScheduler::changed(const ChangeSet& changes) {
       any = true;
     }
     for (const auto& task : changes.of<Task>().put) {
-      if (!task.group.starts_with("service:")) continue;
-      due_.insert({task.cluster, task.group.substr(8)});
+      const auto service = serviceOfGroup(task.group);
+      if (!service) continue;
+      due_.insert({task.cluster, *service});
       any = true;
     }
     for (const auto& instance : changes.of<ContainerInstance>().put) {
@@ -216,9 +217,8 @@ int ServiceScheduler::runDue() {
       for (const auto& id : instances) {
         for (const auto& taskId : data.taskIdsOn(id)) {
           const Task* task = data.task(taskId);
-          if (task && task->live() && task->group.starts_with("service:")) {
-            due.insert({task->cluster, task->group.substr(8)});
-          }
+          if (!task || !task->live()) continue;
+          if (auto service = serviceOfGroup(task->group)) due.insert({task->cluster, *service});
         }
       }
       return 0;

@@ -55,9 +55,7 @@ bool visible(const TaskDefinition&) { return true; }
 bool visible(const Service& service) { return service.status != "INACTIVE"; }
 Error missing(const Keyed<Cluster>&) { return errors::clusterNotFound(); }
 Error missing(const Keyed<TaskDefinition>&) { return errors::resourceNotFound(); }
-Error missing(const Keyed<Service>&) {
-  return errors::make("ServiceNotFoundException", "Service not found.");
-}
+Error missing(const Keyed<Service>&) { return errors::serviceNotFound(); }
 
 // The tagged row as the view (committed state or a draft) sees it.
 template <class View, class Row>

@@ -27,7 +27,7 @@ void countInstance(const StateView& view, std::string_view instanceId, int sign,
 const std::string* clusterOfTask(const Task& task) { return &task.cluster; }
 const std::string* instanceOfTask(const Task& task) { return &task.containerInstanceId; }
 const std::string* serviceGroupOfTask(const Task& task) {
-  return task.group.starts_with("service:") ? &task.group : nullptr;
+  return serviceOfGroup(task.group) ? &task.group : nullptr;
 }
 const std::string* clusterIfRegistered(const ContainerInstance& instance) {
   return registered(instance) ? &instance.cluster : nullptr;

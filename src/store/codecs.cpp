@@ -312,7 +312,7 @@ json serviceDocument(const Service& s) {
   for (const auto& d : s.deployments) deployments.push_back(deploymentToJson(d));
   json events = json::array();
   for (const auto& e : s.events) {
-    events.push_back({{"id", e.id}, {"createdAt", e.createdAt}, {"message", e.message}});
+    events.push_back(eventToJson(e));
   }
   const auto& c = s.deploymentConfiguration;
   return {
@@ -391,9 +391,7 @@ Service Codec<Service>::decode(Record&& r) {
   s.createdAt = doc.at("createdAt");
   s.tags = storedTags(doc.at("tags"));
   for (const auto& d : doc.at("deployments")) s.deployments.push_back(deploymentFromJson(d));
-  for (const auto& e : doc.at("events")) {
-    s.events.push_back({e.at("id"), e.at("createdAt"), e.at("message")});
-  }
+  for (const auto& e : doc.at("events")) s.events.push_back(eventFromJson(e));
   s.completedTaskDefinitionArn = doc.at("completedTaskDefinition");
   s.createDigest = doc.at("createDigest");
   s.steady = doc.at("steady");

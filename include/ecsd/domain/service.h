@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ecsd/domain/tag.h"
@@ -88,12 +89,22 @@ struct Service {
 
 inline constexpr std::size_t kMaxServiceEvents = 100;
 
-// A deployment in the API's shape, which is also how the store keeps it;
+// A deployment and an event in the API's shape, which is also how the store keeps it;
 // deploymentFromJson throws (nlohmann::json's exceptions) on a wrong shape.
 nlohmann::json deploymentToJson(const Deployment& deployment);
 Deployment deploymentFromJson(const nlohmann::json& json);
+nlohmann::json eventToJson(const ServiceEvent& event);
+ServiceEvent eventFromJson(const nlohmann::json& json);
 
 // The group a service's tasks are placed in (and found by).
-inline std::string serviceGroup(const std::string& serviceName) { return "service:" + serviceName; }
+inline constexpr std::string_view kServiceGroupPrefix = "service:";
+inline std::string serviceGroup(const std::string& serviceName) {
+  return std::string(kServiceGroupPrefix) + serviceName;
+}
+// The service whose group it is, or nullopt for a group of no service.
+inline std::optional<std::string> serviceOfGroup(const std::string& group) {
+  if (!group.starts_with(kServiceGroupPrefix)) return std::nullopt;
+  return group.substr(kServiceGroupPrefix.size());
+}
 
 }  // namespace ecsd

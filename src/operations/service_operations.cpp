@@ -112,6 +112,20 @@ void refuseUnsupported(const RequestReader& in) {
   }
 }
 
+// What a DAEMON service has no use for, refused in ECS's words.
+void refuseForDaemon(const RequestReader& in) {
+  if (in.has("desiredCount")) {
+    throw ApiError(errors::invalidParameter(
+        "The daemon scheduling strategy does not support a desired count for services. Remove "
+        "the desired count value and try again"));
+  }
+  if (!in.list("placementStrategy").empty()) {
+    throw ApiError(errors::invalidParameter(
+        "The daemon scheduling strategy does not support placement strategies. Remove the "
+        "placement strategy and try again"));
+  }
+}
+
 json serviceOutput(const ArnFactory& arns, const Service& service) {
   return {{"service", renderService(service, arns, false)}};
 }
@@ -131,9 +145,12 @@ Later<json> createService(const Services& s, const CallContext& context, const R
   service.arn = s.arns.service(cluster, name);
   service.schedulingStrategy =
       in.optEnum("schedulingStrategy", {"REPLICA", "DAEMON"}).value_or("REPLICA");
-  if (service.schedulingStrategy == "DAEMON") {
-    throw ApiError(errors::unsupportedFeature(
-        "ecsd does not run DAEMON services yet: use REPLICA with a desiredCount."));
+  const bool daemon = service.schedulingStrategy == "DAEMON";
+  if (daemon) {
+    refuseForDaemon(in);
+    // ECS's defaults for daemons: an instance's old task stops before its new one starts.
+    service.deploymentConfiguration.maximumPercent = 100;
+    service.deploymentConfiguration.minimumHealthyPercent = 0;
   }
   const json controller = in.optObject("deploymentController");
   if (!controller.is_null()) {
@@ -147,11 +164,11 @@ Later<json> createService(const Services& s, const CallContext& context, const R
           "ecsd does not support the EXTERNAL deployment controller (task sets) yet."));
     }
   }
-  if (!in.has("desiredCount")) {
+  if (!daemon && !in.has("desiredCount")) {
     throw ApiError(errors::invalidParameter(
         "The desiredCount is required for services with the REPLICA scheduling strategy."));
   }
-  service.desiredCount = *in.optInt("desiredCount", 0, 2147483647);
+  service.desiredCount = in.optInt("desiredCount", 0, 2147483647).value_or(0);
   readDeploymentConfiguration(in, service.deploymentConfiguration);
   readPlacement(in, service);
   readStoredMembers(in, service);
@@ -194,6 +211,7 @@ Later<json> updateService(const Services& s, const CallContext&, const RequestRe
     const Service* found = findService(draft, s.arns, cluster, reference);
     if (!found) return errors::serviceNotFound();
     if (found->status != "ACTIVE") return serviceNotActive();
+    if (found->schedulingStrategy == "DAEMON") refuseForDaemon(in);
     Service service = *found;
     const double now = s.clock.epochSeconds();
     if (desired) {
@@ -223,7 +241,8 @@ Later<json> deleteService(const Services& s, const CallContext&, const RequestRe
     const Service* found = findService(draft, s.arns, cluster, reference);
     if (!found) return errors::serviceNotFound();
     if (found->status != "ACTIVE") return serviceNotActive();
-    if (found->desiredCount > 0 && !force) {
+    // A daemon's count is its instances': deleting one needs no scaling down first.
+    if (found->schedulingStrategy != "DAEMON" && found->desiredCount > 0 && !force) {
       return errors::invalidParameter("The service cannot be stopped while it is scaled above 0.");
     }
     Service service = *found;

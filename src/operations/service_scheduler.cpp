@@ -31,33 +31,14 @@ bool failed(const Task& task) {
   return !task.live() && task.stopCode != kSchedulerStop && task.stopCode != "UserInitiated";
 }
 
-// The service's live tasks as this pass sorts them.
-struct Sorted {
-  std::vector<const Task*> primary;  // of the primary deployment, on ACTIVE instances
-  std::vector<const Task*> leaving;  // of older deployments, or on instances being drained
-  std::vector<const Task*> orphans;  // on instances that are gone
-};
-
-Sorted sortTasks(const Draft& draft, const std::vector<const Task*>& tasks,
-                 const std::string& primaryId) {
-  Sorted sorted;
-  for (const Task* task : tasks) {
-    if (!task->live() || task->desiredStatus != "RUNNING") continue;
-    const ContainerInstance* instance = draft.instance(task->containerInstanceId);
-    if (orphaned(*task, instance)) {
-      sorted.orphans.push_back(task);
-    } else if (task->startedBy == primaryId && instance->status == "ACTIVE") {
-      sorted.primary.push_back(task);
-    } else {
-      sorted.leaving.push_back(task);
-    }
-  }
-  return sorted;
-}
-
 int running(const std::vector<const Task*>& tasks) {
   return static_cast<int>(std::count_if(tasks.begin(), tasks.end(),
                                         [](const Task* t) { return t->lastStatus == "RUNNING"; }));
+}
+
+int live(const std::vector<const Task*>& tasks) {
+  return static_cast<int>(
+      std::count_if(tasks.begin(), tasks.end(), [](const Task* t) { return t->live(); }));
 }
 
 // Up to n of the tasks, those not running first (they keep nothing up), then
@@ -74,6 +55,134 @@ std::vector<const Task*> pickToStop(std::vector<const Task*> tasks, int n, bool 
     if ((t->lastStatus == "RUNNING") == runningOnes) out.push_back(t);
   }
   return out;
+}
+
+void append(std::vector<const Task*>& to, const std::vector<const Task*>& more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
+
+// n of the tasks to stop: those not running, then running ones.
+std::vector<const Task*> surplus(const std::vector<const Task*>& tasks, int n) {
+  auto out = pickToStop(tasks, n, false);
+  append(out, pickToStop(tasks, n - static_cast<int>(out.size()), true));
+  return out;
+}
+
+// What one pass does to a service's tasks.
+struct Plan {
+  int desired = 0;
+  std::vector<const Task*> orphans;  // on instances that are gone: stopped at once
+  std::vector<const Task*> stop;     // asked to stop
+  int start = 0;                     // REPLICA: how many to place
+  std::vector<std::string> startOn;  // DAEMON: the instances that get one each
+  bool complete = false;             // the primary alone runs all of desired
+  int starting() const { return start + static_cast<int>(startOn.size()); }
+};
+
+// REPLICA: desiredCount tasks anywhere, rolled within the deployment
+// configuration's minimum and maximum.
+Plan planReplica(const Draft& draft, const Service& service,
+                 const std::vector<const Task*>& tasks) {
+  Plan plan;
+  plan.desired = service.status == "DRAINING" ? 0 : service.desiredCount;
+  // The live tasks asked to run: the primary's on ACTIVE instances; the
+  // leaving (older deployments', or on instances being drained); orphans.
+  std::vector<const Task*> primary, leaving;
+  for (const Task* task : tasks) {
+    if (!task->live() || task->desiredStatus != "RUNNING") continue;
+    const ContainerInstance* instance = draft.instance(task->containerInstanceId);
+    if (orphaned(*task, instance)) {
+      plan.orphans.push_back(task);
+    } else if (task->startedBy == service.primary()->id && instance->status == "ACTIVE") {
+      primary.push_back(task);
+    } else {
+      leaving.push_back(task);
+    }
+  }
+  rules::TaskCounts counts;
+  counts.desired = plan.desired;
+  counts.primaryLive = static_cast<int>(primary.size());
+  counts.primaryHealthy = running(primary);
+  counts.leavingHealthy = running(leaving);
+  counts.leavingUnhealthy = static_cast<int>(leaving.size()) - counts.leavingHealthy;
+  const rules::Step step = rules::nextStep(counts, service.deploymentConfiguration);
+  plan.stop = surplus(primary, step.stopPrimary);
+  append(plan.stop, pickToStop(leaving, step.stopLeavingUnhealthy, false));
+  append(plan.stop, pickToStop(leaving, step.stopLeavingHealthy, true));
+  plan.start = step.start;
+  plan.complete = live(tasks) == counts.primaryLive && counts.primaryLive == plan.desired &&
+                  counts.primaryHealthy == plan.desired;
+  return plan;
+}
+
+// DAEMON: one task on every instance that admits the service. An instance
+// that no longer does (drained, or its attributes changed) loses its task at
+// once; a deployment replaces the tasks instance by instance, stopping the
+// old before starting the new there (it holds the resources), with at least
+// minimumHealthyPercent of the instances running one meanwhile.
+Plan planDaemon(const Draft& draft, const Agents& agents, const Service& service,
+                const std::vector<const Task*>& tasks, const scheduler::TaskDemand& demand,
+                const std::vector<scheduler::Constraint>& constraints) {
+  Plan plan;
+  std::set<std::string> admitting;
+  if (service.status != "DRAINING") {
+    ClusterPool pool(draft, agents, service.cluster);
+    for (const auto& c : pool.all()) {
+      if (scheduler::admits(c, demand, constraints)) admitting.insert(c.instance->id);
+    }
+  }
+  plan.desired = static_cast<int>(admitting.size());
+  // The live tasks asked to run, by instance; an instance with any live task
+  // (one stopping included) takes no new one yet.
+  std::map<std::string, std::vector<const Task*>> primary, leaving;
+  std::set<std::string> occupied;
+  for (const Task* task : tasks) {
+    if (!task->live()) continue;
+    occupied.insert(task->containerInstanceId);
+    if (task->desiredStatus != "RUNNING") continue;
+    if (orphaned(*task, draft.instance(task->containerInstanceId))) {
+      plan.orphans.push_back(task);
+    } else if (!admitting.contains(task->containerInstanceId)) {
+      plan.stop.push_back(task);
+    } else if (task->startedBy == service.primary()->id) {
+      primary[task->containerInstanceId].push_back(task);
+    } else {
+      leaving[task->containerInstanceId].push_back(task);
+    }
+  }
+  int healthy = 0, primaryRunning = 0;
+  for (const auto& id : admitting) {
+    const auto p = primary.find(id);
+    const auto l = leaving.find(id);
+    const int up = (p == primary.end() ? 0 : running(p->second)) +
+                   (l == leaving.end() ? 0 : running(l->second));
+    healthy += up > 0 ? 1 : 0;
+    if (p != primary.end()) {
+      primaryRunning += running(p->second) > 0 ? 1 : 0;
+      append(plan.stop, surplus(p->second, static_cast<int>(p->second.size()) - 1));  // one each
+    }
+    if (!occupied.contains(id)) plan.startOn.push_back(id);
+  }
+  // The older deployments' tasks: those not running at once, the running
+  // ones while the instances left running one stay at the minimum.
+  int spare =
+      healthy - rules::minimumHealthy(plan.desired,
+                                      service.deploymentConfiguration.minimumHealthyPercent);
+  for (const auto& [id, old] : leaving) {
+    append(plan.stop, pickToStop(old, static_cast<int>(old.size()), false));
+    const auto p = primary.find(id);
+    const bool coveredHere = p != primary.end() && running(p->second) > 0;
+    for (const Task* t : pickToStop(old, static_cast<int>(old.size()), true)) {
+      if (!coveredHere && spare <= 0) break;
+      if (!coveredHere) --spare;
+      plan.stop.push_back(t);
+    }
+  }
+  plan.complete = live(tasks) == plan.desired && primaryRunning == plan.desired &&
+                  leaving.empty() && std::all_of(primary.begin(), primary.end(), [](auto& p) {
+                    return p.second.size() == 1;
+                  });
+  return plan;
 }
 
 std::vector<scheduler::Strategy> strategiesOf(const Service& service) {
@@ -156,7 +265,7 @@ void ServiceScheduler::changed(const ChangeSet& changes) {
     }
     for (const auto& instance : changes.of<ContainerInstance>().put) {
       changedInstances_.insert(instance.id);
-      clustersWithNewInstances_.insert(instance.cluster);
+      clustersWithChangedInstances_.insert(instance.cluster);
       any = true;
     }
   }
@@ -195,7 +304,7 @@ int ServiceScheduler::runDue() {
     std::lock_guard lock(mutex_);
     due.swap(due_);
     instances.swap(changedInstances_);
-    clusters.swap(clustersWithNewInstances_);
+    clusters.swap(clustersWithChangedInstances_);
     const double now = s_.clock.epochSeconds();
     for (auto it = timers_.begin(); it != timers_.end() && it->first <= now;) {
       due.insert(it->second);
@@ -212,13 +321,23 @@ int ServiceScheduler::runDue() {
     }
   }
   if (!instances.empty()) {
-    // The services with tasks on a changed instance (drained, deregistered).
     s_.state.read([&](const Data& data) {
+      // The services with tasks on a changed instance (drained, deregistered).
       for (const auto& id : instances) {
         for (const auto& taskId : data.taskIdsOn(id)) {
           const Task* task = data.task(taskId);
           if (!task || !task->live()) continue;
           if (auto service = serviceOfGroup(task->group)) due.insert({task->cluster, *service});
+        }
+      }
+      // And every DAEMON service of its cluster: the instance may now admit it, or no longer.
+      for (const auto& cluster : clusters) {
+        const auto& services = data.services();
+        for (auto it = services.from(std::make_pair(cluster, std::string()));
+             it != services.end() && it->first.first == cluster; ++it) {
+          if (it->second.schedulingStrategy == "DAEMON" && it->second.status != "INACTIVE") {
+            due.insert(it->first);
+          }
         }
       }
       return 0;
@@ -231,6 +350,63 @@ int ServiceScheduler::runDue() {
   return static_cast<int>(due.size());
 }
 
+namespace {
+
+// The circuit breaker: too many of the primary's tasks failed to start. The
+// deployment fails, and rolls back to the last completed one when asked.
+void tripCircuitBreaker(Service& service, Failures& failures, double now) {
+  const auto& configuration = service.deploymentConfiguration;
+  Deployment& primary = *service.primary();
+  if (!configuration.circuitBreakerEnable || primary.rolloutState != "IN_PROGRESS" ||
+      primary.failedTasks < rules::circuitBreakerThreshold(service.desiredCount)) {
+    return;
+  }
+  primary.rolloutState = "FAILED";
+  primary.rolloutStateReason = rules::rolloutFailed();
+  primary.updatedAt = now;
+  rules::addEvent(service, rules::deploymentFailed(service.name, primary.id), now);
+  if (configuration.circuitBreakerRollback && !service.completedTaskDefinitionArn.empty()) {
+    const std::string failedId = primary.id;
+    rules::startDeployment(service, service.completedTaskDefinitionArn, now);
+    failures = {};  // the new deployment's own, none yet
+    Deployment& back = *service.primary();
+    back.rolloutStateReason = rules::rolloutRollingBack(failedId);
+    rules::addEvent(service, rules::rollingBack(service.name, back.id), now);
+  }
+}
+
+// Once the tasks are where the plan leaves them: older deployments leave
+// once none of their tasks runs any more, the primary completes once it alone
+// runs all of desired, and a deleted service is INACTIVE once none runs.
+void finishPass(Service& service, const std::vector<const Task*>& tasks, bool settled,
+                double now) {
+  const std::string primaryId = service.primary()->id;
+  std::erase_if(service.deployments, [&](const Deployment& d) {
+    return d.id != primaryId && std::none_of(tasks.begin(), tasks.end(), [&](const Task* t) {
+             return t->startedBy == d.id && t->live();
+           });
+  });
+  Deployment& primary = *service.primary();
+  if (settled && primary.rolloutState == "IN_PROGRESS") {
+    primary.rolloutState = "COMPLETED";
+    primary.rolloutStateReason = rules::rolloutCompleted(primary.id);
+    primary.updatedAt = now;
+    service.completedTaskDefinitionArn = primary.taskDefinitionArn;
+    rules::addEvent(service, rules::deploymentCompleted(service.name, primary.id), now);
+  }
+  if (!settled) service.steady = false;
+  if (settled && service.deployments.size() == 1 && !service.steady) {
+    service.steady = true;
+    rules::addEvent(service, rules::steadyState(service.name), now);
+  }
+  if (service.status == "DRAINING" && live(tasks) == 0) {
+    service.status = "INACTIVE";
+    for (auto& d : service.deployments) d.status = "INACTIVE";
+  }
+}
+
+}  // namespace
+
 double ServiceScheduler::reconcile(const Key& key) {
   std::vector<Task> touched;  // started and stopped, for their agents
   double again = 0;
@@ -241,71 +417,49 @@ double ServiceScheduler::reconcile(const Key& key) {
     const double now = s_.clock.epochSeconds();
     const auto tasks = draft.serviceTasks(key.first, key.second);
     Failures failures = countDeployments(service, tasks, now);
-    Deployment& primary = *service.primary();
-
-    // The circuit breaker: too many of the primary's tasks failed to start.
-    const auto& configuration = service.deploymentConfiguration;
-    if (configuration.circuitBreakerEnable && primary.rolloutState == "IN_PROGRESS" &&
-        primary.failedTasks >= rules::circuitBreakerThreshold(service.desiredCount)) {
-      primary.rolloutState = "FAILED";
-      primary.rolloutStateReason = rules::rolloutFailed();
-      primary.updatedAt = now;
-      rules::addEvent(service, rules::deploymentFailed(service.name, primary.id), now);
-      if (configuration.circuitBreakerRollback && !service.completedTaskDefinitionArn.empty()) {
-        const std::string failedId = primary.id;
-        rules::startDeployment(service, service.completedTaskDefinitionArn, now);
-        failures = {};  // the new deployment's own, none yet
-        Deployment& back = *service.primary();
-        back.rolloutStateReason = rules::rolloutRollingBack(failedId);
-        rules::addEvent(service, rules::rollingBack(service.name, back.id), now);
-      }
-    }
+    tripCircuitBreaker(service, failures, now);
     Deployment& current = *service.primary();
-    const int desired = service.status == "DRAINING" ? 0 : service.desiredCount;
-    current.desiredCount = desired;
-
-    const Sorted sorted = sortTasks(draft, tasks, current.id);
-    rules::TaskCounts counts;
-    counts.desired = desired;
-    counts.primaryLive = static_cast<int>(sorted.primary.size());
-    counts.primaryHealthy = running(sorted.primary);
-    counts.leavingHealthy = running(sorted.leaving);
-    counts.leavingUnhealthy = static_cast<int>(sorted.leaving.size()) - counts.leavingHealthy;
-    rules::Step step = rules::nextStep(counts, configuration);
+    const auto reference = s_.arns.taskDefinitionReference(current.taskDefinitionArn);
+    const TaskDefinition* definition =
+        reference && reference->revision
+            ? draft.taskDefinition(reference->family, *reference->revision)
+            : nullptr;
+    if (!definition) return 0;  // a deployment names only registered revisions
+    const TaskPlan taskPlan =
+        planTask(*definition, nlohmann::json::object(), serviceGroup(service.name));
+    const auto constraints = scheduler::parseConstraints(service.placementConstraints).value();
+    Plan plan = service.schedulingStrategy == "DAEMON"
+                    ? planDaemon(draft, s_.agents, service, tasks, taskPlan.demand, constraints)
+                    : planReplica(draft, service, tasks);
+    if (service.schedulingStrategy == "DAEMON") service.desiredCount = plan.desired;
+    current.desiredCount = plan.desired;
 
     // A deployment that failed without a rollback starts nothing more; one
     // whose tasks keep failing waits longer each time.
-    if (current.rolloutState == "FAILED") step.start = 0;
-    if (step.start > 0 && counts.primaryHealthy == 0 && failures.primary >= 2) {
+    if (current.rolloutState == "FAILED") plan.start = 0, plan.startOn.clear();
+    const bool primaryUp = current.runningCount > 0;
+    if (plan.starting() > 0 && !primaryUp && failures.primary >= 2) {
       const double at = failures.lastAt + rules::startDelay(failures.primary);
       if (failures.primary >= 3) {
         rules::addEvent(service, rules::unableToConsistentlyStart(service.name), now);
       }
       if (now < at) {
-        step.start = 0;
+        plan.start = 0, plan.startOn.clear();
         again = at;
       }
     }
 
-    // Stop: orphans at once (no agent will), then what the step says.
-    std::vector<Task> stopped;
+    // Stop: orphans at once (no agent will), then what the plan says.
     const std::string reason = "Scaling activity initiated by (deployment " + current.id + ")";
-    for (const Task* t : sorted.orphans) {
+    for (const Task* t : plan.orphans) {
       Task task = *t;
       requestStop(task, reason, kSchedulerStop, now);
       markStopped(task, now);
       draft.put(task);
     }
-    std::vector<const Task*> stopping = pickToStop(sorted.primary, step.stopPrimary, false);
-    const auto runningSurplus =
-        pickToStop(sorted.primary, step.stopPrimary - static_cast<int>(stopping.size()), true);
-    stopping.insert(stopping.end(), runningSurplus.begin(), runningSurplus.end());
-    const auto leavingPending = pickToStop(sorted.leaving, step.stopLeavingUnhealthy, false);
-    const auto leavingRunning = pickToStop(sorted.leaving, step.stopLeavingHealthy, true);
-    stopping.insert(stopping.end(), leavingPending.begin(), leavingPending.end());
-    stopping.insert(stopping.end(), leavingRunning.begin(), leavingRunning.end());
+    std::vector<Task> stopped;
     std::vector<std::string> stoppedIds;
-    for (const Task* t : stopping) {
+    for (const Task* t : plan.stop) {
       Task task = *t;
       if (!requestStop(task, reason, kSchedulerStop, now)) continue;
       draft.put(task);
@@ -316,35 +470,31 @@ double ServiceScheduler::reconcile(const Key& key) {
       rules::addEvent(service, rules::stoppedTasks(service.name, stoppedIds), now);
     }
 
-    // Start what the primary lacks, placed as RunTask places.
+    // Start what the primary lacks, placed as RunTask (REPLICA) or StartTask
+    // (DAEMON, on its instances) places.
     std::vector<Task> started;
-    if (step.start > 0) {
-      const auto reference = s_.arns.taskDefinitionReference(current.taskDefinitionArn);
-      const TaskDefinition* definition =
-          reference && reference->revision
-              ? draft.taskDefinition(reference->family, *reference->revision)
-              : nullptr;
-      if (definition) {
-        const TaskPlan plan =
-            planTask(*definition, nlohmann::json::object(), serviceGroup(service.name));
-        ClusterPool pool(draft, s_.agents, service.cluster);
-        thread_local std::mt19937_64 random{std::random_device{}()};
-        const auto outcome =
-            scheduler::place(pool, plan.demand, step.start,
-                             scheduler::parseConstraints(service.placementConstraints).value(),
-                             strategiesOf(service), random);
-        started = createTasks(s_, draft,
-                              TaskOrigin{service.cluster, nlohmann::json::object(), current.id,
-                                         tagsFor(service, *definition)},
-                              *definition, plan, outcome);
-        if (static_cast<int>(started.size()) < step.start) {
-          const auto& f = outcome.failures;
-          rules::addEvent(service,
-                          rules::unableToPlace(service.name, f.empty() ? "" : idOf(f.front().arn),
-                                               f.empty() ? "" : f.front().reason),
-                          now);
-          again = now + kCapacityRetrySeconds;
-        }
+    if (plan.starting() > 0) {
+      ClusterPool pool(draft, s_.agents, service.cluster);
+      thread_local std::mt19937_64 random{std::random_device{}()};
+      scheduler::Outcome outcome;
+      if (plan.start > 0) {
+        outcome = scheduler::place(pool, taskPlan.demand, plan.start, constraints,
+                                   strategiesOf(service), random);
+      } else {
+        auto candidates = pool.of(plan.startOn);
+        outcome = scheduler::placeOnEach(candidates, taskPlan.demand);
+      }
+      started = createTasks(s_, draft,
+                            TaskOrigin{service.cluster, nlohmann::json::object(), current.id,
+                                       tagsFor(service, *definition)},
+                            *definition, taskPlan, outcome);
+      if (static_cast<int>(started.size()) < plan.starting()) {
+        const auto& f = outcome.failures;
+        rules::addEvent(service,
+                        rules::unableToPlace(service.name, f.empty() ? "" : idOf(f.front().arn),
+                                             f.empty() ? "" : f.front().reason),
+                        now);
+        again = now + kCapacityRetrySeconds;
       }
     }
     if (!started.empty()) {
@@ -355,36 +505,7 @@ double ServiceScheduler::reconcile(const Key& key) {
       service.pendingCount += static_cast<int>(started.size());
     }
 
-    // Older deployments leave once none of their tasks runs any more; the
-    // primary completes once it alone runs all of desired.
-    const std::string primaryId = current.id;
-    std::erase_if(service.deployments, [&](const Deployment& d) {
-      return d.id != primaryId && std::none_of(tasks.begin(), tasks.end(), [&](const Task* t) {
-               return t->startedBy == d.id && t->live();
-             });
-    });
-    const auto live =
-        std::count_if(tasks.begin(), tasks.end(), [](const Task* t) { return t->live(); });
-    Deployment& finished = *service.primary();
-    const bool settled = stopping.empty() && started.empty() && live == counts.primaryLive &&
-                         counts.primaryLive == desired && counts.primaryHealthy == desired;
-    if (settled && finished.rolloutState == "IN_PROGRESS") {
-      finished.rolloutState = "COMPLETED";
-      finished.rolloutStateReason = rules::rolloutCompleted(finished.id);
-      finished.updatedAt = now;
-      service.completedTaskDefinitionArn = finished.taskDefinitionArn;
-      rules::addEvent(service, rules::deploymentCompleted(service.name, finished.id), now);
-    }
-    if (!settled) service.steady = false;
-    if (settled && service.deployments.size() == 1 && !service.steady) {
-      service.steady = true;
-      rules::addEvent(service, rules::steadyState(service.name), now);
-    }
-    if (service.status == "DRAINING" && live == 0) {  // every task has stopped
-      service.status = "INACTIVE";
-      for (auto& d : service.deployments) d.status = "INACTIVE";
-    }
-
+    finishPass(service, tasks, plan.complete && stopped.empty() && started.empty(), now);
     touched = std::move(started);
     touched.insert(touched.end(), stopped.begin(), stopped.end());
     if (!(service == *stored)) draft.put(std::move(service));

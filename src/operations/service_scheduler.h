@@ -1,12 +1,14 @@
 // The service scheduler: keeps every service at its desired state. It starts
 // the tasks a service lacks (placed as RunTask places them, in the group
-// "service:NAME", startedBy its deployment's id), stops surplus ones,
+// "service:NAME", startedBy its deployment's id; a DAEMON service's one on
+// each instance that admits it), stops surplus ones,
 // replaces tasks that stop, and rolls deployments within the service's
 // minimum healthy and maximum percent, with ECS's circuit breaker.
 //
 // It works only on services something happened to: a commit that touched a
 // service, one of its tasks or an instance its tasks are on wakes that
-// service (State::onApplied), and a service waiting (backoff, capacity) wakes
+// service (State::onApplied), an instance's change wakes the DAEMON services
+// of its cluster, and a service waiting (backoff, capacity) wakes
 // when its time comes. A service with nothing to do costs nothing. Every
 // decision is one write through the state's one write path, durable before
 // any agent hears of it, so a restart carries on from what was committed and
@@ -62,7 +64,7 @@ class ServiceScheduler {
   std::condition_variable wake_;
   std::set<Key> due_;
   std::set<std::string> changedInstances_;  // their services' tasks are due
-  std::set<std::string> clustersWithNewInstances_;
+  std::set<std::string> clustersWithChangedInstances_;
   std::multimap<double, Key> timers_;  // by when
   bool stopping_ = false;
   std::thread thread_;

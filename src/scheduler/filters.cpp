@@ -58,18 +58,21 @@ std::optional<std::string> constraintRejection(const Candidate& c, const TaskDem
   return std::nullopt;
 }
 
+bool hasRequiredAttributes(const ContainerInstance& instance, const TaskDemand& demand) {
+  return std::all_of(demand.requiredAttributes.begin(), demand.requiredAttributes.end(),
+                     [&](const std::string& name) {
+                       return std::any_of(instance.attributes.begin(), instance.attributes.end(),
+                                          [&](const Attribute& a) { return a.name == name; });
+                     });
+}
+
 }  // namespace
 
 Fit fit(const Candidate& c, const TaskDemand& demand, const std::vector<Constraint>& constraints) {
   const ContainerInstance& instance = *c.instance;
   if (instance.status != "ACTIVE") return {instance.status, {}};  // DRAINING takes no new tasks
   if (!c.agentConnected) return {"AGENT", {}};
-  for (const auto& name : demand.requiredAttributes) {
-    if (std::none_of(instance.attributes.begin(), instance.attributes.end(),
-                     [&](const Attribute& a) { return a.name == name; })) {
-      return {"ATTRIBUTE", {}};
-    }
-  }
+  if (!hasRequiredAttributes(instance, demand)) return {"ATTRIBUTE", {}};
   if (instance.registered.cpu - c.usage.cpu() < demand.cpu) return {"RESOURCE:CPU", {}};
   if (instance.registered.memory - c.usage.memory() < demand.memory) {
     return {"RESOURCE:MEMORY", {}};
@@ -78,6 +81,15 @@ Fit fit(const Candidate& c, const TaskDemand& demand, const std::vector<Constrai
   if (!held) return {"RESOURCE:PORTS", {}};
   if (auto rejection = constraintRejection(c, demand, constraints)) return {rejection, {}};
   return {std::nullopt, std::move(*held)};
+}
+
+bool admits(const Candidate& c, const TaskDemand& demand,
+            const std::vector<Constraint>& constraints) {
+  if (c.instance->status != "ACTIVE" || !hasRequiredAttributes(*c.instance, demand)) return false;
+  return std::all_of(constraints.begin(), constraints.end(), [&](const Constraint& constraint) {
+    return constraint.type != Constraint::Type::MemberOf ||
+           constraint.expression->matches(InstanceTarget(*c.instance, c.agentConnected, c.usage));
+  });
 }
 
 }  // namespace ecsd::scheduler

@@ -44,7 +44,9 @@ class Serving:
         self.thread.join()
 
 
-class ServicesTest(AgentTestCase):
+class ServiceTestCase(AgentTestCase):
+    """Two instances in two zones, and what the tests ask of a service."""
+
     @classmethod
     def start_agents(cls):
         cls.one = cls.start_agent(cpu=2048, memory=2000, ECS_INSTANCE_ATTRIBUTES=json.dumps(
@@ -68,8 +70,29 @@ class ServicesTest(AgentTestCase):
         self.aws_ok("wait", "services-stable", "--cluster", self.cluster, "--services", name)
         return self.service(name)
 
+    def wait_steady(self, name, timeout=60):
+        """What the services-stable waiter waits for (one deployment, runningCount ==
+        desiredCount), polled at once: the CLI's waiter sleeps 15 s between looks."""
+        def steady():
+            status, described, _ = self.ecsd.raw("DescribeServices", {
+                "cluster": self.cluster, "services": [name]})
+            self.assertEqual(status, 200, described)
+            service = described["services"][0]
+            stable = (len(service["deployments"]) == 1
+                      and service["runningCount"] == service["desiredCount"])
+            return service if stable else None
+        return self.wait_until(steady, f"service {name} steady", timeout=timeout)
+
     def messages(self, name):
         return [e["message"] for e in self.service(name)["events"]]
+
+    def running_on(self, name):
+        """The instances of the service's RUNNING tasks (a list: one twice shows)."""
+        return sorted(t["containerInstanceArn"] for t in self.tasks(name)
+                      if t["lastStatus"] == "RUNNING")
+
+
+class ServicesTest(ServiceTestCase):
 
     def test_a_service_runs_replaces_a_killed_container_rolls_and_is_deleted(self):
         first = self.register("svc-web", [container_def("web", SERVE)])
@@ -118,7 +141,7 @@ class ServicesTest(AgentTestCase):
         with Serving("svc-web") as serving:
             self.aws_ok("update-service", "--cluster", self.cluster, "--service", "web",
                         "--task-definition", second)
-            rolled = self.wait_stable("web")
+            rolled = self.wait_steady("web")
         self.assertGreaterEqual(serving.lowest, 2)  # ceil(3 x 50%)
         self.assertLessEqual(serving.highest, 6)  # 3 x 200%
         self.assertEqual(rolled["taskDefinition"], second)
@@ -144,7 +167,7 @@ class ServicesTest(AgentTestCase):
                     "--task-definition", good, "--desired-count", "2",
                     "--deployment-configuration",
                     "deploymentCircuitBreaker={enable=true,rollback=true}")
-        self.wait_stable("breaker")
+        self.wait_steady("breaker", timeout=120)
         # An entry point that does not exist: the container is made but never starts.
         bad = self.register("svc-breaker", [dict(container_def("web", SERVE),
                                                  command=["/no/such/program"])])
@@ -157,7 +180,7 @@ class ServicesTest(AgentTestCase):
             "the circuit breaker", timeout=120)
         self.assertTrue(any(m.startswith("(service breaker) rolling back to deployment ecs-svc/")
                             for m in self.messages("breaker")), self.messages("breaker"))
-        rolled = self.wait_stable("breaker")
+        rolled = self.wait_steady("breaker", timeout=120)
         self.assertEqual(rolled["taskDefinition"], good)
         self.assertEqual(rolled["deployments"][0]["rolloutState"], "COMPLETED")
         self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("breaker")}, {good})
@@ -169,7 +192,7 @@ class ServicesTest(AgentTestCase):
         self.aws_ok("create-service", "--cluster", self.cluster, "--service-name", "crash",
                     "--task-definition", first, "--desired-count", "4",
                     "--deployment-configuration", "minimumHealthyPercent=100,maximumPercent=150")
-        self.wait_stable("crash")
+        self.wait_steady("crash", timeout=120)
         second = self.register("svc-crash", [container_def("web", SERVE, environment=[
             {"name": "REVISION", "value": "2"}])])
         with Serving("svc-crash") as serving:
@@ -179,13 +202,71 @@ class ServicesTest(AgentTestCase):
                             "the deployment under way")
             self.ecsd.kill9()  # in the middle of the deployment
             self.ecsd.start()  # the same data directory and port
-            rolled = self.wait_stable("crash")
+            rolled = self.wait_steady("crash", timeout=120)
         self.assertLessEqual(serving.highest, 6)  # 4 x 150%, also across the restart
         self.assertGreaterEqual(serving.lowest, 4)  # 4 x 100%
         self.assertEqual(rolled["taskDefinition"], second)
         self.assertEqual(len(rolled["deployments"]), 1)
         self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("crash")}, {second})
         self.aws_ok("delete-service", "--cluster", self.cluster, "--service", "crash", "--force")
+
+
+class DaemonsAndDrainingTest(ServiceTestCase):
+    """A third instance joins and is drained here, so apart from ServicesTest."""
+
+    def test_a_daemon_runs_on_every_instance_and_on_one_that_registers(self):
+        self.register("svc-daemon", [container_def("logs", SERVE)])
+        created = self.aws_ok("create-service", "--cluster", self.cluster,
+                              "--service-name", "logs", "--task-definition", "svc-daemon",
+                              "--scheduling-strategy", "DAEMON")["service"]
+        self.assertEqual(created["schedulingStrategy"], "DAEMON")
+        self.aws_error("InvalidParameterException", "update-service", "--cluster", self.cluster,
+                       "--service", "logs", "--desired-count", "3")
+        stable = self.wait_steady("logs")
+        self.assertEqual(stable["desiredCount"], 2)
+        self.assertEqual(self.running_on("logs"),
+                         sorted([self.one.instance_arn, self.two.instance_arn]))
+
+        # A third instance registers: it gets one too.
+        three = self.start_agent(cpu=2048, memory=2000)
+        self.wait_until(lambda: len(self.running_on("logs")) == 3, "a task on the new instance",
+                        timeout=60)
+        stable = self.wait_steady("logs")
+        self.assertEqual(stable["desiredCount"], 3)
+        self.assertEqual(self.running_on("logs"), sorted(
+            [self.one.instance_arn, self.two.instance_arn, three.instance_arn]))
+
+        # Drained, it gives its task up; deleted, the daemon stops every task.
+        self.aws_ok("update-container-instances-state", "--cluster", self.cluster,
+                    "--container-instances", three.instance_arn, "--status", "DRAINING")
+        self.wait_until(lambda: three.instance_arn not in self.running_on("logs"),
+                        "the drained instance's task stopped", timeout=60)
+        self.assertEqual(self.wait_steady("logs")["desiredCount"], 2)
+        self.aws_ok("delete-service", "--cluster", self.cluster, "--service", "logs")
+        self.wait_until(lambda: self.service("logs")["status"] == "INACTIVE", "INACTIVE")
+        self.assertEqual(self.tasks("logs"), [])
+
+    def test_draining_an_instance_moves_its_service_tasks(self):
+        self.register("svc-drain", [container_def("web", SERVE)])
+        self.aws_ok("create-service", "--cluster", self.cluster, "--service-name", "moving",
+                    "--task-definition", "svc-drain", "--desired-count", "2")
+        self.wait_steady("moving")
+        self.assertEqual(self.running_on("moving"),
+                         sorted([self.one.instance_arn, self.two.instance_arn]))
+        # Draining one: its task is replaced on another instance before it stops
+        # (minimumHealthyPercent 100), and the service is steady again.
+        with Serving("svc-drain") as serving:
+            self.aws_ok("update-container-instances-state", "--cluster", self.cluster,
+                        "--container-instances", self.one.instance_arn, "--status", "DRAINING")
+            self.wait_until(lambda: self.one.instance_arn not in self.running_on("moving")
+                            and len(self.running_on("moving")) == 2, "the tasks moved", timeout=60)
+            moved = self.wait_steady("moving")
+        self.assertGreaterEqual(serving.lowest, 2)
+        self.assertEqual(moved["runningCount"], 2)
+        self.assertNotIn(self.one.instance_arn, self.running_on("moving"))
+        self.aws_ok("update-container-instances-state", "--cluster", self.cluster,
+                    "--container-instances", self.one.instance_arn, "--status", "ACTIVE")
+        self.aws_ok("delete-service", "--cluster", self.cluster, "--service", "moving", "--force")
 
 
 if __name__ == "__main__":

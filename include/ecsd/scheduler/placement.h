@@ -154,4 +154,11 @@ struct Fit {
 Fit fit(const Candidate& candidate, const TaskDemand& demand,
         const std::vector<Constraint>& constraints);
 
+// Whether the instance is one the task may ever run on, whatever it holds
+// now: ACTIVE, with the attributes the task requires, meeting the memberOf
+// constraints. Not its resources, nor distinctInstance. A DAEMON service
+// runs one task on each instance that admits it.
+bool admits(const Candidate& candidate, const TaskDemand& demand,
+            const std::vector<Constraint>& constraints);
+
 }  // namespace ecsd::scheduler

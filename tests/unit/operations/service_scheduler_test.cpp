@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "support/router_fixture.h"
 
@@ -380,6 +382,118 @@ TEST_F(ServiceSchedulerTest, TagsOnServicesAndPropagatedToTheirTasks) {
   EXPECT_TRUE(keys.contains("team"));
   EXPECT_TRUE(keys.contains("aws:ecs:serviceName"));
   EXPECT_TRUE(keys.contains("aws:ecs:clusterName"));
+}
+
+json createDaemon(json extra = json::object()) {
+  json input = {{"cluster", "demo"},
+                {"serviceName", "web"},
+                {"taskDefinition", "web:1"},
+                {"schedulingStrategy", "DAEMON"}};
+  input.update(extra);
+  return input;
+}
+
+TEST_F(ServiceSchedulerTest, ADaemonRunsOneTaskOnEachInstanceAndOnEachNewOne) {
+  const json created = ok("CreateService", createDaemon())["service"];
+  EXPECT_EQ(created["schedulingStrategy"], "DAEMON");
+  EXPECT_EQ(created["deploymentConfiguration"]["maximumPercent"], 100);
+  EXPECT_EQ(created["deploymentConfiguration"]["minimumHealthyPercent"], 0);
+  settle();
+  agentsCatchUp();
+  settle();
+  std::set<std::string> instances;
+  for (const auto& t : tasks()) instances.insert(t["containerInstanceArn"]);
+  EXPECT_EQ(instances.size(), 3u);
+  EXPECT_EQ(countTasks("RUNNING"), 3);
+  EXPECT_EQ(service()["desiredCount"], 3);
+  EXPECT_TRUE(said("(service web) has reached a steady state."));
+
+  const std::string added = registerInstance();
+  settle();
+  agentsCatchUp();
+  settle();
+  EXPECT_EQ(countTasks("RUNNING"), 4);
+  EXPECT_EQ(service()["desiredCount"], 4);
+  int onAdded = 0;
+  for (const auto& t : tasks()) onAdded += t["containerInstanceArn"] == added ? 1 : 0;
+  EXPECT_EQ(onAdded, 1);
+  EXPECT_EQ(state_->checkAccounting(), std::vector<std::string>{});
+}
+
+TEST_F(ServiceSchedulerTest, ADaemonLeavesInstancesThatNoLongerAdmitIt) {
+  const json arns = ok("ListContainerInstances", {{"cluster", "demo"}})["containerInstanceArns"];
+  for (int i = 0; i < 2; ++i) {
+    ok("PutAttributes", {{"cluster", "demo"},
+                         {"attributes",
+                          {{{"name", "role"}, {"value", "logs"}, {"targetId", arns[i]}}}}});
+  }
+  ok("CreateService",
+     createDaemon({{"placementConstraints",
+                    {{{"type", "memberOf"}, {"expression", "attribute:role == logs"}}}}}));
+  settle();
+  agentsCatchUp();
+  settle();
+  EXPECT_EQ(countTasks("RUNNING"), 2);
+  EXPECT_EQ(service()["desiredCount"], 2);
+
+  // Its attribute gone, the first instance's task stops; drained, the second's.
+  ok("DeleteAttributes",
+     {{"cluster", "demo"}, {"attributes", {{{"name", "role"}, {"targetId", arns[0]}}}}});
+  settle();
+  agentsCatchUp();
+  settle();
+  EXPECT_EQ(countTasks("RUNNING"), 1);
+  EXPECT_EQ(tasks()[0]["containerInstanceArn"], arns[1]);
+  ok("UpdateContainerInstancesState",
+     {{"cluster", "demo"}, {"containerInstances", {arns[1]}}, {"status", "DRAINING"}});
+  settle();
+  agentsCatchUp();
+  settle();
+  EXPECT_EQ(countTasks("RUNNING"), 0);
+  EXPECT_EQ(service()["desiredCount"], 0);
+}
+
+TEST_F(ServiceSchedulerTest, ADaemonDeploymentReplacesItsTasksInstanceByInstance) {
+  ok("CreateService", createDaemon({{"deploymentConfiguration", {{"minimumHealthyPercent", 50}}}}));
+  settle();
+  agentsCatchUp();
+  settle();
+  ASSERT_EQ(countTasks("RUNNING", "1"), 3);
+  ok("UpdateService", {{"cluster", "demo"}, {"service", "web"}, {"taskDefinition", "web:2"}});
+  for (int step = 0; step < 10; ++step) {
+    settle();
+    // At least half of the three instances (rounded up) keep one running.
+    EXPECT_GE(countTasks("RUNNING"), 2) << "step " << step;
+    std::map<std::string, int> perInstance;
+    for (const auto& t : tasks()) ++perInstance[t["containerInstanceArn"]];
+    for (const auto& [instance, n] : perInstance) EXPECT_LE(n, 1) << instance;
+    agentsCatchUp();
+  }
+  settle();
+  EXPECT_EQ(countTasks("RUNNING", "2"), 3);
+  const json described = service();
+  ASSERT_EQ(described["deployments"].size(), 1u);
+  EXPECT_EQ(described["deployments"][0]["rolloutState"], "COMPLETED");
+}
+
+TEST_F(ServiceSchedulerTest, ADaemonIsRefusedWhatItHasNoUseForAndDeletedWithoutScalingDown) {
+  EXPECT_EQ(fails("CreateService", createDaemon({{"desiredCount", 2}})),
+            "InvalidParameterException");
+  EXPECT_EQ(fails("CreateService",
+                  createDaemon({{"placementStrategy", {{{"type", "spread"}, {"field", "host"}}}}})),
+            "InvalidParameterException");
+  ok("CreateService", createDaemon());
+  settle();
+  EXPECT_EQ(fails("UpdateService", {{"cluster", "demo"}, {"service", "web"}, {"desiredCount", 1}}),
+            "InvalidParameterException");
+  ok("DeleteService", {{"cluster", "demo"}, {"service", "web"}});
+  for (int step = 0; step < 3; ++step) {
+    settle();
+    agentsCatchUp();
+  }
+  settle();
+  EXPECT_EQ(service()["status"], "INACTIVE");
+  EXPECT_EQ(countTasks("RUNNING") + countTasks("PENDING"), 0);
 }
 
 }  // namespace

@@ -34,8 +34,9 @@ void take(Candidate& c, const TaskDemand& demand, const Resources& held) {
 }  // namespace
 
 Outcome place(std::vector<Candidate>& candidates, const TaskDemand& demand, int count,
-              const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
+              const std::vector<Constraint>& constraints, const std::vector<Strategy>& given,
               std::mt19937_64& random) {
+  const std::vector<Strategy> strategies = rankingChain(given);
   Outcome outcome;
   for (int n = 0; n < count; ++n) {
     std::vector<std::size_t> feasible;
@@ -76,7 +77,6 @@ Walk walkFor(const std::vector<Strategy>& strategies) {
     return s.field == "cpu" ? Resource::Cpu : Resource::Memory;
   };
   const std::string prefix = "attribute:";
-  if (strategies.empty()) return {true, Resource::Memory, Walk::Spread::None, "", ""};
   if (strategies.size() == 1 && strategies[0].type == Strategy::Type::Binpack) {
     return {true, binpackOn(strategies[0]), Walk::Spread::None, "", ""};
   }
@@ -203,7 +203,7 @@ std::optional<Pick> pickFor(const Request& r) {
 Outcome place(CandidatePool& pool, const TaskDemand& demand, int count,
               const std::vector<Constraint>& constraints, const std::vector<Strategy>& strategies,
               std::mt19937_64& random) {
-  const Walk walk = walkFor(strategies);
+  const Walk walk = walkFor(rankingChain(strategies));
   const Request request{
       pool, walk, demand, constraints,
       walk.indexed ? narrowingsOf(constraints, demand) : std::vector<Narrowing>{}};

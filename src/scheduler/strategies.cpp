@@ -60,12 +60,21 @@ std::vector<double> scores(const std::vector<Candidate>& candidates,
 
 }  // namespace
 
+std::vector<Strategy> rankingChain(const std::vector<Strategy>& strategies) {
+  const bool spreadsAlone = std::all_of(strategies.begin(), strategies.end(), [](const Strategy& s) {
+    return s.type == Strategy::Type::Spread;
+  });
+  if (!spreadsAlone) return strategies;
+  std::vector<Strategy> chain = strategies;
+  chain.push_back({Strategy::Type::Binpack, "memory"});
+  return chain;
+}
+
 std::size_t best(const std::vector<Candidate>& candidates, const std::vector<std::size_t>& feasible,
                  const TaskDemand& demand, const std::vector<Strategy>& strategies,
                  std::mt19937_64& random) {
-  static const std::vector<Strategy> kDefault = {{Strategy::Type::Binpack, "memory"}};
   std::vector<std::size_t> tied = feasible;
-  for (const auto& strategy : strategies.empty() ? kDefault : strategies) {
+  for (const auto& strategy : strategies) {
     if (tied.size() == 1) break;
     const auto score = scores(candidates, tied, demand, strategy, random);
     const double lowest = *std::min_element(score.begin(), score.end());

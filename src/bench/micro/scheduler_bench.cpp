@@ -256,6 +256,11 @@ void spreadZoneBinpack(benchmark::State& state) {
                strategies(R"([{"type":"spread","field":"attribute:ecs.availability-zone"},
                               {"type":"binpack","field":"memory"}])"));
 }
+// ECS's default for services: spread across zones alone (its ties broken by binpack).
+void spreadZone(benchmark::State& state) {
+  runPlacement(state, 1, {},
+               strategies(R"([{"type":"spread","field":"attribute:ecs.availability-zone"}])"));
+}
 // A constraint is tested on the walk's way.
 void memberOfBinpack(benchmark::State& state) {
   const auto constraints = scheduler::parseConstraints(json::parse(R"([{"type":"memberOf",
@@ -377,6 +382,7 @@ BENCHMARK(binpackMemoryCount10InGroup)->Name("BM_PlaceBinpackMemoryCount10InGrou
 BENCHMARK(binpackCpu)->Name("BM_PlaceBinpackCpu")->Apply(sizes);
 BENCHMARK(binpackMemoryWithIndexUpdate)->Name("BM_PlaceBinpackMemoryWithIndexUpdate")->Apply(sizes);
 BENCHMARK(spreadZoneBinpack)->Name("BM_PlaceSpreadZoneBinpack")->Apply(sizes);
+BENCHMARK(spreadZone)->Name("BM_PlaceSpreadZone")->Apply(sizes);
 BENCHMARK(memberOfBinpack)->Name("BM_PlaceMemberOfBinpack")->Apply(sizes);
 BENCHMARK(memberOfEqualsBinpack)->Name("BM_PlaceMemberOfEqualsBinpack")->Apply(sizes);
 BENCHMARK(distinctInstanceBinpack)->Name("BM_PlaceDistinctInstanceBinpack")->Apply(sizes);

@@ -139,6 +139,13 @@ TEST(PipelineTest, SpreadOnAnAttributeThenBinpackChoosesAsRankingEveryInstance) 
                     R"([{"type":"memberOf","expression":"attribute:type == big"}])");
 }
 
+TEST(PipelineTest, SpreadAloneBreaksItsTiesByBinpackAndIsWalkedToo) {
+  // ECS's default for services: spread across zones alone.
+  expectSameChoices(R"([{"type":"spread","field":"attribute:zone"}])", "[]");
+  expectSameChoices(R"([{"type":"spread","field":"instanceId"}])",
+                    R"([{"type":"memberOf","expression":"attribute:type == big"}])");
+}
+
 TEST(PipelineTest, ConstraintsOnTheBinpackWalkChooseAsRankingEveryInstance) {
   expectSameChoices("[]", R"([{"type":"distinctInstance"}])");
   expectSameChoices(R"([{"type":"binpack","field":"cpu"}])",

@@ -19,6 +19,9 @@ inline Error invalidParameter(std::string m) {
   return make("InvalidParameterException", std::move(m));
 }
 inline Error serviceNotFound() { return make("ServiceNotFoundException", "Service not found."); }
+inline Error serviceNotActive() {
+  return make("ServiceNotActiveException", "Service was not ACTIVE.");
+}
 inline Error clusterNotFound(std::string m = "Cluster not found.") {
   return make("ClusterNotFoundException", std::move(m));
 }

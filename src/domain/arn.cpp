@@ -31,6 +31,12 @@ std::string ArnFactory::service(std::string_view cluster, std::string_view name)
   return prefix_ + "service/" + std::string(cluster) + "/" + std::string(name);
 }
 
+std::string ArnFactory::taskSet(std::string_view cluster, std::string_view service,
+                                std::string_view id) const {
+  return prefix_ + "task-set/" + std::string(cluster) + "/" + std::string(service) + "/" +
+         std::string(id);
+}
+
 std::string ArnFactory::container(std::string_view cluster, std::string_view taskId,
                                   std::string_view id) const {
   return prefix_ + "container/" + std::string(cluster) + "/" + std::string(taskId) + "/" +

@@ -32,6 +32,11 @@ int maximumLive(int desired, int maximumPercent) {
   return static_cast<int>(static_cast<long long>(desired) * maximumPercent / 100);
 }
 
+int computedDesiredCount(int desired, double scalePercent) {
+  // 10 x 30% is 3 tasks, though in doubles it is a hair over 3.
+  return static_cast<int>(std::ceil(desired * scalePercent / 100.0 - 1e-9));
+}
+
 Step nextStep(const TaskCounts& c, const DeploymentConfiguration& configuration) {
   Step step;
   const int live = c.primaryLive + c.leavingHealthy + c.leavingUnhealthy;

@@ -28,4 +28,39 @@ const Task* findTask(const StateView& view, const ArnFactory& arns, const std::s
   return task && task->cluster == cluster ? task : nullptr;
 }
 
+void refuseOtherLaunchTypes(const protocol::RequestReader& in) {
+  if (auto launchType = in.optString("launchType"); launchType && *launchType != "EC2") {
+    throw protocol::ApiError(errors::invalidParameter(
+        "ecsd places tasks on registered container instances: launchType must be EC2, not " +
+        *launchType + "."));
+  }
+  if (!in.list("capacityProviderStrategy").empty()) {
+    throw protocol::ApiError(
+        errors::unsupportedFeature("ecsd does not support capacity providers yet."));
+  }
+}
+
+const TaskDefinition& serviceDefinition(const StateView& view, const ArnFactory& arns,
+                                        const std::string& reference) {
+  const auto parsed = protocol::orThrow(arns.taskDefinitionReference(reference));
+  const TaskDefinition* definition = resolveTaskDefinition(view, parsed.family, parsed.revision);
+  if (!definition) throw protocol::ApiError(errors::client("TaskDefinition not found."));
+  if (definition->status != "ACTIVE") {
+    throw protocol::ApiError(errors::client("TaskDefinition is inactive"));
+  }
+  return *definition;
+}
+
+const Service* findService(const StateView& view, const ArnFactory& arns,
+                           const std::string& cluster, const std::string& reference) {
+  const auto name = arns.resourceId(reference, "service");
+  if (!name) return nullptr;
+  const Service* service = view.service(cluster, *name);
+  if (service && reference.starts_with("arn:") && service->arn != reference &&
+      reference.find("/" + cluster + "/") == std::string::npos) {
+    return nullptr;  // a long ARN of another cluster
+  }
+  return service;
+}
+
 }  // namespace ecsd::operations

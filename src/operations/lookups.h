@@ -21,5 +21,16 @@ const ContainerInstance* findInstance(const StateView& view, const ArnFactory& a
 // The task the reference names in the cluster, or nullptr.
 const Task* findTask(const StateView& view, const ArnFactory& arns, const std::string& cluster,
                      const std::string& reference);
+// RunTask's, CreateService's and CreateTaskSet's launch: EC2 only
+// (InvalidParameterException), no capacity providers (UnsupportedFeatureException).
+void refuseOtherLaunchTypes(const protocol::RequestReader& in);
+
+// The ACTIVE task definition a service or task set is to run, by family,
+// family:revision or ARN; ClientException when there is none.
+const TaskDefinition& serviceDefinition(const StateView& view, const ArnFactory& arns,
+                                        const std::string& reference);
+// The service a reference (a name, or an ARN of this cluster) names, or nullptr.
+const Service* findService(const StateView& view, const ArnFactory& arns,
+                           const std::string& cluster, const std::string& reference);
 
 }  // namespace ecsd::operations

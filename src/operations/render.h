@@ -28,6 +28,9 @@ nlohmann::json renderCluster(const Cluster& cluster, const ClusterCounts& counts
 nlohmann::json renderTaskDefinition(const TaskDefinition& definition);
 // A Service as DescribeServices shows it (tags only when asked).
 nlohmann::json renderService(const Service& service, const ArnFactory& arns, bool withTags);
+// A task set of the service, as DescribeTaskSets shows it (tags only when asked).
+nlohmann::json renderTaskSet(const TaskSet& taskSet, const Service& service,
+                             const ArnFactory& arns, bool withTags);
 nlohmann::json failure(const std::string& arn, const std::string& reason);
 
 // A Describe* answer, {member: [items], failures: [MISSING ones]}, written

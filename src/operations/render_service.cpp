@@ -18,6 +18,16 @@ json renderDeployment(const Deployment& d, const std::string& launchType,
 
 }  // namespace
 
+json renderTaskSet(const TaskSet& taskSet, const Service& service, const ArnFactory& arns,
+                   bool withTags) {
+  json out = taskSetToJson(taskSet);
+  out["serviceArn"] = service.arn;
+  out["clusterArn"] = arns.cluster(service.cluster);
+  out.erase("clientToken");
+  if (!withTags) out.erase("tags");
+  return out;
+}
+
 json renderService(const Service& service, const ArnFactory& arns, bool withTags) {
   const auto& c = service.deploymentConfiguration;
   json deployments = json::array();
@@ -39,7 +49,6 @@ json renderService(const Service& service, const ArnFactory& arns, bool withTags
       {"runningCount", service.runningCount},
       {"pendingCount", service.pendingCount},
       {"launchType", service.launchType},
-      {"taskDefinition", service.taskDefinitionArn},
       {"deploymentConfiguration",
        {{"deploymentCircuitBreaker",
          {{"enable", c.circuitBreakerEnable}, {"rollback", c.circuitBreakerRollback}}},
@@ -57,6 +66,13 @@ json renderService(const Service& service, const ArnFactory& arns, bool withTags
       {"propagateTags", service.propagateTags},
       {"enableExecuteCommand", false},
   };
+  // An EXTERNAL service's is its primary task set's, once it has one.
+  if (!service.taskDefinitionArn.empty()) out["taskDefinition"] = service.taskDefinitionArn;
+  if (service.deploymentController == "EXTERNAL") {
+    json taskSets = json::array();
+    for (const auto& t : service.taskSets) taskSets.push_back(renderTaskSet(t, service, arns, false));
+    out["taskSets"] = std::move(taskSets);
+  }
   if (!service.roleArn.empty()) out["roleArn"] = service.roleArn;
   if (!service.networkConfiguration.is_null()) {
     out["networkConfiguration"] = service.networkConfiguration;

@@ -108,6 +108,7 @@ Router makeRouter(Services services) {
   addTaskOperations(router);
   addTaskStateOperations(router);
   addServiceOperations(router);
+  addTaskSetOperations(router);
   return router;
 }
 

@@ -116,6 +116,7 @@ void addAttributeOperations(Router& router);
 void addTaskOperations(Router& router);
 void addTaskStateOperations(Router& router);
 void addServiceOperations(Router& router);
+void addTaskSetOperations(Router& router);
 
 // A router with every implemented operation.
 Router makeRouter(Services services);

@@ -20,35 +20,6 @@ using protocol::CallContext;
 using protocol::orThrow;
 using protocol::RequestReader;
 
-Error serviceNotActive() {
-  return errors::make("ServiceNotActiveException", "Service was not ACTIVE.");
-}
-
-// The service a reference (a name, or an ARN of this cluster) names, over
-// committed state (Data) or a write's draft.
-template <class View>
-const Service* findService(const View& view, const ArnFactory& arns, const std::string& cluster,
-                           const std::string& reference) {
-  const auto name = arns.resourceId(reference, "service");
-  if (!name) return nullptr;
-  const Service* service = view.service(cluster, *name);
-  if (service && reference.starts_with("arn:") && service->arn != reference &&
-      reference.find("/" + cluster + "/") == std::string::npos) {
-    return nullptr;  // a long ARN of another cluster
-  }
-  return service;
-}
-
-// The ACTIVE task definition a service runs, by family, family:revision or ARN.
-const TaskDefinition& definitionFor(const Draft& draft, const ArnFactory& arns,
-                                    const std::string& reference) {
-  const auto parsed = orThrow(arns.taskDefinitionReference(reference));
-  const TaskDefinition* definition = resolveTaskDefinition(draft, parsed.family, parsed.revision);
-  if (!definition) throw ApiError(errors::client("TaskDefinition not found."));
-  if (definition->status != "ACTIVE") throw ApiError(errors::client("TaskDefinition is inactive"));
-  return *definition;
-}
-
 // deploymentConfiguration onto what the service has, with ECS's checks.
 void readDeploymentConfiguration(const RequestReader& in, DeploymentConfiguration& into) {
   const json given = in.optObject("deploymentConfiguration");
@@ -101,17 +72,6 @@ void readStoredMembers(const RequestReader& in, Service& service) {
   if (auto managed = in.optBool("enableECSManagedTags")) service.enableECSManagedTags = *managed;
 }
 
-void refuseUnsupported(const RequestReader& in) {
-  if (auto launchType = in.optString("launchType"); launchType && *launchType != "EC2") {
-    throw ApiError(errors::invalidParameter(
-        "ecsd places tasks on registered container instances: launchType must be EC2, not " +
-        *launchType + "."));
-  }
-  if (!in.list("capacityProviderStrategy").empty()) {
-    throw ApiError(errors::unsupportedFeature("ecsd does not support capacity providers yet."));
-  }
-}
-
 // What a DAEMON service has no use for, refused in ECS's words.
 void refuseForDaemon(const RequestReader& in) {
   if (in.has("desiredCount")) {
@@ -138,7 +98,7 @@ Later<json> createService(const Services& s, const CallContext& context, const R
         "Service name must be 1 to 255 letters (uppercase and lowercase), numbers, hyphens, and "
         "underscores."));
   }
-  refuseUnsupported(in);
+  refuseOtherLaunchTypes(in);
   Service service;
   service.cluster = cluster;
   service.name = name;
@@ -159,10 +119,16 @@ Later<json> createService(const Services& s, const CallContext& context, const R
       throw ApiError(errors::invalidParameter(
           "ecsd has no CodeDeploy: the CODE_DEPLOY deployment controller is not supported."));
     }
-    if (type == "EXTERNAL") {
-      throw ApiError(errors::unsupportedFeature(
-          "ecsd does not support the EXTERNAL deployment controller (task sets) yet."));
-    }
+    service.deploymentController = type.value_or("ECS");
+  }
+  const bool external = service.deploymentController == "EXTERNAL";
+  if (external && daemon) {
+    throw ApiError(errors::invalidParameter(
+        "The EXTERNAL deployment controller does not support the DAEMON scheduling strategy."));
+  }
+  // An EXTERNAL service runs what its task sets say, made with CreateTaskSet.
+  if (external && in.has("taskDefinition")) {
+    throw ApiError(errors::invalidParameter("TaskDefinition must be blank"));
   }
   if (!daemon && !in.has("desiredCount")) {
     throw ApiError(errors::invalidParameter(
@@ -177,7 +143,7 @@ Later<json> createService(const Services& s, const CallContext& context, const R
   service.createdBy = s.arns.user(context.principal.principal);
   // The same call again answers the service it made, as ECS's CreateService does.
   const std::string digest = parametersDigest(in);
-  const std::string reference = in.requiredString("taskDefinition");
+  const std::string reference = external ? "" : in.requiredString("taskDefinition");
   co_return orThrow(co_await s.state.committed([&](Draft& draft) -> Result<json> {
     activeCluster(draft, cluster);
     if (const Service* existing = draft.service(cluster, name);
@@ -185,10 +151,12 @@ Later<json> createService(const Services& s, const CallContext& context, const R
       if (existing->createDigest == digest) return serviceOutput(s.arns, *existing);
       return errors::invalidParameter("Creation of service was not idempotent.");
     }
-    const TaskDefinition& definition = definitionFor(draft, s.arns, reference);
     service.createdAt = s.clock.epochSeconds();
     service.createDigest = digest;
-    service_rules::startDeployment(service, definition.arn, service.createdAt);
+    if (!external) {
+      const TaskDefinition& definition = serviceDefinition(draft, s.arns, reference);
+      service_rules::startDeployment(service, definition.arn, service.createdAt);
+    }
     draft.put(service);
     return serviceOutput(s.arns, service);
   }));
@@ -197,7 +165,7 @@ Later<json> createService(const Services& s, const CallContext& context, const R
 Later<json> updateService(const Services& s, const CallContext&, const RequestReader& in) {
   const std::string cluster = clusterName(s.arns, in);
   const std::string reference = in.requiredString("service");
-  refuseUnsupported(in);
+  refuseOtherLaunchTypes(in);
   if (!in.optObject("deploymentController").is_null()) {
     throw ApiError(errors::invalidParameter(
         "Updating the deployment controller is not supported for services using the ECS "
@@ -210,21 +178,29 @@ Later<json> updateService(const Services& s, const CallContext&, const RequestRe
     activeCluster(draft, cluster);
     const Service* found = findService(draft, s.arns, cluster, reference);
     if (!found) return errors::serviceNotFound();
-    if (found->status != "ACTIVE") return serviceNotActive();
+    if (found->status != "ACTIVE") return errors::serviceNotActive();
     if (found->schedulingStrategy == "DAEMON") refuseForDaemon(in);
+    const bool external = found->deploymentController == "EXTERNAL";
+    if (external && (definitionReference || force)) {
+      return errors::invalidParameter(
+          "Updating the task definition is not supported for services using the EXTERNAL "
+          "deployment controller: create a task set (CreateTaskSet).");
+    }
     Service service = *found;
     const double now = s.clock.epochSeconds();
     if (desired) {
       service.desiredCount = *desired;
-      service.primary()->desiredCount = *desired;
+      if (!external) service.primary()->desiredCount = *desired;
       service.steady = false;
     }
     readDeploymentConfiguration(in, service.deploymentConfiguration);
     readPlacement(in, service);
     readStoredMembers(in, service);
     std::string definitionArn = service.taskDefinitionArn;
-    if (definitionReference) definitionArn = definitionFor(draft, s.arns, *definitionReference).arn;
-    if (definitionArn != service.taskDefinitionArn || force) {
+    if (definitionReference) {
+      definitionArn = serviceDefinition(draft, s.arns, *definitionReference).arn;
+    }
+    if (!external && (definitionArn != service.taskDefinitionArn || force)) {
       service_rules::startDeployment(service, definitionArn, now);
     }
     draft.put(service);
@@ -240,7 +216,7 @@ Later<json> deleteService(const Services& s, const CallContext&, const RequestRe
     activeCluster(draft, cluster);
     const Service* found = findService(draft, s.arns, cluster, reference);
     if (!found) return errors::serviceNotFound();
-    if (found->status != "ACTIVE") return serviceNotActive();
+    if (found->status != "ACTIVE") return errors::serviceNotActive();
     // A daemon's count is its instances': deleting one needs no scaling down first.
     if (found->schedulingStrategy != "DAEMON" && found->desiredCount > 0 && !force) {
       return errors::invalidParameter("The service cannot be stopped while it is scaled above 0.");

@@ -9,6 +9,7 @@
 #include "ecsd/domain/task_lifecycle.h"
 #include "operations/cluster_pool.h"
 #include "operations/delivery.h"
+#include "operations/service_plan.h"
 #include "operations/task_creation.h"
 #include "operations/task_plan.h"
 
@@ -29,160 +30,6 @@ bool failed(const Task& task) {
   // Stopped without being asked (it failed to start, or an essential
   // container exited): what the circuit breaker and the backoff count.
   return !task.live() && task.stopCode != kSchedulerStop && task.stopCode != "UserInitiated";
-}
-
-int running(const std::vector<const Task*>& tasks) {
-  return static_cast<int>(std::count_if(tasks.begin(), tasks.end(),
-                                        [](const Task* t) { return t->lastStatus == "RUNNING"; }));
-}
-
-int live(const std::vector<const Task*>& tasks) {
-  return static_cast<int>(
-      std::count_if(tasks.begin(), tasks.end(), [](const Task* t) { return t->live(); }));
-}
-
-// Up to n of the tasks, those not running first (they keep nothing up), then
-// the newest.
-std::vector<const Task*> pickToStop(std::vector<const Task*> tasks, int n, bool runningOnes) {
-  std::vector<const Task*> out;
-  std::sort(tasks.begin(), tasks.end(), [](const Task* a, const Task* b) {
-    const bool aRunning = a->lastStatus == "RUNNING", bRunning = b->lastStatus == "RUNNING";
-    if (aRunning != bRunning) return !aRunning;
-    return a->id > b->id;
-  });
-  for (const Task* t : tasks) {
-    if (static_cast<int>(out.size()) >= n) break;
-    if ((t->lastStatus == "RUNNING") == runningOnes) out.push_back(t);
-  }
-  return out;
-}
-
-void append(std::vector<const Task*>& to, const std::vector<const Task*>& more) {
-  to.insert(to.end(), more.begin(), more.end());
-}
-
-// n of the tasks to stop: those not running, then running ones.
-std::vector<const Task*> surplus(const std::vector<const Task*>& tasks, int n) {
-  auto out = pickToStop(tasks, n, false);
-  append(out, pickToStop(tasks, n - static_cast<int>(out.size()), true));
-  return out;
-}
-
-// What one pass does to a service's tasks.
-struct Plan {
-  int desired = 0;
-  std::vector<const Task*> orphans;  // on instances that are gone: stopped at once
-  std::vector<const Task*> stop;     // asked to stop
-  int start = 0;                     // REPLICA: how many to place
-  std::vector<std::string> startOn;  // DAEMON: the instances that get one each
-  bool complete = false;             // the primary alone runs all of desired
-  int starting() const { return start + static_cast<int>(startOn.size()); }
-};
-
-// REPLICA: desiredCount tasks anywhere, rolled within the deployment
-// configuration's minimum and maximum.
-Plan planReplica(const Draft& draft, const Service& service,
-                 const std::vector<const Task*>& tasks) {
-  Plan plan;
-  plan.desired = service.status == "DRAINING" ? 0 : service.desiredCount;
-  // The live tasks asked to run: the primary's on ACTIVE instances; the
-  // leaving (older deployments', or on instances being drained); orphans.
-  std::vector<const Task*> primary, leaving;
-  for (const Task* task : tasks) {
-    if (!task->live() || task->desiredStatus != "RUNNING") continue;
-    const ContainerInstance* instance = draft.instance(task->containerInstanceId);
-    if (orphaned(*task, instance)) {
-      plan.orphans.push_back(task);
-    } else if (task->startedBy == service.primary()->id && instance->status == "ACTIVE") {
-      primary.push_back(task);
-    } else {
-      leaving.push_back(task);
-    }
-  }
-  rules::TaskCounts counts;
-  counts.desired = plan.desired;
-  counts.primaryLive = static_cast<int>(primary.size());
-  counts.primaryHealthy = running(primary);
-  counts.leavingHealthy = running(leaving);
-  counts.leavingUnhealthy = static_cast<int>(leaving.size()) - counts.leavingHealthy;
-  const rules::Step step = rules::nextStep(counts, service.deploymentConfiguration);
-  plan.stop = surplus(primary, step.stopPrimary);
-  append(plan.stop, pickToStop(leaving, step.stopLeavingUnhealthy, false));
-  append(plan.stop, pickToStop(leaving, step.stopLeavingHealthy, true));
-  plan.start = step.start;
-  plan.complete = live(tasks) == counts.primaryLive && counts.primaryLive == plan.desired &&
-                  counts.primaryHealthy == plan.desired;
-  return plan;
-}
-
-// DAEMON: one task on every instance that admits the service. An instance
-// that no longer does (drained, or its attributes changed) loses its task at
-// once; a deployment replaces the tasks instance by instance, stopping the
-// old before starting the new there (it holds the resources), with at least
-// minimumHealthyPercent of the instances running one meanwhile.
-Plan planDaemon(const Draft& draft, const Agents& agents, const Service& service,
-                const std::vector<const Task*>& tasks, const scheduler::TaskDemand& demand,
-                const std::vector<scheduler::Constraint>& constraints) {
-  Plan plan;
-  std::set<std::string> admitting;
-  if (service.status != "DRAINING") {
-    ClusterPool pool(draft, agents, service.cluster);
-    for (const auto& c : pool.all()) {
-      if (scheduler::admits(c, demand, constraints)) admitting.insert(c.instance->id);
-    }
-  }
-  plan.desired = static_cast<int>(admitting.size());
-  // The live tasks asked to run, by instance; an instance with any live task
-  // (one stopping included) takes no new one yet.
-  std::map<std::string, std::vector<const Task*>> primary, leaving;
-  std::set<std::string> occupied;
-  for (const Task* task : tasks) {
-    if (!task->live()) continue;
-    occupied.insert(task->containerInstanceId);
-    if (task->desiredStatus != "RUNNING") continue;
-    if (orphaned(*task, draft.instance(task->containerInstanceId))) {
-      plan.orphans.push_back(task);
-    } else if (!admitting.contains(task->containerInstanceId)) {
-      plan.stop.push_back(task);
-    } else if (task->startedBy == service.primary()->id) {
-      primary[task->containerInstanceId].push_back(task);
-    } else {
-      leaving[task->containerInstanceId].push_back(task);
-    }
-  }
-  int healthy = 0, primaryRunning = 0;
-  for (const auto& id : admitting) {
-    const auto p = primary.find(id);
-    const auto l = leaving.find(id);
-    const int up = (p == primary.end() ? 0 : running(p->second)) +
-                   (l == leaving.end() ? 0 : running(l->second));
-    healthy += up > 0 ? 1 : 0;
-    if (p != primary.end()) {
-      primaryRunning += running(p->second) > 0 ? 1 : 0;
-      append(plan.stop, surplus(p->second, static_cast<int>(p->second.size()) - 1));  // one each
-    }
-    if (!occupied.contains(id)) plan.startOn.push_back(id);
-  }
-  // The older deployments' tasks: those not running at once, the running
-  // ones while the instances left running one stay at the minimum.
-  int spare =
-      healthy - rules::minimumHealthy(plan.desired,
-                                      service.deploymentConfiguration.minimumHealthyPercent);
-  for (const auto& [id, old] : leaving) {
-    append(plan.stop, pickToStop(old, static_cast<int>(old.size()), false));
-    const auto p = primary.find(id);
-    const bool coveredHere = p != primary.end() && running(p->second) > 0;
-    for (const Task* t : pickToStop(old, static_cast<int>(old.size()), true)) {
-      if (!coveredHere && spare <= 0) break;
-      if (!coveredHere) --spare;
-      plan.stop.push_back(t);
-    }
-  }
-  plan.complete = live(tasks) == plan.desired && primaryRunning == plan.desired &&
-                  leaving.empty() && std::all_of(primary.begin(), primary.end(), [](auto& p) {
-                    return p.second.size() == 1;
-                  });
-  return plan;
 }
 
 std::vector<scheduler::Strategy> strategiesOf(const Service& service) {
@@ -241,6 +88,37 @@ Failures countDeployments(Service& service, const std::vector<const Task*>& task
     if (&d == service.primary()) f.primary = failures;
   }
   return f;
+}
+
+// Counts each task set's tasks onto it, its computedDesiredCount (none once
+// it or the service is DRAINING), and the service's totals.
+void countTaskSets(Service& service, const std::vector<const Task*>& tasks, double now) {
+  service.runningCount = service.pendingCount = 0;
+  for (auto& set : service.taskSets) {
+    int live = 0, up = 0;
+    for (const Task* t : tasks) {
+      if (t->startedBy != set.id || !t->live()) continue;
+      ++live;
+      up += t->lastStatus == "RUNNING" ? 1 : 0;
+    }
+    const int desired = set.status == "DRAINING" || service.status == "DRAINING"
+                            ? 0
+                            : rules::computedDesiredCount(service.desiredCount, set.scale);
+    if (set.runningCount != up || set.pendingCount != live - up ||
+        set.computedDesiredCount != desired) {
+      set.runningCount = up;
+      set.pendingCount = live - up;
+      set.computedDesiredCount = desired;
+      set.updatedAt = now;
+    }
+    service.runningCount += up;
+    service.pendingCount += live - up;
+  }
+}
+
+bool anyLive(const std::vector<const Task*>& tasks, const std::string& startedBy) {
+  return std::any_of(tasks.begin(), tasks.end(),
+                     [&](const Task* t) { return t->startedBy == startedBy && t->live(); });
 }
 
 }  // namespace
@@ -375,16 +253,14 @@ void tripCircuitBreaker(Service& service, Failures& failures, double now) {
   }
 }
 
-// Once the tasks are where the plan leaves them: older deployments leave
-// once none of their tasks runs any more, the primary completes once it alone
-// runs all of desired, and a deleted service is INACTIVE once none runs.
-void finishPass(Service& service, const std::vector<const Task*>& tasks, bool settled,
-                double now) {
+// Once the tasks are where the plan leaves them (ECS controller): older
+// deployments leave once none of their tasks runs any more, and the primary
+// completes once it alone runs all of desired.
+void finishDeployments(Service& service, const std::vector<const Task*>& tasks, bool settled,
+                       double now) {
   const std::string primaryId = service.primary()->id;
   std::erase_if(service.deployments, [&](const Deployment& d) {
-    return d.id != primaryId && std::none_of(tasks.begin(), tasks.end(), [&](const Task* t) {
-             return t->startedBy == d.id && t->live();
-           });
+    return d.id != primaryId && !anyLive(tasks, d.id);
   });
   Deployment& primary = *service.primary();
   if (settled && primary.rolloutState == "IN_PROGRESS") {
@@ -394,12 +270,44 @@ void finishPass(Service& service, const std::vector<const Task*>& tasks, bool se
     service.completedTaskDefinitionArn = primary.taskDefinitionArn;
     rules::addEvent(service, rules::deploymentCompleted(service.name, primary.id), now);
   }
+}
+
+// EXTERNAL: a deleted task set leaves once none of its tasks runs; each is
+// STEADY_STATE while its tasks are all of its count, running, and the pass
+// touched none of them.
+void finishTaskSets(Service& service, const std::vector<const Task*>& tasks,
+                    const std::vector<Task>& touched, double now) {
+  std::erase_if(service.taskSets, [&](const TaskSet& set) {
+    return set.status == "DRAINING" && !anyLive(tasks, set.id);
+  });
+  for (auto& set : service.taskSets) {
+    const bool changed = std::any_of(touched.begin(), touched.end(),
+                                     [&](const Task& t) { return t.startedBy == set.id; });
+    const bool steady = !changed && set.pendingCount == 0 &&
+                        set.runningCount == set.computedDesiredCount;
+    const std::string status = steady ? "STEADY_STATE" : "STABILIZING";
+    if (set.stabilityStatus != status) {
+      set.stabilityStatus = status;
+      set.stabilityStatusAt = set.updatedAt = now;
+    }
+  }
+}
+
+// Said once each time the service settles with one rollout left; a deleted
+// service is INACTIVE once none of its tasks runs.
+void finishService(Service& service, const std::vector<const Task*>& tasks, bool settled,
+                   double now) {
+  const bool one = service.deploymentController == "EXTERNAL"
+                       ? std::none_of(service.taskSets.begin(), service.taskSets.end(),
+                                      [](const TaskSet& t) { return t.status == "DRAINING"; })
+                       : service.deployments.size() == 1;
   if (!settled) service.steady = false;
-  if (settled && service.deployments.size() == 1 && !service.steady) {
+  if (settled && one && !service.steady) {
     service.steady = true;
     rules::addEvent(service, rules::steadyState(service.name), now);
   }
-  if (service.status == "DRAINING" && live(tasks) == 0) {
+  if (service.status == "DRAINING" &&
+      std::none_of(tasks.begin(), tasks.end(), [](const Task* t) { return t->live(); })) {
     service.status = "INACTIVE";
     for (auto& d : service.deployments) d.status = "INACTIVE";
   }
@@ -412,45 +320,59 @@ double ServiceScheduler::reconcile(const Key& key) {
   double again = 0;
   const auto written = s_.state.write([&](Draft& draft) -> Result<int> {
     const Service* stored = draft.service(key.first, key.second);
-    if (!stored || stored->status == "INACTIVE" || !stored->primary()) return 0;
+    if (!stored || stored->status == "INACTIVE") return 0;
+    const bool external = stored->deploymentController == "EXTERNAL";
+    if (!external && !stored->primary()) return 0;
     Service service = *stored;
     const double now = s_.clock.epochSeconds();
     const auto tasks = draft.serviceTasks(key.first, key.second);
-    Failures failures = countDeployments(service, tasks, now);
-    tripCircuitBreaker(service, failures, now);
-    Deployment& current = *service.primary();
-    const auto reference = s_.arns.taskDefinitionReference(current.taskDefinitionArn);
-    const TaskDefinition* definition =
-        reference && reference->revision
-            ? draft.taskDefinition(reference->family, *reference->revision)
-            : nullptr;
-    if (!definition) return 0;  // a deployment names only registered revisions
-    const TaskPlan taskPlan =
-        planTask(*definition, nlohmann::json::object(), serviceGroup(service.name));
     const auto constraints = scheduler::parseConstraints(service.placementConstraints).value();
-    Plan plan = service.schedulingStrategy == "DAEMON"
-                    ? planDaemon(draft, s_.agents, service, tasks, taskPlan.demand, constraints)
-                    : planReplica(draft, service, tasks);
-    if (service.schedulingStrategy == "DAEMON") service.desiredCount = plan.desired;
-    current.desiredCount = plan.desired;
+    // A deployment or task set names only registered revisions.
+    const auto definitionOf = [&](const std::string& arn) -> const TaskDefinition* {
+      const auto reference = s_.arns.taskDefinitionReference(arn);
+      return reference && reference->revision
+                 ? draft.taskDefinition(reference->family, *reference->revision)
+                 : nullptr;
+    };
 
-    // A deployment that failed without a rollback starts nothing more; one
-    // whose tasks keep failing waits longer each time.
-    if (current.rolloutState == "FAILED") plan.start = 0, plan.startOn.clear();
-    const bool primaryUp = current.runningCount > 0;
-    if (plan.starting() > 0 && !primaryUp && failures.primary >= 2) {
-      const double at = failures.lastAt + rules::startDelay(failures.primary);
-      if (failures.primary >= 3) {
-        rules::addEvent(service, rules::unableToConsistentlyStart(service.name), now);
+    Plan plan;
+    std::string reason;  // the stopped tasks'
+    if (external) {
+      countTaskSets(service, tasks, now);
+      plan = planTaskSets(draft, service, tasks);
+      reason = "Scaling activity initiated by (service " + service.name + ")";
+    } else {
+      Failures failures = countDeployments(service, tasks, now);
+      tripCircuitBreaker(service, failures, now);
+      Deployment& current = *service.primary();
+      const TaskDefinition* definition = definitionOf(current.taskDefinitionArn);
+      if (!definition) return 0;
+      if (service.schedulingStrategy == "DAEMON") {
+        const TaskPlan taskPlan =
+            planTask(*definition, nlohmann::json::object(), serviceGroup(service.name));
+        plan = planDaemon(draft, s_.agents, service, tasks, taskPlan.demand, constraints);
+        service.desiredCount = plan.desired;
+      } else {
+        plan = planReplica(draft, service, tasks);
       }
-      if (now < at) {
-        plan.start = 0, plan.startOn.clear();
-        again = at;
+      current.desiredCount = plan.desired;
+      reason = "Scaling activity initiated by (deployment " + current.id + ")";
+      // A deployment that failed without a rollback starts nothing more; one
+      // whose tasks keep failing waits longer each time.
+      if (current.rolloutState == "FAILED") plan.starts.clear();
+      if (plan.starting() > 0 && current.runningCount == 0 && failures.primary >= 2) {
+        const double at = failures.lastAt + rules::startDelay(failures.primary);
+        if (failures.primary >= 3) {
+          rules::addEvent(service, rules::unableToConsistentlyStart(service.name), now);
+        }
+        if (now < at) {
+          plan.starts.clear();
+          again = at;
+        }
       }
     }
 
     // Stop: orphans at once (no agent will), then what the plan says.
-    const std::string reason = "Scaling activity initiated by (deployment " + current.id + ")";
     for (const Task* t : plan.orphans) {
       Task task = *t;
       requestStop(task, reason, kSchedulerStop, now);
@@ -470,25 +392,29 @@ double ServiceScheduler::reconcile(const Key& key) {
       rules::addEvent(service, rules::stoppedTasks(service.name, stoppedIds), now);
     }
 
-    // Start what the primary lacks, placed as RunTask (REPLICA) or StartTask
-    // (DAEMON, on its instances) places.
+    // Start what each deployment or task set lacks, placed as RunTask
+    // places (or, on named instances, as StartTask).
     std::vector<Task> started;
-    if (plan.starting() > 0) {
+    for (const Start& start : plan.starts) {
+      const TaskDefinition* definition = definitionOf(start.taskDefinitionArn);
+      if (!definition) continue;
+      const TaskPlan taskPlan =
+          planTask(*definition, nlohmann::json::object(), serviceGroup(service.name));
       ClusterPool pool(draft, s_.agents, service.cluster);
       thread_local std::mt19937_64 random{std::random_device{}()};
       scheduler::Outcome outcome;
-      if (plan.start > 0) {
-        outcome = scheduler::place(pool, taskPlan.demand, plan.start, constraints,
+      if (start.on.empty()) {
+        outcome = scheduler::place(pool, taskPlan.demand, start.count, constraints,
                                    strategiesOf(service), random);
       } else {
-        auto candidates = pool.of(plan.startOn);
+        auto candidates = pool.of(start.on);
         outcome = scheduler::placeOnEach(candidates, taskPlan.demand);
       }
-      started = createTasks(s_, draft,
-                            TaskOrigin{service.cluster, nlohmann::json::object(), current.id,
-                                       tagsFor(service, *definition)},
-                            *definition, taskPlan, outcome);
-      if (static_cast<int>(started.size()) < plan.starting()) {
+      auto made = createTasks(s_, draft,
+                              TaskOrigin{service.cluster, nlohmann::json::object(),
+                                         start.startedBy, tagsFor(service, *definition)},
+                              *definition, taskPlan, outcome);
+      if (static_cast<int>(made.size()) < start.wanted()) {
         const auto& f = outcome.failures;
         rules::addEvent(service,
                         rules::unableToPlace(service.name, f.empty() ? "" : idOf(f.front().arn),
@@ -496,18 +422,28 @@ double ServiceScheduler::reconcile(const Key& key) {
                         now);
         again = now + kCapacityRetrySeconds;
       }
+      started.insert(started.end(), made.begin(), made.end());
     }
     if (!started.empty()) {
       std::vector<std::string> ids;
-      for (const auto& t : started) ids.push_back(t.id);
+      for (const auto& t : started) {
+        ids.push_back(t.id);
+        for (auto& d : service.deployments) d.pendingCount += d.id == t.startedBy ? 1 : 0;
+        for (auto& set : service.taskSets) set.pendingCount += set.id == t.startedBy ? 1 : 0;
+      }
       rules::addEvent(service, rules::startedTasks(service.name, ids), now);
-      current.pendingCount += static_cast<int>(started.size());
       service.pendingCount += static_cast<int>(started.size());
     }
 
-    finishPass(service, tasks, plan.complete && stopped.empty() && started.empty(), now);
     touched = std::move(started);
     touched.insert(touched.end(), stopped.begin(), stopped.end());
+    const bool settled = plan.complete && touched.empty();
+    if (external) {
+      finishTaskSets(service, tasks, touched, now);
+    } else {
+      finishDeployments(service, tasks, settled, now);
+    }
+    finishService(service, tasks, settled, now);
     if (!(service == *stored)) draft.put(std::move(service));
     return 0;
   });

@@ -114,14 +114,7 @@ Result<std::optional<json>> replayRunTask(const StateView& view, const std::stri
 Later<protocol::Answer> runTask(const Services& s, const CallContext&, const RequestReader& in) {
   TaskRequest request = readTaskRequest(s, in);
   const int count = in.optInt("count", 1, 10).value_or(1);
-  if (auto launchType = in.optString("launchType"); launchType && *launchType != "EC2") {
-    throw ApiError(errors::invalidParameter(
-        "ecsd places tasks on registered container instances: launchType must be EC2, not " +
-        *launchType + "."));
-  }
-  if (!in.list("capacityProviderStrategy").empty()) {
-    throw ApiError(errors::unsupportedFeature("ecsd does not support capacity providers yet."));
-  }
+  refuseOtherLaunchTypes(in);
   const auto constraints = orThrow(scheduler::parseConstraints(in.list("placementConstraints")));
   const auto strategies = orThrow(scheduler::parseStrategies(in.list("placementStrategy")));
   const auto token = in.optString("clientToken");

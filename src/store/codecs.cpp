@@ -310,6 +310,8 @@ namespace {
 json serviceDocument(const Service& s) {
   json deployments = json::array();
   for (const auto& d : s.deployments) deployments.push_back(deploymentToJson(d));
+  json taskSets = json::array();
+  for (const auto& t : s.taskSets) taskSets.push_back(taskSetToJson(t));
   json events = json::array();
   for (const auto& e : s.events) {
     events.push_back(eventToJson(e));
@@ -342,6 +344,7 @@ json serviceDocument(const Service& s) {
       {"createdAt", s.createdAt},
       {"tags", tagsToJson(s.tags)},
       {"deployments", deployments},
+      {"taskSets", taskSets},
       {"events", events},
       {"completedTaskDefinition", s.completedTaskDefinitionArn},
       {"createDigest", s.createDigest},
@@ -391,6 +394,10 @@ Service Codec<Service>::decode(Record&& r) {
   s.createdAt = doc.at("createdAt");
   s.tags = storedTags(doc.at("tags"));
   for (const auto& d : doc.at("deployments")) s.deployments.push_back(deploymentFromJson(d));
+  // Written before task sets were: none.
+  for (const auto& t : doc.value("taskSets", json::array())) {
+    s.taskSets.push_back(taskSetFromJson(t));
+  }
   for (const auto& e : doc.at("events")) s.events.push_back(eventFromJson(e));
   s.completedTaskDefinitionArn = doc.at("completedTaskDefinition");
   s.createDigest = doc.at("createDigest");

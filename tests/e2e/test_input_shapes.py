@@ -91,6 +91,12 @@ class InputShapesTest(EcsdTestCase):
             {"name": "CPU", "type": "INTEGER", "integerValue": 4096},
             {"name": "MEMORY", "type": "INTEGER", "integerValue": 4096}])[
             "containerInstance"]["containerInstanceArn"]
+        # An EXTERNAL service with a task set of no tasks, for the task-set calls.
+        ecs.create_service(cluster=CLUSTER, serviceName="shapes-ext", desiredCount=0,
+                           deploymentController={"type": "EXTERNAL"})
+        cls.task_set = ecs.create_task_set(cluster=CLUSTER, service="shapes-ext",
+                                           taskDefinition="shapes:1",
+                                           scale={"value": 0, "unit": "PERCENT"})["taskSet"]["id"]
         cls.agent = AgentClient(cls.ecsd.url, cls.ecsd.ca, cls.ecsd.access_key,
                                 cls.ecsd.secret_key, "us-east-1", CLUSTER_ARN, cls.instance,
                                 auto_ack=True)
@@ -112,6 +118,16 @@ class InputShapesTest(EcsdTestCase):
             "DescribeServices": {"cluster": CLUSTER, "services": ["none"]},
             "ListServices": {"cluster": CLUSTER},
             "UpdateService": {"cluster": CLUSTER, "service": "none", "desiredCount": 1},
+            "CreateTaskSet": {"cluster": CLUSTER, "service": "shapes-ext",
+                              "taskDefinition": "shapes:1",
+                              "scale": {"value": 0, "unit": "PERCENT"}},
+            "DeleteTaskSet": {"cluster": CLUSTER, "service": "shapes-ext",
+                              "taskSet": self.task_set},
+            "DescribeTaskSets": {"cluster": CLUSTER, "service": "shapes-ext"},
+            "UpdateServicePrimaryTaskSet": {"cluster": CLUSTER, "service": "shapes-ext",
+                                            "primaryTaskSet": self.task_set},
+            "UpdateTaskSet": {"cluster": CLUSTER, "service": "shapes-ext",
+                              "taskSet": self.task_set, "scale": {"value": 0, "unit": "PERCENT"}},
             "DeleteAttributes": {"cluster": CLUSTER,
                                  "attributes": [{"name": "color", "targetId": self.instance}]},
             "DeleteCluster": {"cluster": "shapes-doomed"},
@@ -172,7 +188,11 @@ class InputShapesTest(EcsdTestCase):
         attributes = ecs.list_attributes(cluster=CLUSTER,
                                          targetType="container-instance")["attributes"]
         services = ecs.list_services(cluster=CLUSTER)["serviceArns"]
-        return clusters, definitions, instances, tasks, attributes, services
+        task_sets = ecs.describe_task_sets(cluster=CLUSTER, service="shapes-ext")["taskSets"]
+        for task_set in task_sets:  # the scheduler's to update
+            for volatile in ("stabilityStatus", "stabilityStatusAt", "updatedAt"):
+                task_set.pop(volatile, None)
+        return clusters, definitions, instances, tasks, attributes, services, task_sets
 
     def test_contract_is_what_the_model_says(self):
         spec = importlib.util.spec_from_file_location("api_shapes",

@@ -19,10 +19,10 @@ class ProtocolTest(EcsdTestCase):
         self.assert_aws_error(response, 400, "UnknownOperationException")
 
     def test_operation_not_implemented_yet(self):
-        response = self.ecsd.raw("CreateTaskSet", {"service": "web", "cluster": "default",
-                                                   "taskDefinition": "web:1"})
+        response = self.ecsd.raw("CreateCapacityProvider", {"name": "spot",
+                                                            "autoScalingGroupProvider": {}})
         self.assert_aws_error(response, 400, "UnsupportedFeatureException")
-        self.assertIn("CreateTaskSet", response[1]["message"])
+        self.assertIn("CreateCapacityProvider", response[1]["message"])
         code, _, stderr = self.ecsd.aws("list-account-settings")
         self.assertNotEqual(code, 0)
         self.assertIn("An error occurred (UnsupportedFeatureException)", stderr)

@@ -268,6 +268,57 @@ class DaemonsAndDrainingTest(ServiceTestCase):
                     "--container-instances", self.one.instance_arn, "--status", "ACTIVE")
         self.aws_ok("delete-service", "--cluster", self.cluster, "--service", "moving", "--force")
 
+    def task_set_steady(self, service, running):
+        """The service's task sets when one is left, STEADY_STATE with `running` tasks."""
+        sets = self.aws_ok("describe-task-sets", "--cluster", self.cluster,
+                           "--service", service)["taskSets"]
+        done = (len(sets) == 1 and sets[0]["runningCount"] == running
+                and sets[0]["stabilityStatus"] == "STEADY_STATE")
+        return sets if done else None
+
+    def test_task_sets_of_an_external_service(self):
+        blue_definition = self.register("svc-sets", [container_def("web", SERVE)])
+        green_definition = self.register("svc-sets", [container_def("web", SERVE, environment=[
+            {"name": "COLOR", "value": "green"}])])
+        created = self.aws_ok("create-service", "--cluster", self.cluster, "--service-name", "sets",
+                              "--desired-count", "2",
+                              "--deployment-controller", "type=EXTERNAL")["service"]
+        self.assertEqual(created["taskSets"], [])
+        blue = self.aws_ok("create-task-set", "--cluster", self.cluster, "--service", "sets",
+                           "--task-definition", blue_definition, "--external-id", "blue",
+                           "--scale", "value=100,unit=PERCENT")["taskSet"]
+        self.aws_ok("update-service-primary-task-set", "--cluster", self.cluster,
+                    "--service", "sets", "--primary-task-set", blue["taskSetArn"])
+        # The service's deployments stay empty (the waiter services-stable waits on them):
+        # a task set tells its own steadiness.
+        self.wait_until(lambda: self.task_set_steady("sets", 2), "blue steady", timeout=60)
+        # Green at 50% of 2: one task beside blue's two.
+        green = self.aws_ok("create-task-set", "--cluster", self.cluster, "--service", "sets",
+                            "--task-definition", green_definition,
+                            "--scale", "value=50,unit=PERCENT")["taskSet"]
+        self.assertEqual(green["computedDesiredCount"], 1)
+        self.wait_until(lambda: len(self.running_on("sets")) == 3, "blue's two and green's one",
+                        timeout=60)
+        # Green takes over; blue is scaled down and deleted.
+        self.aws_ok("update-task-set", "--cluster", self.cluster, "--service", "sets",
+                    "--task-set", green["id"], "--scale", "value=100,unit=PERCENT")
+        self.aws_ok("update-service-primary-task-set", "--cluster", self.cluster,
+                    "--service", "sets", "--primary-task-set", green["id"])
+        self.aws_ok("delete-task-set", "--cluster", self.cluster, "--service", "sets",
+                    "--task-set", blue["id"], "--force")
+
+        sets = self.wait_until(lambda: self.task_set_steady("sets", 2), "green alone, steady",
+                               timeout=60)
+        self.assertEqual(sets[0]["status"], "PRIMARY")
+        self.assertEqual({t["taskDefinitionArn"] for t in self.tasks("sets")
+                          if t["lastStatus"] == "RUNNING"}, {green_definition})
+        self.assertEqual(self.service("sets")["taskDefinition"], green_definition)
+        status, described, _ = self.ecsd.raw("DescribeTaskSets", {
+            "cluster": self.cluster, "service": "sets", "include": ["TAGS"]})
+        self.assertEqual(status, 200)
+        self.assertEqual(model_problems("DescribeTaskSets", described), [])
+        self.aws_ok("delete-service", "--cluster", self.cluster, "--service", "sets", "--force")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -41,6 +41,9 @@ class ArnFactory {
   std::string containerInstance(std::string_view cluster, std::string_view id) const;
   std::string task(std::string_view cluster, std::string_view id) const;
   std::string service(std::string_view cluster, std::string_view name) const;
+  // .../task-set/CLUSTER/SERVICE/ID (the id holds a '/': "ecs-svc/...").
+  std::string taskSet(std::string_view cluster, std::string_view service,
+                      std::string_view id) const;
   std::string container(std::string_view cluster, std::string_view taskId,
                         std::string_view id) const;
   // The principal that signed a request, as registeredBy shows it.

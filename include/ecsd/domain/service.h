@@ -32,6 +32,33 @@ struct Deployment {
   bool operator==(const Deployment&) const = default;
 };
 
+// A task set: the EXTERNAL deployment controller's unit, a share (scale, a
+// percentage of the service's desired count) of tasks of one definition
+// that the controller adds, scales, makes primary and deletes by itself.
+// Its tasks carry its id as their startedBy.
+struct TaskSet {
+  std::string id;  // "ecs-svc/" and 19 digits, as a deployment's
+  std::string arn;  // arn:aws:ecs:REGION:ACCOUNT:task-set/CLUSTER/SERVICE/ID
+  std::string status = "ACTIVE";  // PRIMARY | ACTIVE | DRAINING
+  std::string taskDefinitionArn;
+  std::string externalId;
+  double scale = 100;  // percent
+  int computedDesiredCount = 0;
+  int pendingCount = 0;
+  int runningCount = 0;
+  std::string stabilityStatus = "STABILIZING";  // STEADY_STATE | STABILIZING
+  double stabilityStatusAt = 0;
+  double createdAt = 0;
+  double updatedAt = 0;
+  // As the API shapes them: stored and returned.
+  nlohmann::json networkConfiguration;  // null when unset
+  nlohmann::json loadBalancers = nlohmann::json::array();
+  nlohmann::json serviceRegistries = nlohmann::json::array();
+  Tags tags;
+  std::string clientToken;  // of the CreateTaskSet that made it, for its retries
+  bool operator==(const TaskSet&) const = default;
+};
+
 struct ServiceEvent {
   std::string id;
   double createdAt = 0;
@@ -74,7 +101,8 @@ struct Service {
   std::string createdBy;
   double createdAt = 0;
   Tags tags;
-  std::vector<Deployment> deployments;  // PRIMARY first; finished ones leave
+  std::vector<Deployment> deployments;  // PRIMARY first; finished ones leave (ECS controller)
+  std::vector<TaskSet> taskSets;        // the EXTERNAL controller's, oldest first
   std::vector<ServiceEvent> events;     // newest first, at most kMaxServiceEvents
   // The scheduler's own bookkeeping, durable so that a restart carries on
   // (what it can derive from the service's tasks, it derives).
@@ -88,11 +116,16 @@ struct Service {
 };
 
 inline constexpr std::size_t kMaxServiceEvents = 100;
+inline constexpr std::size_t kMaxTaskSets = 5;  // ECS's: "5 deployments exist on the service."
 
 // A deployment and an event in the API's shape, which is also how the store keeps it;
 // deploymentFromJson throws (nlohmann::json's exceptions) on a wrong shape.
 nlohmann::json deploymentToJson(const Deployment& deployment);
 Deployment deploymentFromJson(const nlohmann::json& json);
+// A task set as the store keeps it: the API's shape, without serviceArn and
+// clusterArn, with its clientToken.
+nlohmann::json taskSetToJson(const TaskSet& taskSet);
+TaskSet taskSetFromJson(const nlohmann::json& json);
 nlohmann::json eventToJson(const ServiceEvent& event);
 ServiceEvent eventFromJson(const nlohmann::json& json);
 

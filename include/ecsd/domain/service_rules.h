@@ -34,6 +34,9 @@ Step nextStep(const TaskCounts& counts, const DeploymentConfiguration& configura
 
 int minimumHealthy(int desired, int minimumHealthyPercent);  // rounded up
 int maximumLive(int desired, int maximumPercent);            // rounded down
+// A task set's computedDesiredCount: its scale (percent) of the service's
+// desired count, rounded up.
+int computedDesiredCount(int desired, double scalePercent);
 
 // The circuit breaker's failed-task threshold: half the desired count,
 // rounded up, at least 3 and at most 200.

@@ -46,6 +46,7 @@ class StateView {
   virtual const TaskDefinition* latestActive(std::string_view family) const = 0;
   virtual const ContainerInstance* instance(std::string_view id) const = 0;
   virtual const Task* task(std::string_view id) const = 0;
+  virtual const Service* service(std::string_view cluster, std::string_view name) const = 0;
   // What the live tasks on the instance hold.
   virtual Usage usage(std::string_view instanceId) const = 0;
   // The same without copying it: valid while the view is, and, over a draft,
@@ -101,7 +102,7 @@ class Data final : public StateView {
   const Table<RecordedAnswer>& answers() const { return table<RecordedAnswer>(); }
   const Table<Service>& services() const { return table<Service>(); }
   const PerTable<Table>& tables() const { return tables_; }
-  const Service* service(std::string_view cluster, std::string_view name) const {
+  const Service* service(std::string_view cluster, std::string_view name) const override {
     return find<Service>(std::make_pair(std::string(cluster), std::string(name)));
   }
 
@@ -164,7 +165,7 @@ class Draft final : public StateView {
   std::set<std::string> taskIds(std::string_view cluster) const;
   // The service's tasks (all statuses) as this write sees them.
   std::vector<const Task*> serviceTasks(std::string_view cluster, std::string_view service) const;
-  const Service* service(std::string_view cluster, std::string_view name) const {
+  const Service* service(std::string_view cluster, std::string_view name) const override {
     return find<Service>(std::make_pair(std::string(cluster), std::string(name)));
   }
   // Whether the cluster has a registered instance, without listing them.

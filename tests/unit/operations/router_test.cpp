@@ -105,11 +105,11 @@ TEST_F(RouterTest, EcsOperationsWithoutHandlersAreUnsupportedFeatures) {
 }
 
 TEST_F(RouterTest, NotImplementedOperationNamesItself) {
-  ASSERT_EQ(apiContract().find("CreateTaskSet")->second.status, "not-implemented");
-  auto result = dispatch(makeRouter(services()), "CreateTaskSet", {{"service", "web"}});
+  ASSERT_EQ(apiContract().find("CreateCapacityProvider")->second.status, "not-implemented");
+  auto result = dispatch(makeRouter(services()), "CreateCapacityProvider", {{"name", "spot"}});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().type, "UnsupportedFeatureException");
-  EXPECT_NE(result.error().message.find("CreateTaskSet"), std::string::npos);
+  EXPECT_NE(result.error().message.find("CreateCapacityProvider"), std::string::npos);
 }
 
 TEST_F(RouterTest, HandlerGetsInputAndContextAndItsResultIsReturned) {
@@ -199,7 +199,7 @@ TEST_F(RouterTest, EachOperationIsDescribedAsTheContractSays) {
   EXPECT_EQ(router.describe("RunTask").value()->access, protocol::Access::kWrite);
   EXPECT_EQ(router.describe("DescribeTasks").value()->access, protocol::Access::kRead);
   EXPECT_EQ(router.describe("NoSuchOperation").error().type, "UnknownOperationException");
-  EXPECT_EQ(router.describe("CreateTaskSet").error().type, "UnsupportedFeatureException");
+  EXPECT_EQ(router.describe("CreateCapacityProvider").error().type, "UnsupportedFeatureException");
 }
 
 TEST_F(RouterTest, DescriptorsNameTheResourcesACallTouches) {

@@ -496,5 +496,137 @@ TEST_F(ServiceSchedulerTest, ADaemonIsRefusedWhatItHasNoUseForAndDeletedWithoutS
   EXPECT_EQ(countTasks("RUNNING") + countTasks("PENDING"), 0);
 }
 
+json createExternal(int desired) {
+  return {{"cluster", "demo"},
+          {"serviceName", "web"},
+          {"desiredCount", desired},
+          {"deploymentController", {{"type", "EXTERNAL"}}}};
+}
+
+json taskSetCall(json members) {
+  members["cluster"] = "demo";
+  members["service"] = "web";
+  return members;
+}
+
+TEST_F(ServiceSchedulerTest, TaskSetsKeepTheirShareOfTheDesiredCount) {
+  const json created = ok("CreateService", createExternal(4))["service"];
+  EXPECT_EQ(created["deploymentController"]["type"], "EXTERNAL");
+  EXPECT_EQ(created["deployments"].size(), 0u);
+  EXPECT_EQ(created["taskSets"].size(), 0u);
+  const json blue = ok("CreateTaskSet", taskSetCall({{"taskDefinition", "web:1"},
+                                                     {"externalId", "blue"},
+                                                     {"scale", {{"value", 100},
+                                                                {"unit", "PERCENT"}}}}))["taskSet"];
+  EXPECT_EQ(blue["status"], "ACTIVE");
+  EXPECT_EQ(blue["computedDesiredCount"], 4);
+  EXPECT_EQ(blue["stabilityStatus"], "STABILIZING");
+  const std::string blueId = blue["id"];
+  EXPECT_TRUE(blueId.starts_with("ecs-svc/"));
+  EXPECT_EQ(blue["taskSetArn"],
+            "arn:aws:ecs:us-east-1:123456789012:task-set/demo/web/" + blueId);
+  settle();
+  agentsCatchUp();
+  settle();
+  EXPECT_EQ(countTasks("RUNNING", "1"), 4);
+  for (const auto& t : tasks()) EXPECT_EQ(t["startedBy"], blueId);
+  ok("UpdateServicePrimaryTaskSet", taskSetCall({{"primaryTaskSet", blue["taskSetArn"]}}));
+  json described = service();
+  EXPECT_EQ(described["taskDefinition"], blue["taskDefinition"]);
+  EXPECT_EQ(described["runningCount"], 4);
+  ASSERT_EQ(described["taskSets"].size(), 1u);
+  EXPECT_EQ(described["taskSets"][0]["status"], "PRIMARY");
+  EXPECT_EQ(described["taskSets"][0]["stabilityStatus"], "STEADY_STATE");
+
+  // Green at 50%: two tasks of its own, beside blue's four.
+  const json green = ok("CreateTaskSet", taskSetCall({{"taskDefinition", "web:2"},
+                                                      {"scale", {{"value", 50},
+                                                                 {"unit", "PERCENT"}}}}))["taskSet"];
+  EXPECT_EQ(green["computedDesiredCount"], 2);
+  settle();
+  agentsCatchUp();
+  settle();
+  EXPECT_EQ(countTasks("RUNNING", "1"), 4);
+  EXPECT_EQ(countTasks("RUNNING", "2"), 2);
+
+  // Green takes over: primary at 100%, blue scaled to 0 and deleted.
+  ok("UpdateTaskSet", taskSetCall({{"taskSet", green["id"]},
+                                   {"scale", {{"value", 100}, {"unit", "PERCENT"}}}}));
+  ok("UpdateServicePrimaryTaskSet", taskSetCall({{"primaryTaskSet", green["id"]}}));
+  ok("UpdateTaskSet", taskSetCall({{"taskSet", blueId},
+                                   {"scale", {{"value", 0}, {"unit", "PERCENT"}}}}));
+  const json deleted = ok("DeleteTaskSet", taskSetCall({{"taskSet", blueId}}))["taskSet"];
+  EXPECT_EQ(deleted["status"], "DRAINING");
+  for (int step = 0; step < 4; ++step) {
+    settle();
+    agentsCatchUp();
+  }
+  settle();
+  EXPECT_EQ(countTasks("RUNNING", "1"), 0);
+  EXPECT_EQ(countTasks("RUNNING", "2"), 4);
+  const json sets = ok("DescribeTaskSets", taskSetCall({}))["taskSets"];
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets[0]["id"], green["id"]);
+  EXPECT_EQ(sets[0]["status"], "PRIMARY");
+  EXPECT_EQ(sets[0]["runningCount"], 4);
+  EXPECT_EQ(sets[0]["stabilityStatus"], "STEADY_STATE");
+  const json missing = ok("DescribeTaskSets", taskSetCall({{"taskSets", {blueId}}}));
+  EXPECT_EQ(missing["failures"][0]["reason"], "MISSING");
+  EXPECT_TRUE(said("(service web) has reached a steady state."));
+  EXPECT_EQ(state_->checkAccounting(), std::vector<std::string>{});
+
+  // The service scaled: its task set follows (ceil(3 x 100%)).
+  ok("UpdateService", {{"cluster", "demo"}, {"service", "web"}, {"desiredCount", 3}});
+  settle();
+  agentsCatchUp();
+  settle();
+  EXPECT_EQ(countTasks("RUNNING", "2"), 3);
+}
+
+TEST_F(ServiceSchedulerTest, TaskSetCallsAreRefusedAsEcsRefusesThem) {
+  ok("CreateService", createWeb(1));
+  EXPECT_EQ(fails("CreateTaskSet", taskSetCall({{"taskDefinition", "web:1"}})),
+            "InvalidParameterException");  // an ECS-controlled service
+  ok("DeleteService", {{"cluster", "demo"}, {"service", "web"}, {"force", true}});
+  settle();
+  json withDefinition = createExternal(2);
+  withDefinition["serviceName"] = "other";
+  withDefinition["taskDefinition"] = "web:1";
+  EXPECT_EQ(fails("CreateService", withDefinition), "InvalidParameterException");
+  withDefinition.erase("taskDefinition");
+  ok("CreateService", withDefinition);
+  const auto call = [](json members) {
+    members["cluster"] = "demo";
+    members["service"] = "other";
+    return members;
+  };
+  EXPECT_EQ(fails("UpdateService",
+                  {{"cluster", "demo"}, {"service", "other"}, {"taskDefinition", "web:2"}}),
+            "InvalidParameterException");
+  EXPECT_EQ(fails("CreateTaskSet", call({{"taskDefinition", "nope"}})), "ClientException");
+  EXPECT_EQ(fails("CreateTaskSet", call({{"taskDefinition", "web:1"},
+                                         {"scale", {{"value", 150}, {"unit", "PERCENT"}}}})),
+            "InvalidParameterException");
+  EXPECT_EQ(fails("UpdateTaskSet", call({{"taskSet", "ecs-svc/1"},
+                                         {"scale", {{"value", 10}, {"unit", "PERCENT"}}}})),
+            "TaskSetNotFoundException");
+  const json first = ok("CreateTaskSet", call({{"taskDefinition", "web:1"},
+                                               {"clientToken", "t-1"}}))["taskSet"];
+  // The same token again: the same task set.
+  EXPECT_EQ(ok("CreateTaskSet", call({{"taskDefinition", "web:1"}, {"clientToken", "t-1"}}))
+                ["taskSet"]["id"],
+            first["id"]);
+  EXPECT_EQ(fails("DeleteTaskSet", call({{"taskSet", first["id"]}})),
+            "InvalidParameterException");  // scaled above 0
+  EXPECT_EQ(ok("DeleteTaskSet", call({{"taskSet", first["id"]}, {"force", true}}))["taskSet"]
+                ["status"],
+            "DRAINING");
+  for (int i = 1; i < 5; ++i) ok("CreateTaskSet", call({{"taskDefinition", "web:1"}}));
+  EXPECT_EQ(fails("CreateTaskSet", call({{"taskDefinition", "web:1"}})),
+            "InvalidParameterException");  // five exist
+  EXPECT_EQ(fails("DescribeTaskSets", {{"cluster", "demo"}, {"service", "nope"}}),
+            "ServiceNotFoundException");
+}
+
 }  // namespace
 }  // namespace ecsd::operations

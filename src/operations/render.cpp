@@ -24,7 +24,7 @@ json statistics(const ClusterCounts& counts) {
       {stat("runningEC2TasksCount", counts.runningTasks), stat("runningFargateTasksCount", 0),
        stat("pendingEC2TasksCount", counts.pendingTasks), stat("pendingFargateTasksCount", 0),
        stat("activeEC2ServiceCount", counts.activeServices), stat("activeFargateServiceCount", 0),
-       stat("drainingEC2ServiceCount", 0), stat("drainingFargateServiceCount", 0)});
+       stat("drainingEC2ServiceCount", counts.drainingServices), stat("drainingFargateServiceCount", 0)});
 }
 }  // namespace
 

@@ -165,14 +165,12 @@ void ServiceScheduler::wakeAll() {
 
 void ServiceScheduler::wakeAt(const Key& key, double when) {
   std::lock_guard lock(mutex_);
-  for (auto it = timers_.begin(); it != timers_.end(); ++it) {
-    if (it->second == key) {
-      if (it->first <= when) return;  // woken sooner already
-      timers_.erase(it);
-      break;
-    }
+  if (const auto set = timerOf_.find(key); set != timerOf_.end()) {
+    if (set->second <= when) return;  // woken sooner already
+    timers_.erase({set->second, key});
   }
-  timers_.emplace(when, key);
+  timers_.insert({when, key});
+  timerOf_[key] = when;
 }
 
 int ServiceScheduler::runDue() {
@@ -184,14 +182,13 @@ int ServiceScheduler::runDue() {
     instances.swap(changedInstances_);
     clusters.swap(clustersWithChangedInstances_);
     const double now = s_.clock.epochSeconds();
-    for (auto it = timers_.begin(); it != timers_.end() && it->first <= now;) {
-      due.insert(it->second);
-      it = timers_.erase(it);
-    }
-    // A service waiting for capacity tries again when its cluster gains an instance.
+    // Those whose time has come, and those waiting for capacity in a cluster
+    // whose instances changed (one may have room now).
     for (auto it = timers_.begin(); it != timers_.end();) {
-      if (clusters.contains(it->second.first)) {
+      if (it->first > now && clusters.empty()) break;
+      if (it->first <= now || clusters.contains(it->second.first)) {
         due.insert(it->second);
+        timerOf_.erase(it->second);
         it = timers_.erase(it);
       } else {
         ++it;

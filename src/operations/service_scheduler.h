@@ -65,7 +65,8 @@ class ServiceScheduler {
   std::set<Key> due_;
   std::set<std::string> changedInstances_;  // their services' tasks are due
   std::set<std::string> clustersWithChangedInstances_;
-  std::multimap<double, Key> timers_;  // by when
+  std::set<std::pair<double, Key>> timers_;  // by when
+  std::map<Key, double> timerOf_;            // each waiting service's time
   bool stopping_ = false;
   std::thread thread_;
 };

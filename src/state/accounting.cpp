@@ -57,13 +57,13 @@ bool clusterAgrees(const Data& data, const std::string& name, std::size_t& work)
   for (const auto& id : data.registeredInstanceIds(name)) {
     ++work;
     const Usage* used = data.findUsage(id);
-    recounted += {1, used ? used->runningTasks : 0, used ? used->pendingTasks : 0, 0};
+    recounted += {1, used ? used->runningTasks : 0, used ? used->pendingTasks : 0, 0, 0};
   }
   const auto& services = data.services();
   for (auto it = services.from(std::make_pair(name, std::string()));
        it != services.end() && it->first.first == name; ++it) {
     ++work;
-    recounted.activeServices += it->second.status == "ACTIVE" ? 1 : 0;
+    recounted += serviceCounts(it->second, 1);
   }
   return data.counts(name) == recounted;
 }

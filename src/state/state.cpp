@@ -192,9 +192,8 @@ ClusterCounts Draft::counts(std::string_view cluster) const {
   if (const auto changed = delta.find(cluster); changed != delta.end()) counts += changed->second;
   for (const auto& [key, service] : table<Service>().overlay()) {
     if (key.first != cluster) continue;
-    const Service* was = base_.service(key.first, key.second);
-    counts.activeServices +=
-        (service && service->status == "ACTIVE" ? 1 : 0) - (was && was->status == "ACTIVE" ? 1 : 0);
+    if (const Service* was = base_.service(key.first, key.second)) counts += serviceCounts(*was, -1);
+    if (service) counts += serviceCounts(*service, 1);
   }
   return counts;
 }

@@ -7,10 +7,18 @@ ClusterCounts& ClusterCounts::operator+=(const ClusterCounts& delta) {
   runningTasks += delta.runningTasks;
   pendingTasks += delta.pendingTasks;
   activeServices += delta.activeServices;
+  drainingServices += delta.drainingServices;
   return *this;
 }
 
 bool registered(const ContainerInstance& instance) { return instance.status != "INACTIVE"; }
+
+ClusterCounts serviceCounts(const Service& service, int sign) {
+  ClusterCounts counts;
+  counts.activeServices = service.status == "ACTIVE" ? sign : 0;
+  counts.drainingServices = service.status == "DRAINING" ? sign : 0;
+  return counts;
+}
 
 // ---- UsageByInstance ----
 
@@ -37,7 +45,7 @@ void ClusterCountsView::changed(const ContainerInstance* before, const Container
   const Usage* used = usage_.find((before ? before : after)->id);
   const auto counted = [&](int sign) {
     return ClusterCounts{sign, sign * (used ? used->runningTasks : 0),
-                         sign * (used ? used->pendingTasks : 0), 0};
+                         sign * (used ? used->pendingTasks : 0), 0, 0};
   };
   if (before && registered(*before)) counts_[before->cluster] += counted(-1);
   if (after && registered(*after)) counts_[after->cluster] += counted(1);
@@ -49,8 +57,8 @@ void ClusterCountsView::changed(const Task* before, const Task* after) {
 }
 
 void ClusterCountsView::changed(const Service* before, const Service* after) {
-  if (before && before->status == "ACTIVE") counts_[before->cluster].activeServices -= 1;
-  if (after && after->status == "ACTIVE") counts_[after->cluster].activeServices += 1;
+  if (before) counts_[before->cluster] += serviceCounts(*before, -1);
+  if (after) counts_[after->cluster] += serviceCounts(*after, 1);
 }
 
 void ClusterCountsView::count(const Task& task, int sign) {

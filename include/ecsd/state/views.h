@@ -24,10 +24,11 @@ struct ClusterCounts {
   int registeredContainerInstances = 0;
   int runningTasks = 0;
   int pendingTasks = 0;
-  int activeServices = 0;  // ACTIVE services
+  int activeServices = 0;    // ACTIVE services
+  int drainingServices = 0;  // DRAINING ones (deleted, their tasks stopping)
   bool empty() const {
     return registeredContainerInstances == 0 && runningTasks == 0 && pendingTasks == 0 &&
-           activeServices == 0;
+           activeServices == 0 && drainingServices == 0;
   }
   ClusterCounts& operator+=(const ClusterCounts& delta);
   bool operator==(const ClusterCounts&) const = default;
@@ -35,6 +36,8 @@ struct ClusterCounts {
 
 // Whether the instance counts for its cluster: registered, not deregistered.
 bool registered(const ContainerInstance& instance);
+// What a service counts for in its cluster's counts (sign: +1 or -1).
+ClusterCounts serviceCounts(const Service& service, int sign);
 
 // Ids of a table's rows by a group they belong to (tasks by cluster, by
 // instance; registered instances by cluster). groupOf returns nullptr for a

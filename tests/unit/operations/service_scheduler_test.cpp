@@ -121,6 +121,16 @@ class ServiceSchedulerTest : public test_support::RouterFixture {
     return failure;
   }
 
+  // DescribeClusters' statistic drainingEC2ServiceCount.
+  int drainingServices() {
+    const json cluster = ok("DescribeClusters", {{"clusters", {"demo"}},
+                                                 {"include", {"STATISTICS"}}})["clusters"][0];
+    for (const auto& stat : cluster["statistics"]) {
+      if (stat["name"] == "drainingEC2ServiceCount") return std::stoi(stat["value"].get<std::string>());
+    }
+    return -1;
+  }
+
   std::unique_ptr<ServiceScheduler> scheduler_;
 };
 
@@ -293,12 +303,15 @@ TEST_F(ServiceSchedulerTest, DeleteStopsTheTasksAndTheServiceBecomesInactive) {
             "DRAINING");
   settle();
   EXPECT_EQ(ok("ListServices", {{"cluster", "demo"}})["serviceArns"].size(), 0u);
+  EXPECT_EQ(drainingServices(), 1);  // until its tasks have stopped
+  EXPECT_EQ(state_->checkAccounting(), std::vector<std::string>{});
   agentsCatchUp();
   settle();
   EXPECT_EQ(service()["status"], "INACTIVE");
   EXPECT_EQ(countTasks("RUNNING"), 0);
   EXPECT_EQ(ok("DescribeClusters", {{"clusters", {"demo"}}})["clusters"][0]["activeServicesCount"],
             0);
+  EXPECT_EQ(drainingServices(), 0);
   // The name is free again.
   ok("CreateService", createWeb(1));
 }

@@ -31,10 +31,12 @@ echo "sanitize: unit tests under ASan and UBSan ($build)"
   -E 'StoreTest.CommitReplacesByKey<.*SqliteBackend>|HttpServerTest.AcceptOutOfDescriptorsBacksOffAndKeepsServing')
 
 echo "sanitize: end-to-end tests against $build/ecsd"
+# Of the services' tests, the replica ones (the daemon, draining and task-set
+# paths run sanitized in the unit tests, and unsanitized end to end).
 (cd tests/e2e && ECSD_SANITIZED=1 ECSD_BINARY="$PWD/../../$build/ecsd" \
   "$python" -m unittest test_input_shapes test_quotas test_protocol test_auth test_walkthrough \
   test_durability test_storage_faults test_concurrent_placement test_throttling \
-  test_connections test_services)
+  test_connections test_services.ServicesTest)
 
 echo "sanitize: state, dispatch and server tests under TSan ($tsan)"
 CC=clang CXX=clang++ cmake -S . -B "$tsan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \

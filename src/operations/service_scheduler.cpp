@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 
 #include "ecsd/domain/service_rules.h"
@@ -290,6 +291,129 @@ void finishTaskSets(Service& service, const std::vector<const Task*>& tasks,
   }
 }
 
+// A deployment's or task set's definition: they name only registered revisions.
+const TaskDefinition* definitionOf(const Services& s, const Draft& draft, const std::string& arn) {
+  const auto reference = s.arns.taskDefinitionReference(arn);
+  return reference && reference->revision
+             ? draft.taskDefinition(reference->family, *reference->revision)
+             : nullptr;
+}
+
+// The ECS controller's plan: the deployments counted, the circuit breaker
+// consulted, the tasks planned by the scheduling strategy, and the starts
+// held back while the primary's tasks keep failing (`again`: when to retry).
+// nullopt when the primary's definition is gone.
+std::optional<Plan> planDeployments(const Services& s, const Draft& draft, Service& service,
+                                    const std::vector<const Task*>& tasks,
+                                    const std::vector<scheduler::Constraint>& constraints,
+                                    double now, double& again) {
+  Failures failures = countDeployments(service, tasks, now);
+  tripCircuitBreaker(service, failures, now);
+  Deployment& current = *service.primary();
+  const TaskDefinition* definition = definitionOf(s, draft, current.taskDefinitionArn);
+  if (!definition) return std::nullopt;
+  Plan plan;
+  if (service.schedulingStrategy == "DAEMON") {
+    const TaskPlan taskPlan =
+        planTask(*definition, nlohmann::json::object(), serviceGroup(service.name));
+    plan = planDaemon(draft, s.agents, service, tasks, taskPlan.demand, constraints);
+    service.desiredCount = plan.desired;
+  } else {
+    plan = planReplica(draft, service, tasks);
+  }
+  current.desiredCount = plan.desired;
+  // A deployment that failed without a rollback starts nothing more; one
+  // whose tasks keep failing waits longer each time.
+  if (current.rolloutState == "FAILED") plan.starts.clear();
+  if (plan.starting() > 0 && current.runningCount == 0 && failures.primary >= 2) {
+    const double at = failures.lastAt + rules::startDelay(failures.primary);
+    if (failures.primary >= 3) {
+      rules::addEvent(service, rules::unableToConsistentlyStart(service.name), now);
+    }
+    if (now < at) {
+      plan.starts.clear();
+      again = at;
+    }
+  }
+  return plan;
+}
+
+// Stops what the plan says: orphans at once (no agent will report them), the
+// rest asked to stop; returns those, for their agents.
+std::vector<Task> stopPlanned(Draft& draft, Service& service, const Plan& plan, double now) {
+  const std::string reason =
+      service.deploymentController == "EXTERNAL"
+          ? "Scaling activity initiated by (service " + service.name + ")"
+          : "Scaling activity initiated by (deployment " + service.primary()->id + ")";
+  for (const Task* t : plan.orphans) {
+    Task task = *t;
+    requestStop(task, reason, kSchedulerStop, now);
+    markStopped(task, now);
+    draft.put(task);
+  }
+  std::vector<Task> stopped;
+  std::vector<std::string> stoppedIds;
+  for (const Task* t : plan.stop) {
+    Task task = *t;
+    if (!requestStop(task, reason, kSchedulerStop, now)) continue;
+    draft.put(task);
+    if (task.lastStatus == "RUNNING") stoppedIds.push_back(task.id);
+    stopped.push_back(std::move(task));
+  }
+  if (!stoppedIds.empty()) {
+    rules::addEvent(service, rules::stoppedTasks(service.name, stoppedIds), now);
+  }
+  return stopped;
+}
+
+// Starts what each deployment or task set lacks, placed as RunTask places
+// (or, on named instances, as StartTask), and says so; what could not be
+// placed is said too, and tried again later (`again`).
+std::vector<Task> startPlanned(const Services& s, Draft& draft, Service& service, const Plan& plan,
+                               const std::vector<scheduler::Constraint>& constraints, double now,
+                               double& again) {
+  std::vector<Task> started;
+  for (const Start& start : plan.starts) {
+    const TaskDefinition* definition = definitionOf(s, draft, start.taskDefinitionArn);
+    if (!definition) continue;
+    const TaskPlan taskPlan =
+        planTask(*definition, nlohmann::json::object(), serviceGroup(service.name));
+    ClusterPool pool(draft, s.agents, service.cluster);
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    scheduler::Outcome outcome;
+    if (start.on.empty()) {
+      outcome = scheduler::place(pool, taskPlan.demand, start.count, constraints,
+                                 strategiesOf(service), random);
+    } else {
+      auto candidates = pool.of(start.on);
+      outcome = scheduler::placeOnEach(candidates, taskPlan.demand);
+    }
+    auto made = createTasks(s, draft,
+                            TaskOrigin{service.cluster, nlohmann::json::object(), start.startedBy,
+                                       tagsFor(service, *definition)},
+                            *definition, taskPlan, outcome);
+    if (static_cast<int>(made.size()) < start.wanted()) {
+      const auto& f = outcome.failures;
+      rules::addEvent(service,
+                      rules::unableToPlace(service.name, f.empty() ? "" : idOf(f.front().arn),
+                                           f.empty() ? "" : f.front().reason),
+                      now);
+      again = now + kCapacityRetrySeconds;
+    }
+    started.insert(started.end(), made.begin(), made.end());
+  }
+  if (started.empty()) return started;
+  std::vector<std::string> ids;
+  for (const auto& t : started) {
+    ids.push_back(t.id);
+    for (auto& d : service.deployments) d.pendingCount += d.id == t.startedBy ? 1 : 0;
+    for (auto& set : service.taskSets) set.pendingCount += set.id == t.startedBy ? 1 : 0;
+  }
+  rules::addEvent(service, rules::startedTasks(service.name, ids), now);
+  service.pendingCount += static_cast<int>(started.size());
+  return started;
+}
+
 // Said once each time the service settles with one rollout left; a deleted
 // service is INACTIVE once none of its tasks runs.
 void finishService(Service& service, const std::vector<const Task*>& tasks, bool settled,
@@ -324,117 +448,20 @@ double ServiceScheduler::reconcile(const Key& key) {
     const double now = s_.clock.epochSeconds();
     const auto tasks = draft.serviceTasks(key.first, key.second);
     const auto constraints = scheduler::parseConstraints(service.placementConstraints).value();
-    // A deployment or task set names only registered revisions.
-    const auto definitionOf = [&](const std::string& arn) -> const TaskDefinition* {
-      const auto reference = s_.arns.taskDefinitionReference(arn);
-      return reference && reference->revision
-                 ? draft.taskDefinition(reference->family, *reference->revision)
-                 : nullptr;
-    };
 
-    Plan plan;
-    std::string reason;  // the stopped tasks'
+    // Plan, stop, start.
+    std::optional<Plan> plan;
     if (external) {
       countTaskSets(service, tasks, now);
       plan = planTaskSets(draft, service, tasks);
-      reason = "Scaling activity initiated by (service " + service.name + ")";
     } else {
-      Failures failures = countDeployments(service, tasks, now);
-      tripCircuitBreaker(service, failures, now);
-      Deployment& current = *service.primary();
-      const TaskDefinition* definition = definitionOf(current.taskDefinitionArn);
-      if (!definition) return 0;
-      if (service.schedulingStrategy == "DAEMON") {
-        const TaskPlan taskPlan =
-            planTask(*definition, nlohmann::json::object(), serviceGroup(service.name));
-        plan = planDaemon(draft, s_.agents, service, tasks, taskPlan.demand, constraints);
-        service.desiredCount = plan.desired;
-      } else {
-        plan = planReplica(draft, service, tasks);
-      }
-      current.desiredCount = plan.desired;
-      reason = "Scaling activity initiated by (deployment " + current.id + ")";
-      // A deployment that failed without a rollback starts nothing more; one
-      // whose tasks keep failing waits longer each time.
-      if (current.rolloutState == "FAILED") plan.starts.clear();
-      if (plan.starting() > 0 && current.runningCount == 0 && failures.primary >= 2) {
-        const double at = failures.lastAt + rules::startDelay(failures.primary);
-        if (failures.primary >= 3) {
-          rules::addEvent(service, rules::unableToConsistentlyStart(service.name), now);
-        }
-        if (now < at) {
-          plan.starts.clear();
-          again = at;
-        }
-      }
+      plan = planDeployments(s_, draft, service, tasks, constraints, now, again);
+      if (!plan) return 0;
     }
-
-    // Stop: orphans at once (no agent will), then what the plan says.
-    for (const Task* t : plan.orphans) {
-      Task task = *t;
-      requestStop(task, reason, kSchedulerStop, now);
-      markStopped(task, now);
-      draft.put(task);
-    }
-    std::vector<Task> stopped;
-    std::vector<std::string> stoppedIds;
-    for (const Task* t : plan.stop) {
-      Task task = *t;
-      if (!requestStop(task, reason, kSchedulerStop, now)) continue;
-      draft.put(task);
-      if (task.lastStatus == "RUNNING") stoppedIds.push_back(task.id);
-      stopped.push_back(std::move(task));
-    }
-    if (!stoppedIds.empty()) {
-      rules::addEvent(service, rules::stoppedTasks(service.name, stoppedIds), now);
-    }
-
-    // Start what each deployment or task set lacks, placed as RunTask
-    // places (or, on named instances, as StartTask).
-    std::vector<Task> started;
-    for (const Start& start : plan.starts) {
-      const TaskDefinition* definition = definitionOf(start.taskDefinitionArn);
-      if (!definition) continue;
-      const TaskPlan taskPlan =
-          planTask(*definition, nlohmann::json::object(), serviceGroup(service.name));
-      ClusterPool pool(draft, s_.agents, service.cluster);
-      thread_local std::mt19937_64 random{std::random_device{}()};
-      scheduler::Outcome outcome;
-      if (start.on.empty()) {
-        outcome = scheduler::place(pool, taskPlan.demand, start.count, constraints,
-                                   strategiesOf(service), random);
-      } else {
-        auto candidates = pool.of(start.on);
-        outcome = scheduler::placeOnEach(candidates, taskPlan.demand);
-      }
-      auto made = createTasks(s_, draft,
-                              TaskOrigin{service.cluster, nlohmann::json::object(),
-                                         start.startedBy, tagsFor(service, *definition)},
-                              *definition, taskPlan, outcome);
-      if (static_cast<int>(made.size()) < start.wanted()) {
-        const auto& f = outcome.failures;
-        rules::addEvent(service,
-                        rules::unableToPlace(service.name, f.empty() ? "" : idOf(f.front().arn),
-                                             f.empty() ? "" : f.front().reason),
-                        now);
-        again = now + kCapacityRetrySeconds;
-      }
-      started.insert(started.end(), made.begin(), made.end());
-    }
-    if (!started.empty()) {
-      std::vector<std::string> ids;
-      for (const auto& t : started) {
-        ids.push_back(t.id);
-        for (auto& d : service.deployments) d.pendingCount += d.id == t.startedBy ? 1 : 0;
-        for (auto& set : service.taskSets) set.pendingCount += set.id == t.startedBy ? 1 : 0;
-      }
-      rules::addEvent(service, rules::startedTasks(service.name, ids), now);
-      service.pendingCount += static_cast<int>(started.size());
-    }
-
-    touched = std::move(started);
+    std::vector<Task> stopped = stopPlanned(draft, service, *plan, now);
+    touched = startPlanned(s_, draft, service, *plan, constraints, now, again);
     touched.insert(touched.end(), stopped.begin(), stopped.end());
-    const bool settled = plan.complete && touched.empty();
+    const bool settled = plan->complete && touched.empty();
     if (external) {
       finishTaskSets(service, tasks, touched, now);
     } else {

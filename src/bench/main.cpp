@@ -27,12 +27,16 @@ Prints a table per scenario; exits 1 if a scenario failed.
 
   --data-dir DIR      ecsd's data directory: endpoint, ca.pem and credentials from it
   --endpoint URL      call URL instead of the one in DIR/endpoint
-  --scenario NAME     one of those below, or all (default): every one but first-answer,
-                      in the order below, on one cluster
+  --scenario NAME     one of those below, or all (default): every one but first-answer
+                      and services, in the order below, on one cluster
   --instances N       simulated container instances (default: 100)
   --connections N     API connections (default: 8)
   --tasks N           place: tasks to place, RunTask(count=10) at a time (default: 1000)
   --cycles N          lifecycle: run/stop cycles (default: 200)
+  --services N        services: how many services (default: 1000)
+  --desired-per-service N  services: each service's desiredCount (default: 10)
+  --idle-seconds N    services: how long each measure of ecsd's idle CPU lasts
+                      (default: 10)
   --rate N            read, place-rate, mixed: calls/s offered in total over the
                       connections (open loop). Without it: closed loop, each
                       connection makes its next call when its last is answered.
@@ -68,6 +72,18 @@ task definition "bench" (one container, 16 CPU units, 32 MiB) and runs register.
                 The agents acknowledge their tasks but report no state changes.
   first-answer  ListClusters retried every 2 ms until it is answered: the time since
                 --since-ns. Start ecsd and this together (scripts/bench.sh does).
+  services      not in all (at its defaults it is 10,000 tasks twice over). The agents
+                report each task they are sent as RUNNING, or STOPPED when asked to
+                stop. ecsd's idle CPU (after a 1 s settle, --ecsd-pid); CreateService
+                of --services services svc-0, svc-1, ... of --desired-per-service
+                "bench" tasks (no placementStrategy: ECS's default for services,
+                spread across zones), time until every one is steady; a new revision
+                of "bench", UpdateService of every service to it at once, time until
+                every one is steady on it; idle CPU again. Steady: as the AWS CLI's
+                services-stable waiter, one deployment and runningCount ==
+                desiredCount; DescribeServices (10 a call) of the services not yet
+                steady every 250 ms. A phase fails when none of those changed for
+                120 s.
 
 Open loop (--rate): call k is due k/rate seconds after the start. It goes out on an
 idle connection, or waits for the first one to free up (late_calls counts those). Its
@@ -101,25 +117,30 @@ agent::SigningCredentials credentialsFrom(const std::string& path, const std::st
   return credentials;
 }
 
-void printTable(const nlohmann::json& result) {
-  std::cout << "\n== " << result.value("scenario", "?") << " ==\n";
-  for (const auto& [name, value] : result.items()) {
-    if (name == "scenario") continue;
+// One line per figure; an object's members as "name.member", at any depth.
+void printFigures(const std::string& prefix, const nlohmann::json& figures) {
+  for (const auto& [name, value] : figures.items()) {
     if (value.is_object()) {
-      for (const auto& [inner, number] : value.items()) {
-        std::cout << "  " << std::left << std::setw(36) << (name + "." + inner) << number << "\n";
-      }
+      printFigures(prefix + name + ".", value);
     } else {
-      std::cout << "  " << std::left << std::setw(36) << name << value << "\n";
+      std::cout << "  " << std::left << std::setw(36) << (prefix + name) << value << "\n";
     }
   }
 }
 
+void printTable(nlohmann::json result) {
+  std::cout << "\n== " << result.value("scenario", "?") << " ==\n";
+  result.erase("scenario");
+  printFigures("", result);
+}
+
 int run(int argc, char** argv) {
   std::map<std::string, std::string> options = {
-      {"scenario", "all"},     {"instances", "100"},   {"connections", "8"}, {"tasks", "1000"},
-      {"cycles", "200"},       {"rate", "0"},          {"seconds", "5"},     {"ecsd-pid", "0"},
-      {"region", "us-east-1"}, {"client-token", "off"}};
+      {"scenario", "all"},     {"instances", "100"}, {"connections", "8"},
+      {"tasks", "1000"},       {"cycles", "200"},    {"rate", "0"},
+      {"seconds", "5"},        {"ecsd-pid", "0"},    {"region", "us-east-1"},
+      {"client-token", "off"}, {"services", "1000"}, {"desired-per-service", "10"},
+      {"idle-seconds", "10"}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -163,12 +184,21 @@ int run(int argc, char** argv) {
     }
   }
   settings.cycles = std::stoul(options["cycles"]);
+  settings.services = std::stoul(options["services"]);
+  settings.desiredPerService = std::stoul(options["desired-per-service"]);
+  if (settings.services == 0) {
+    std::cerr << "ecs-bench: --services is at least 1\n";
+    return 2;
+  }
+  settings.idle =
+      std::chrono::milliseconds(std::llround(std::stod(options["idle-seconds"]) * 1000));
   settings.rate = std::stod(options["rate"]);
   settings.duration = std::chrono::milliseconds(std::llround(std::stod(options["seconds"]) * 1000));
   const std::string scenario = options["scenario"];
   const auto wanted = [&](const char* name) { return scenario == name || scenario == "all"; };
   const bool firstAnswer = scenario == "first-answer";
-  if (!firstAnswer && !wanted("register") && !wanted("place") && !wanted("read") &&
+  const bool services = scenario == "services";
+  if (!firstAnswer && !services && !wanted("register") && !wanted("place") && !wanted("read") &&
       !wanted("lifecycle") && !wanted("place-rate") && !wanted("mixed")) {
     std::cerr << "ecs-bench: unknown scenario '" << scenario << "' (see --help)\n";
     return 2;
@@ -198,7 +228,8 @@ int run(int argc, char** argv) {
       {wanted("read"), [&] { return readScenario(client, settings, instances); }},
       {wanted("lifecycle"), [&] { return lifecycleScenario(client, settings); }},
       {wanted("place-rate"), [&] { return placeRateScenario(client, settings); }},
-      {wanted("mixed"), [&] { return mixedScenario(client, settings); }}};
+      {wanted("mixed"), [&] { return mixedScenario(client, settings); }},
+      {services, [&] { return servicesScenario(client, settings); }}};
   nlohmann::json results = nlohmann::json::array();
   int status = 0;
   for (const auto& [wantedStep, step] : steps) {

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "bench/call_driver.h"
+#include "bench/scenario_steps.h"
 #include "bench/stats.h"
 #include "crypto/crypto.h"
 
@@ -14,11 +15,6 @@ namespace ecsd::bench {
 namespace {
 
 using nlohmann::json;
-using SteadyClock = std::chrono::steady_clock;
-
-double secondsSince(SteadyClock::time_point start) {
-  return std::chrono::duration<double>(SteadyClock::now() - start).count();
-}
 
 json instanceResources() {
   return json::array(
@@ -28,14 +24,6 @@ json instanceResources() {
         {"type", "STRINGSET"},
         {"stringSetValue", {"22", "2375", "2376", "51678", "51679"}}},
        {{"name", "PORTS_UDP"}, {"type", "STRINGSET"}, {"stringSetValue", json::array()}}});
-}
-
-// Stops the loop with an error answer when a call fails.
-bool check(LoadClient& client, const CallResult& result, const char* what, std::string& error) {
-  if (result.ok()) return true;
-  error = result.failure(what);
-  client.stop();
-  return false;
 }
 
 // Counts the entries of a RunTask answer's "tasks" while parsing it (SAX), so
@@ -89,6 +77,30 @@ class TaskCounter : public nlohmann::json_sax<json> {
 };
 
 }  // namespace
+
+void runSentTasks(LoadClient& client, const std::string& cluster, std::size_t first,
+                  std::size_t count, std::string& error, Latencies* latencies) {
+  client.onPayload([&client, cluster, first, count, &error, latencies, next = std::size_t{0}](
+                       std::size_t, const std::vector<agent::TaskSpec>& tasks) mutable {
+    for (const auto& task : tasks) {
+      const std::string& status = task.desiredStatus;  // reached at once, as reported
+      json containers = json::array();
+      for (const auto& c : task.containers) {
+        containers.push_back({{"containerName", c.name}, {"status", status}});
+      }
+      const std::size_t lane = first + next++ % count;
+      client.call(std::min(lane, client.lanes() - 1), "SubmitTaskStateChange",
+                  {{"cluster", cluster},
+                   {"task", task.arn},
+                   {"status", status},
+                   {"containers", containers}},
+                  [&client, &error, latencies](CallResult result) {
+                    if (!check(client, result, "SubmitTaskStateChange", error)) return;
+                    if (latencies) latencies->add(result.latency);
+                  });
+    }
+  });
+}
 
 json runTaskRequest(const BenchSettings& settings, json request) {
   if (settings.clientTokens) request["clientToken"] = crypto::uuid4();
@@ -231,28 +243,12 @@ json lifecycleScenario(LoadClient& client, const BenchSettings& settings) {
   const std::size_t cycleLanes = std::max<std::size_t>(1, client.lanes() / 2);
   const std::size_t reportLanes = std::max<std::size_t>(1, client.lanes() - cycleLanes);
   Latencies toRunning, toStopped;
-  std::size_t started = 0, finished = 0, nextReportLane = 0;
+  std::size_t started = 0, finished = 0;
   std::string error;
   const auto before = ProcessSample::of(settings.ecsdPid);
   const auto start = SteadyClock::now();
 
-  client.onPayload([&](std::size_t, const std::vector<agent::TaskSpec>& tasks) {
-    for (const auto& task : tasks) {
-      const std::string& status = task.desiredStatus;  // reached at once, as reported
-      json containers = json::array();
-      for (const auto& c : task.containers) {
-        containers.push_back({{"containerName", c.name}, {"status", status}});
-      }
-      const std::size_t lane = cycleLanes + nextReportLane++ % reportLanes;
-      client.call(
-          std::min(lane, client.lanes() - 1), "SubmitTaskStateChange",
-          {{"cluster", settings.cluster},
-           {"task", task.arn},
-           {"status", status},
-           {"containers", containers}},
-          [&](CallResult result) { check(client, result, "SubmitTaskStateChange", error); });
-    }
-  });
+  runSentTasks(client, settings.cluster, cycleLanes, reportLanes, error);
   // Polls DescribeTasks on `lane` until the task's lastStatus is `status`.
   std::function<void(std::size_t, std::string, std::string, SteadyClock::time_point,
                      std::function<void(std::chrono::nanoseconds)>)>

@@ -17,6 +17,10 @@ struct BenchSettings {
   std::size_t instances = 100;  // simulated agents
   std::size_t tasks = 1000;     // place: tasks to place
   std::size_t cycles = 200;     // lifecycle: run -> RUNNING -> stop -> STOPPED cycles
+  // services: how many, each one's desiredCount, how long each idle CPU measure lasts.
+  std::size_t services = 1000;
+  std::size_t desiredPerService = 10;
+  std::chrono::milliseconds idle{10000};
   // read, place-rate, mixed: calls/s offered (0: closed loop) and for how long.
   double rate = 0;
   std::chrono::milliseconds duration{5000};
@@ -63,6 +67,15 @@ nlohmann::json firstAnswerScenario(LoadClient& client, std::chrono::system_clock
 // lifecycle: run -> RUNNING reported by the agent -> stop -> STOPPED reported,
 // one task at a time per lane; the time until DescribeTasks shows each.
 nlohmann::json lifecycleScenario(LoadClient& client, const BenchSettings& settings);
+
+// services: after register, with the agents running what they are sent:
+// CreateService of `services` services of `desiredPerService` "bench" tasks
+// (ECS's defaults: spread across zones, minimum 100 / maximum 200 percent),
+// the time until every one is steady (as the services-stable waiter: one
+// deployment, runningCount == desiredCount); then a new revision, every
+// service updated to it at once, and the time until every one is steady on
+// it. ecsd's CPU while nothing changes, before the services and after.
+nlohmann::json servicesScenario(LoadClient& client, const BenchSettings& settings);
 
 // read: DescribeContainerInstances (100), ListTasks, DescribeTasks (100) and
 // DescribeClusters in turn, at the offered rate or closed loop, for the duration.

@@ -102,6 +102,45 @@ class BenchSmokeTest(EcsdTestCase):
         # 30 tasks of one group over three zones of two instances each: ten a zone.
         self.assertEqual(per_zone, {"us-east-1a": 10, "us-east-1b": 10, "us-east-1c": 10})
 
+    def test_2d_services_are_steady_after_create_and_after_deploy(self):
+        results, stdout = self.bench("--scenario", "services", "--instances", "30",
+                                     "--connections", "4", "--services", "5",
+                                     "--desired-per-service", "3", "--idle-seconds", "0.5")
+        self.assertEqual(set(results), {"register", "services"})
+        services = results["services"]
+        for phase, operation in (("create", "CreateService"), ("deploy", "UpdateService")):
+            self.assertEqual(services[phase]["services_steady"], 5, phase)
+            self.assertEqual(services[phase]["tasks"], 15, phase)
+            self.assertEqual(services[phase][operation]["calls"], 5, phase)
+            self.assertGreater(services[phase]["seconds"], 0, phase)
+            self.assertGreater(services[phase]["DescribeServices"]["calls"], 0, phase)
+        for idle in ("idle_before", "idle_after"):
+            self.assertGreater(services[idle]["seconds"], 0.4, idle)
+            self.assertGreaterEqual(services[idle]["ecsd_cpu_ms_per_second"], 0, idle)
+        # 15 tasks RUNNING; then 15 new ones RUNNING and the 15 old ones STOPPED.
+        self.assertGreaterEqual(services["SubmitTaskStateChange"]["calls"], 45)
+        self.assertIn("== services ==", stdout)
+        # As ecsd tells any client: every service on the new revision (this run registered the
+        # newest "bench"), its three tasks RUNNING and no other left running.
+        ecs = self.ecsd.client()
+        cluster = next(c["clusterArn"] for c in ecs.describe_clusters(
+            clusters=ecs.list_clusters()["clusterArns"])["clusters"]
+            if c["activeServicesCount"] == 5)
+        revision = ecs.describe_task_definition(
+            taskDefinition="bench")["taskDefinition"]["taskDefinitionArn"]
+        described = ecs.describe_services(cluster=cluster,
+                                          services=[f"svc-{i}" for i in range(5)])["services"]
+        self.assertEqual(len(described), 5)
+        for service in described:
+            self.assertEqual([d["taskDefinition"] for d in service["deployments"]], [revision])
+            self.assertEqual((service["runningCount"], service["desiredCount"]), (3, 3))
+        tasks = ecs.describe_tasks(cluster=cluster,
+                                   tasks=ecs.list_tasks(cluster=cluster)["taskArns"])["tasks"]
+        self.assertEqual(sorted(t["group"] for t in tasks),
+                         sorted(f"service:svc-{i}" for i in range(5) for _ in range(3)))
+        self.assertEqual({(t["taskDefinitionArn"], t["lastStatus"]) for t in tasks},
+                         {(revision, "RUNNING")})
+
     def bench_rejects(self, *args):
         result = subprocess.run(
             [built_binary("ecs-bench", "ECS_BENCH_BINARY"), "--data-dir", str(self.ecsd.data_dir),

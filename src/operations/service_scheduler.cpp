@@ -60,32 +60,45 @@ struct Failures {
   int primary = 0;
   double lastAt = 0;
 };
+// A deployment's or task set's tasks (startedBy its id): the live ones, as
+// ECS counts them (a task asked to stop runs until it has), and those running.
+struct Live {
+  int live = 0;
+  int running = 0;
+  int pending() const { return live - running; }
+};
+Live liveOf(const std::vector<const Task*>& tasks, const std::string& id) {
+  Live n;
+  for (const Task* t : tasks) {
+    if (t->startedBy != id || !t->live()) continue;
+    ++n.live;
+    n.running += t->lastStatus == "RUNNING" ? 1 : 0;
+  }
+  return n;
+}
+
 Failures countDeployments(Service& service, const std::vector<const Task*>& tasks, double now) {
   Failures f;
   service.runningCount = service.pendingCount = 0;
   for (auto& d : service.deployments) {
-    int live = 0, up = 0, failures = 0;
+    const Live n = liveOf(tasks, d.id);
+    int failures = 0;
     for (const Task* t : tasks) {
-      if (t->startedBy != d.id) continue;
-      if (t->live()) {  // as ECS counts them: a task asked to stop runs until it has
-        ++live;
-        up += t->lastStatus == "RUNNING" ? 1 : 0;
-      }
-      if (failed(*t)) {
-        ++failures;
-        if (&d == service.primary()) f.lastAt = std::max(f.lastAt, t->stoppedAt.value_or(0));
-      }
+      if (t->startedBy != d.id || !failed(*t)) continue;
+      ++failures;
+      if (&d == service.primary()) f.lastAt = std::max(f.lastAt, t->stoppedAt.value_or(0));
     }
     const int failedTasks =
         std::max(d.failedTasks, failures);  // tasks purged meanwhile count still
-    if (d.runningCount != up || d.pendingCount != live - up || d.failedTasks != failedTasks) {
-      d.runningCount = up;
-      d.pendingCount = live - up;
+    if (d.runningCount != n.running || d.pendingCount != n.pending() ||
+        d.failedTasks != failedTasks) {
+      d.runningCount = n.running;
+      d.pendingCount = n.pending();
       d.failedTasks = failedTasks;
       d.updatedAt = now;
     }
-    service.runningCount += up;
-    service.pendingCount += live - up;
+    service.runningCount += n.running;
+    service.pendingCount += n.pending();
     if (&d == service.primary()) f.primary = failures;
   }
   return f;
@@ -96,30 +109,24 @@ Failures countDeployments(Service& service, const std::vector<const Task*>& task
 void countTaskSets(Service& service, const std::vector<const Task*>& tasks, double now) {
   service.runningCount = service.pendingCount = 0;
   for (auto& set : service.taskSets) {
-    int live = 0, up = 0;
-    for (const Task* t : tasks) {
-      if (t->startedBy != set.id || !t->live()) continue;
-      ++live;
-      up += t->lastStatus == "RUNNING" ? 1 : 0;
-    }
+    const Live n = liveOf(tasks, set.id);
     const int desired = set.status == "DRAINING" || service.status == "DRAINING"
                             ? 0
                             : rules::computedDesiredCount(service.desiredCount, set.scale);
-    if (set.runningCount != up || set.pendingCount != live - up ||
+    if (set.runningCount != n.running || set.pendingCount != n.pending() ||
         set.computedDesiredCount != desired) {
-      set.runningCount = up;
-      set.pendingCount = live - up;
+      set.runningCount = n.running;
+      set.pendingCount = n.pending();
       set.computedDesiredCount = desired;
       set.updatedAt = now;
     }
-    service.runningCount += up;
-    service.pendingCount += live - up;
+    service.runningCount += n.running;
+    service.pendingCount += n.pending();
   }
 }
 
 bool anyLive(const std::vector<const Task*>& tasks, const std::string& startedBy) {
-  return std::any_of(tasks.begin(), tasks.end(),
-                     [&](const Task* t) { return t->startedBy == startedBy && t->live(); });
+  return liveOf(tasks, startedBy).live > 0;
 }
 
 }  // namespace

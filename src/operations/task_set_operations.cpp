@@ -49,10 +49,9 @@ TaskSet* findTaskSet(Service& service, const std::string& reference) {
 double readScale(const RequestReader& in, double otherwise) {
   const json scale = in.optObject("scale");
   if (scale.is_null()) return otherwise;
-  const RequestReader s(scale);
-  s.optEnum("unit", {"PERCENT"});
-  const json* value = s.raw().contains("value") ? &s.raw()["value"] : nullptr;
-  const double percent = value && value->is_number() ? value->get<double>() : otherwise;
+  RequestReader(scale).optEnum("unit", {"PERCENT"});  // refuses any other unit
+  // A number when present: every call's input is checked against its declared types first.
+  const double percent = scale.value("value", otherwise);
   if (percent < 0 || percent > 100) {
     throw ApiError(errors::invalidParameter("The scale value must be between 0 and 100."));
   }

@@ -166,7 +166,7 @@ int serve(const Config& config) {
       limits, config.threads);
   // A write's handler goes on on the server's threads once committed, not on
   // the state's writer thread, which goes on to the next group.
-  (*state)->resumeOn([&server](std::function<void()> resume) { server.post(std::move(resume)); });
+  (*state)->resumeOn([&server] { return server.postHere(); });
   // JSON 1.1 ECS calls, at "/" only (as ECS serves them); other paths are 404.
   server.route("/", [&](protocol::HttpRequest request, server::Respond respond) {
     api.handle(std::move(request), std::move(respond));

@@ -2,7 +2,8 @@
 // advanced_server_flex example: one listener per endpoint, each connection on
 // its own strand, lifetimes held by shared_from_this, and the plain and TLS
 // sessions sharing all HTTP logic, and all WebSocket logic after an upgrade,
-// through CRTP bases.
+// through CRTP bases. One event loop per thread, each connection on one of
+// them (Loops).
 #include "server/http_server.h"
 
 #include <spdlog/spdlog.h>
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -862,20 +864,48 @@ class TlsSession final : public HttpSession<TlsSession> {
   TlsStream stream_;
 };
 
-// Accepts connections on one endpoint, each onto its own strand, as long as
-// the connection cap has room for them.
+// The loop the calling thread runs (nullptr: not a server thread).
+thread_local asio::io_context* currentLoop = nullptr;
+
+// One io_context per server thread, each run by its thread alone, and
+// connections dealt out to them in turn. With one io_context shared by every
+// thread, each completion a thread posted woke another (a futex wake and a
+// context switch), so one lone call crossed threads about 25 times
+// (scripts/call-cost.py); a connection's work now stays on its loop's thread,
+// and only what another thread hands it (a commit, a payload) wakes it. The
+// first loop also runs the server-wide work: acceptors, signals, periodics.
+class Loops {
+ public:
+  explicit Loops(int count) {
+    for (int i = 0; i < count; ++i) loops_.push_back(std::make_unique<asio::io_context>(1));
+  }
+  asio::io_context& first() { return *loops_.front(); }
+  // The loop for the next connection.
+  asio::io_context& next() {
+    return *loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()];
+  }
+  std::size_t size() const { return loops_.size(); }
+  asio::io_context& operator[](std::size_t i) { return *loops_[i]; }
+
+ private:
+  std::vector<std::unique_ptr<asio::io_context>> loops_;
+  std::atomic<std::size_t> next_{0};
+};
+
+// Accepts connections on one endpoint, each onto its own strand of the next
+// loop, as long as the connection cap has room for them.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& ioc, tcp::acceptor&& acceptor, std::shared_ptr<ServerContext> ctx,
+  Listener(Loops& loops, tcp::acceptor&& acceptor, std::shared_ptr<ServerContext> ctx,
            std::shared_ptr<ssl::context> tls)
-      : ioc_(ioc),
+      : loops_(loops),
         acceptor_(std::move(acceptor)),
         retryTimer_(acceptor_.get_executor()),
         ctx_(std::move(ctx)),
         tls_(std::move(tls)) {}
 
   void accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_),
+    acceptor_.async_accept(asio::make_strand(loops_.next()),
                            beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
   }
 
@@ -953,7 +983,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     return address.to_string();
   }
 
-  asio::io_context& ioc_;
+  Loops& loops_;
   tcp::acceptor acceptor_;
   asio::steady_timer retryTimer_;
   std::shared_ptr<ServerContext> ctx_;
@@ -1070,8 +1100,8 @@ std::string Endpoint::url() const {
 
 struct HttpServer::Impl {
   Impl(ErrorResponder errorResponder, Limits limits, int threads)
-      : threads(std::max(threads, 1)),
-        ioc(this->threads),
+      : loops(std::max(threads, 1)),
+        ioc(loops.first()),
         ctx(std::make_shared<ServerContext>(std::move(errorResponder), std::move(limits))),
         control(asio::make_strand(ioc)),
         drainTimer(control) {}
@@ -1080,12 +1110,12 @@ struct HttpServer::Impl {
 
   Result<Endpoint> listen(const std::string& hostPort, CertificateFor certificateFor);
   void run();
-  void runOnThisThread();
+  void runOnThisThread(asio::io_context& loop);
   void beginDrain();
 
-  const int threads;
-  // Destroyed after everything below, which uses its services.
-  asio::io_context ioc;
+  // Destroyed after everything below, which uses their services.
+  Loops loops;
+  asio::io_context& ioc;  // the first loop: acceptors, signals, periodics, the drain
   std::shared_ptr<ServerContext> ctx;
   // Serializes the server-wide controls: signals, the drain and its timer.
   asio::strand<asio::io_context::executor_type> control;
@@ -1117,7 +1147,7 @@ Result<Endpoint> HttpServer::Impl::listen(const std::string& hostPort,
       if (!made) return made.error();
       tls = std::move(*made);
     }
-    auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, tls);
+    auto listener = std::make_shared<Listener>(loops, std::move(acceptor), ctx, tls);
     listener->accept();
     listeners.push_back(std::move(listener));
     spdlog::info("msg=\"listening\" url={}", bound.url());
@@ -1135,19 +1165,27 @@ void HttpServer::Impl::run() {
     spdlog::info("msg=\"signal received, draining\" signal={}", signal);
     beginDrain();
   });
+  // The other loops may be idle (no connection dealt to them yet): kept
+  // running until the first loop, which holds the drain, returns.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle;
   std::vector<std::thread> workers;
-  for (int i = 1; i < threads; ++i) workers.emplace_back([this] { runOnThisThread(); });
-  runOnThisThread();
+  for (std::size_t i = 1; i < loops.size(); ++i) {
+    idle.push_back(asio::make_work_guard(loops[i]));
+    workers.emplace_back([this, i] { runOnThisThread(loops[i]); });
+  }
+  runOnThisThread(ioc);
+  for (auto& guard : idle) guard.reset();
   for (auto& worker : workers) worker.join();
   // Connections left after a drain timeout die with the io_context; they
   // must not call back into a drain that is over.
   ctx->setOnDrained(nullptr);
 }
 
-void HttpServer::Impl::runOnThisThread() {
+void HttpServer::Impl::runOnThisThread(asio::io_context& loop) {
+  currentLoop = &loop;
   for (;;) {
     try {
-      ioc.run();
+      loop.run();
       return;
     } catch (const std::exception& e) {
       // Handlers are guarded; this is a bug elsewhere. Keep serving.
@@ -1157,7 +1195,7 @@ void HttpServer::Impl::runOnThisThread() {
   }
 }
 
-// Runs on `control`. The io_context returns from run() once the acceptors,
+// Runs on `control`. The first loop returns from run() once the acceptors,
 // the signal wait, the connections and the drain timer are all gone.
 void HttpServer::Impl::beginDrain() {
   if (ctx->draining.exchange(true)) return;
@@ -1167,13 +1205,13 @@ void HttpServer::Impl::beginDrain() {
   for (const auto& periodic : periodics) periodic->cancel();
   for (const auto& connection : ctx->live()) connection->drain();
   drainTimer.expires_after(ctx->limits.drainTimeout);
-  // On timeout the io_context stops; a handler still running finishes first,
+  // On timeout the loops stop; a handler still running finishes first,
   // one still waiting (for a commit) goes unanswered, and its connection
   // closes with the server.
   drainTimer.async_wait([this](beast::error_code ec) {
     if (ec) return;
     spdlog::warn("msg=\"drain timed out, stopping with requests in flight\"");
-    ioc.stop();
+    for (std::size_t i = 0; i < loops.size(); ++i) loops[i].stop();
   });
   // The last connection may have gone before the timer was armed.
   if (ctx->empty()) drainTimer.cancel();
@@ -1204,7 +1242,10 @@ void HttpServer::route(std::string path, Handler handler) {
   impl_->ctx->routes.push_back({std::move(path), std::move(handler)});
 }
 
-void HttpServer::post(std::function<void()> task) { asio::post(impl_->ioc, std::move(task)); }
+std::function<void(std::function<void()>)> HttpServer::postHere() {
+  asio::io_context* loop = currentLoop ? currentLoop : &impl_->ioc;
+  return [loop](std::function<void()> task) { asio::post(*loop, std::move(task)); };
+}
 
 void HttpServer::every(std::chrono::milliseconds period, std::function<void()> task) {
   auto periodic = std::make_shared<Periodic>(impl_->ioc, period, std::move(task));

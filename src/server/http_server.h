@@ -98,8 +98,11 @@ class HttpServer {
   // now until the drain begins. Call before run().
   void every(std::chrono::milliseconds period, std::function<void()> task);
 
-  // Runs task on one of the server's threads, soon. Thread-safe.
-  void post(std::function<void()> task);
+  // A function that runs tasks on the calling thread's event loop (the first
+  // loop when the caller is not a server thread), soon. Thread-safe, as is
+  // the function: a task another thread hands back goes on beside the
+  // connection it came from.
+  std::function<void(std::function<void()>)> postHere();
 
   // Serves on `threads` threads until stop() or SIGTERM/SIGINT, then drains:
   // stops accepting and the periodic tasks, closes WebSockets (going away)

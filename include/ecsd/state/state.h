@@ -268,11 +268,13 @@ class State {
   }
 
   // Where coroutines waiting in committed() resume when another thread ran
-  // their write (one that led its own goes straight on). By default on that
-  // thread itself; the server hands them to its own threads, so that the
-  // writer goes on to the next group. Call before the first write.
+  // their write (one that led its own goes straight on): `here` is asked on
+  // the thread that suspends one and names the executor it resumes on. By
+  // default the writer thread itself; the server names the suspending
+  // thread's own event loop, so that the writer goes on to the next group and
+  // the handler beside its connection. Call before the first write.
   using Executor = std::function<void(std::function<void()>)>;
-  void resumeOn(Executor executor) { resume_ = std::move(executor); }
+  void resumeOn(std::function<Executor()> here) { resumeHere_ = std::move(here); }
 
   ~State();
   State(const State&) = delete;
@@ -321,8 +323,8 @@ class State {
         result.emplace(change(draft));
         return result->ok();
       };
-      write.finished = [executor = &state.resume_, waiting] {
-        (*executor)([waiting] { waiting.resume(); });
+      write.finished = [executor = state.resumeHere_(), waiting] {
+        executor([waiting] { waiting.resume(); });
       };
       // Last: unless it led, the coroutine may resume before submit returns.
       return !state.submit(write);  // led: go straight on
@@ -358,7 +360,9 @@ class State {
   bool leading_ = false;     // some thread is running a group
   bool handedOver_ = false;  // the writer thread is, or is about to
   bool stopping_ = false;
-  Executor resume_ = [](std::function<void()> resume) { resume(); };
+  std::function<Executor()> resumeHere_ = [] {
+    return [](std::function<void()> resume) { resume(); };
+  };
   Listener applied_;
   std::atomic<std::uint64_t> commits_{0};
   std::thread writer_;  // last: it starts once everything above exists

@@ -15,8 +15,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <mutex>
 #include <stdexcept>
+#include <set>
 #include <thread>
 
 namespace ecsd::server {
@@ -306,6 +308,48 @@ TEST(HttpServerTest, AHandlerMayAnswerLaterFromAnotherThread) {
     ASSERT_FALSE(clients[i]->read(response));
     EXPECT_EQ(response.body(), "later " + std::to_string(i));
   }
+}
+
+// Each connection is served by one loop's thread, connections are dealt out
+// to the loops in turn, and what another thread hands back through
+// postHere() runs on the loop that asked.
+TEST(HttpServerTest, AConnectionStaysOnItsLoopAndPostHereComesBackToIt) {
+  std::mutex mutex;
+  std::map<std::string, std::set<std::thread::id>> threadsByClient;  // by body
+  HttpServer* serving = nullptr;
+  RunningServer server([](const HttpRequest&) { return ok("now"); }, {}, {},
+                       [&](HttpServer& s) {
+                         serving = &s;
+                         s.route("/where", [&](HttpRequest request, Respond respond) {
+                           const auto here = std::this_thread::get_id();
+                           auto back = serving->postHere();
+                           // Handed back from a thread of no loop, as the writer does.
+                           std::thread([&, back, here, request, respond]() mutable {
+                             back([&, here, request, respond] {
+                               std::lock_guard lock(mutex);
+                               auto& seen = threadsByClient[request.body];
+                               seen.insert(here);
+                               seen.insert(std::this_thread::get_id());
+                               respond(ok("ok"));
+                             });
+                           }).detach();
+                         });
+                       });
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 2; ++i) {
+    clients.push_back(std::make_unique<Client>(server.endpoint));
+    ASSERT_FALSE(clients.back()->connectError);
+  }
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(clients[i]->roundTrip(post("/where", std::to_string(i))).body(), "ok");
+    }
+  }
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(threadsByClient.size(), 2u);
+  ASSERT_EQ(threadsByClient["0"].size(), 1u);  // every request and every task handed back
+  ASSERT_EQ(threadsByClient["1"].size(), 1u);
+  EXPECT_NE(*threadsByClient["0"].begin(), *threadsByClient["1"].begin());  // two loops
 }
 
 TEST(HttpServerTest, RejectsOversizedAndMalformedRequestsThenCloses) {

@@ -159,6 +159,7 @@ int serve(const Config& config) {
   // checked on every call.
   identity::IdentityService identities(**state, keys, clock, arns, std::move(*sealKey),
                                        throttle);
+  sessions.authorizeWith(identities.authorizer());
   (*state)->onApplied([&](const ChangeSet& changes) {
     serviceScheduler.changed(changes);
     identities.changed(changes);

@@ -6,7 +6,10 @@ void KeyRing::add(AccessKey key) {
   auto entry = std::make_unique<const AccessKey>(std::move(key));
   std::unique_lock lock(mutex_);
   auto& slot = keys_[entry->accessKeyId];
-  if (slot) retired_.push_back(std::move(slot));
+  if (slot) {
+    retired_.push_back(std::move(slot));
+    ++removals_;
+  }
   slot = std::move(entry);
 }
 
@@ -16,6 +19,7 @@ void KeyRing::remove(std::string_view accessKeyId) {
   if (it == keys_.end()) return;
   retired_.push_back(std::move(it->second));
   keys_.erase(it);
+  ++removals_;
 }
 
 const AccessKey* KeyRing::find(std::string_view accessKeyId) const {

@@ -4,6 +4,8 @@
 // number of threads.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,6 +44,9 @@ class KeyRing {
   // be running): removed entries are retired, not freed.
   const AccessKey* find(std::string_view accessKeyId) const;
   bool empty() const;
+  // How many keys have been removed or replaced so far: a session holder
+  // re-checks its keys only when this has moved.
+  std::uint64_t removals() const { return removals_.load(); }
 
   // Bookkeeping, not a change of which keys are accepted: const.
   void noteUse(std::string_view accessKeyId, KeyUse use) const;
@@ -51,6 +56,7 @@ class KeyRing {
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<const AccessKey>, std::less<>> keys_;
   std::vector<std::unique_ptr<const AccessKey>> retired_;
+  std::atomic<std::uint64_t> removals_{0};
   mutable std::mutex usesMutex_;
   mutable std::map<std::string, KeyUse, std::less<>> uses_;
 };

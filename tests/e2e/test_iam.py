@@ -223,8 +223,28 @@ class InstanceUserTest(IamTestCase):
             self.assertEqual(payload["tasks"][0]["arn"], task["taskArn"])
             ecs.submit_task_state_change(cluster="fleet", task=task["taskArn"],
                                          status="RUNNING")
+            # Deactivated, the key's open session is closed and a new one refused.
+            self.ok("iam", "update-access-key", "--user-name", "instance", "--access-key-id",
+                    key["AccessKeyId"], "--status", "Inactive")
+            self.assertTrue(agent.closed.wait(10), "the session stayed open")
+            with self.assertRaises(Exception):
+                AgentClient(self.ecsd.url, self.ecsd.ca, key["AccessKeyId"],
+                            key["SecretAccessKey"], REGION, "fleet", arn).close()
         finally:
             agent.close()
+
+    def test_a_user_without_ecs_poll_cannot_open_an_agent_session(self):
+        self.ok("ecs", "create-cluster", "--cluster-name", "locked")
+        arn = self.ecsd.client().register_container_instance(cluster="locked", totalResources=[
+            {"name": "CPU", "type": "INTEGER", "integerValue": 1024},
+            {"name": "MEMORY", "type": "INTEGER", "integerValue": 1024}],
+        )["containerInstance"]["containerInstanceArn"]
+        self.ok("iam", "create-user", "--user-name", "nobody")
+        key = self.new_key("nobody", "nobody")
+        with self.assertRaises(Exception) as refused:
+            AgentClient(self.ecsd.url, self.ecsd.ca, key["AccessKeyId"], key["SecretAccessKey"],
+                        REGION, "locked", arn).close()
+        self.assertIn("ecs:Poll", str(refused.exception))
 
 
 class Boto3IamTest(IamTestCase):

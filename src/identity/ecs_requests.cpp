@@ -63,8 +63,7 @@ void addClusterTags(iam::ConditionContext& context, const std::string& clusterAr
 
 std::vector<iam::Request> ecsRequests(const protocol::OperationDescriptor& operation,
                                       const protocol::Call& call, const ArnFactory& arns,
-                                      const State& state, const iam::ConditionContext& base) {
-  iam::ConditionContext context = base;
+                                      const State& state, iam::ConditionContext context) {
   addTags(context, call.input);
   if (withoutResourceLevelPermissions(operation.name)) {
     return {{operation.action, "*", std::move(context)}};
@@ -89,6 +88,9 @@ std::vector<iam::Request> ecsRequests(const protocol::OperationDescriptor& opera
   std::vector<iam::Request> requests;
   if (operation.name == "RunTask" || operation.name == "StartTask") {
     if (operation.name == "StartTask") context.set("ecs:container-instances", instances);
+    if (taskDefinitions.size() == 1) {
+      return {{operation.action, std::move(taskDefinitions.front()), std::move(context)}};
+    }
     for (auto& definition : taskDefinitions) requests.push_back(one(definition, context));
     return requests;
   }

@@ -25,9 +25,9 @@
 
 namespace ecsd::identity {
 
-// base holds the global condition keys; each request starts from a copy.
+// context holds the global condition keys; each request starts from it.
 std::vector<iam::Request> ecsRequests(const protocol::OperationDescriptor& operation,
                                       const protocol::Call& call, const ArnFactory& arns,
-                                      const State& state, const iam::ConditionContext& base);
+                                      const State& state, iam::ConditionContext context);
 
 }  // namespace ecsd::identity

@@ -40,9 +40,9 @@ iam::ConditionContext globalKeys(const CompiledPrincipal& principal,
 
 std::vector<iam::Request> requestsFor(const protocol::OperationDescriptor& operation,
                                       const protocol::Call& call, const ArnFactory& arns,
-                                      const State& state, const iam::ConditionContext& base) {
+                                      const State& state, iam::ConditionContext base) {
   if (operation.action.starts_with("ecs:")) {
-    return ecsRequests(operation, call, arns, state, base);
+    return ecsRequests(operation, call, arns, state, std::move(base));
   }
   std::vector<iam::Request> requests;
   for (auto& resource : operation.resources(call)) {

@@ -14,7 +14,7 @@ const std::vector<AwsManagedPolicy>& awsManagedPolicies() {
       {"arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
        "AmazonEC2ContainerServiceforEC2Role", "/service-role/", "ANPAECSDEC2ROLE00001",
        "Default policy for the Amazon EC2 Role for Amazon EC2 Container Service.",
-       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ecs:DeregisterContainerInstance","ecs:DiscoverPollEndpoint","ecs:Poll","ecs:RegisterContainerInstance","ecs:StartTelemetrySession","ecs:UpdateContainerInstancesState","ecs:Submit*"],"Resource":"*"},{"Effect":"Allow","Action":"ecs:TagResource","Resource":"*","Condition":{"StringEquals":{"ecs:CreateAction":["CreateCluster","RegisterContainerInstance"]}}},{"Effect":"Allow","Action":"ecs:ListTagsForResource","Resource":["arn:aws:ecs:*:*:task/*/*","arn:aws:ecs:*:*:container-instance/*/*"]}]})"},
+       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ecs:DeregisterContainerInstance","ecs:DiscoverPollEndpoint","ecs:Poll","ecs:RegisterContainerInstance","ecs:StartTelemetrySession","ecs:UpdateContainerInstancesState","ecs:Submit*"],"Resource":"*"},{"Effect":"Allow","Action":"ecs:TagResource","Resource":"*","Condition":{"StringEquals":{"ecs:CreateAction":["CreateCluster","RegisterContainerInstance"]}}},{"Effect":"Allow","Action":"ecs:ListTagsForResource","Resource":["arn:aws:ecs:*:*:task/*/*","arn:aws:ecs:*:*:container-instance/*/*"]},{"Sid":"EcsdAgentRecovery","Effect":"Allow","Action":"ecs:DescribeTasks","Resource":"arn:aws:ecs:*:*:task/*/*"}]})"},
   };
   return policies;
 }

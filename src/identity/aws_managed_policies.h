@@ -1,6 +1,8 @@
 // ecsd's equivalents of the AWS managed policies users know for ECS, under
 // arn:aws:iam::aws:policy/: attachable, never changed by IAM calls. Their
-// documents name only the actions ecsd has (ecs:*), not AWS's other services.
+// documents name only the actions ecsd has (ecs:*), not AWS's other services;
+// the container-instance one also lets ecsd's agent DescribeTasks, which it
+// asks after a restart (Amazon's agent does not).
 #pragma once
 
 #include <string>

@@ -319,7 +319,16 @@ class Boto3IamTest(IamTestCase):
         iam.add_user_to_group(GroupName="devs", UserName="u0")
         self.assertEqual([u["UserName"] for u in iam.get_group(GroupName="devs")["Users"]],
                          ["u0"])
+        readonly = "arn:aws:iam::aws:policy/AmazonECSReadOnlyAccess"
+        iam.attach_group_policy(GroupName="devs", PolicyArn=readonly)
+        self.assertEqual(iam.list_attached_group_policies(GroupName="devs")["AttachedPolicies"],
+                         [{"PolicyName": "AmazonECSReadOnlyAccess", "PolicyArn": readonly}])
+        self.assertEqual(iam.get_policy(PolicyArn=readonly)["Policy"]["AttachmentCount"], 1)
         self.assertIamError("DeleteConflict", 409, iam.delete_group, GroupName="devs")
+        iam.detach_group_policy(GroupName="devs", PolicyArn=readonly)
+        iam.tag_user(UserName="u0", Tags=[{"Key": "team", "Value": "a"}])
+        iam.untag_user(UserName="u0", TagKeys=["team"])
+        self.assertEqual(iam.list_user_tags(UserName="u0")["Tags"], [])
         iam.remove_user_from_group(GroupName="devs", UserName="u0")
         iam.delete_group(GroupName="devs")
         iam.delete_user(UserName="u0")

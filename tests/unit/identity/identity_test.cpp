@@ -6,6 +6,7 @@
 #include "crypto/crypto.h"
 #include "crypto/sealed_box.h"
 #include "identity/compiled_policies.h"
+#include "identity/ecs_requests.h"
 #include "identity/key_sync.h"
 #include "identity/policy_authorizer.h"
 #include "operations/touches.h"
@@ -121,6 +122,63 @@ TEST_F(PolicyAuthorizerTest, GlobalConditionKeysComeFromTheCall) {
   const protocol::Call call{"DescribeClusters", nlohmann::json::object()};
   EXPECT_FALSE(authorizer_.refuse(describe, call, {"r", ci_, "", "10.9.9.9:1", true}));
   EXPECT_TRUE(authorizer_.refuse(describe, call, {"r", ci_, "", "192.168.1.1:1", true}));
+}
+
+TEST(EcsRequestsTest, NameTheResourcesTheAuthorizationReferenceLists) {
+  NullStore store;
+  auto loaded = State::load(store);
+  std::unique_ptr<State> state = std::move(*loaded);
+  const ArnFactory arns("us-east-1", "000000000000");
+  TaskDefinition web;
+  web.family = "web";
+  web.revision = 4;
+  web.status = "ACTIVE";
+  web.arn = arns.taskDefinition("web", 4);
+  (void)state->write([&](Draft& draft) -> Result<int> {
+    draft.put(web);
+    return 0;
+  });
+  const auto requests = [&](const std::string& name, operations::Touches touches,
+                            nlohmann::json input) {
+    const protocol::OperationDescriptor operation{
+        name, "ecs:" + name, protocol::Access::kWrite,
+        [&](const protocol::Call& call) { return touches(arns, call.input); }};
+    return ecsRequests(operation, {name, std::move(input)}, arns, *state, {});
+  };
+  using operations::Names;
+  const std::string prefix = "arn:aws:ecs:us-east-1:000000000000:";
+
+  // A bare family is its latest ACTIVE revision; the cluster is a condition key.
+  auto run = requests("StartTask",
+                      operations::touching({{"cluster", Names::kCluster},
+                                            {"taskDefinition", Names::kTaskDefinition},
+                                            {"containerInstances", Names::kContainerInstance}}),
+                      {{"cluster", "dev"}, {"taskDefinition", "web"}, {"containerInstances", {"i1"}}});
+  ASSERT_EQ(run.size(), 1u);
+  EXPECT_EQ(run[0].resource, prefix + "task-definition/web:4");
+  EXPECT_EQ(*run[0].context.find("ecs:cluster"), std::vector<std::string>{prefix + "cluster/dev"});
+  EXPECT_EQ(*run[0].context.find("ecs:container-instances"),
+            std::vector<std::string>{prefix + "container-instance/dev/i1"});
+
+  // Calls on tasks act on each task, in the call's cluster.
+  auto describe = requests("DescribeTasks",
+                           operations::touching({{"cluster", Names::kCluster}, {"tasks", Names::kTask}}),
+                           {{"cluster", "dev"}, {"tasks", {"t1", "t2"}}});
+  ASSERT_EQ(describe.size(), 2u);
+  EXPECT_EQ(describe[1].resource, prefix + "task/dev/t2");
+
+  // A cluster call acts on the cluster; one without resource-level permissions on "*".
+  auto del = requests("DeleteCluster", operations::touching({{"cluster", Names::kCluster}}),
+                      {{"cluster", "prod"}});
+  ASSERT_EQ(del.size(), 1u);
+  EXPECT_EQ(del[0].resource, prefix + "cluster/prod");
+  auto reg = requests("RegisterTaskDefinition",
+                      operations::touching({{"family", Names::kTaskDefinition}}),
+                      {{"family", "web"}, {"tags", {{{"key", "team"}, {"value", "a"}}}}});
+  ASSERT_EQ(reg.size(), 1u);
+  EXPECT_EQ(reg[0].resource, "*");
+  EXPECT_EQ(*reg[0].context.find("aws:requesttag/team"), std::vector<std::string>{"a"});
+  EXPECT_EQ(*reg[0].context.find("aws:tagkeys"), std::vector<std::string>{"team"});
 }
 
 TEST(KeySyncTest, OnlyActiveKeysWhoseSecretOpensAreAccepted) {

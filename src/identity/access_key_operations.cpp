@@ -145,7 +145,7 @@ Later<std::string> getAccessKeyLastUsed(const Identity& id, const CallContext&,
 std::vector<std::string> keyOwner(const Identity& id, const QueryInput& in) {
   if (in.optional("UserName")) return principalResource<IamUser>(id, in);
   const auto keyId = in.optional("AccessKeyId");
-  if (!keyId) return {"*"};
+  if (!keyId) return {std::string(kCaller)};
   return id.state.read([&](const Data& data) -> std::vector<std::string> {
     const auto* key = data.find<IamAccessKey>(*keyId);
     const auto* user = key != nullptr ? data.find<IamUser>(key->userName) : nullptr;

@@ -15,12 +15,17 @@
 
 namespace ecsd::identity {
 
+// Stands for the caller's own user ARN among a call's resources: the policy
+// authorizer puts the caller's ARN in its place.
+inline constexpr std::string_view kCaller = "ecsd:caller";
+
 class IdentityRouter final : public protocol::Operations {
  public:
   // The text inside <XResult> (empty: none), once committed.
   using Handler = std::function<Later<std::string>(const Identity&, const protocol::CallContext&,
                                                    const QueryInput&)>;
-  // The ARNs a call acts on, from its input ("*" for none).
+  // The ARNs a call acts on, from its input ("*" for none; kCaller for the
+  // caller's own user, as GetUser or CreateAccessKey without a UserName).
   using Resources = std::function<std::vector<std::string>(const Identity&, const QueryInput&)>;
 
   // service: the action prefix, "iam" or "sts".

@@ -9,6 +9,7 @@
 #include "ecsd/iam/evaluation.h"
 #include "identity/ecs_requests.h"
 #include "identity/identity.h"
+#include "identity/identity_router.h"
 
 namespace ecsd::identity {
 namespace {
@@ -40,13 +41,15 @@ iam::ConditionContext globalKeys(const CompiledPrincipal& principal,
 
 std::vector<iam::Request> requestsFor(const protocol::OperationDescriptor& operation,
                                       const protocol::Call& call, const ArnFactory& arns,
-                                      const State& state, iam::ConditionContext base) {
+                                      const State& state, iam::ConditionContext base,
+                                      const std::string& callerArn) {
   if (operation.action.starts_with("ecs:")) {
     return ecsRequests(operation, call, arns, state, std::move(base));
   }
   std::vector<iam::Request> requests;
   for (auto& resource : operation.resources(call)) {
-    requests.push_back({operation.action, std::move(resource), base});
+    requests.push_back(
+        {operation.action, resource == kCaller ? callerArn : std::move(resource), base});
   }
   if (requests.empty()) requests.push_back({operation.action, "*", base});
   return requests;
@@ -91,7 +94,7 @@ std::optional<Error> PolicyAuthorizer::refuse(const protocol::OperationDescripto
                         : "arn:aws:iam::" + arns_.accountId() + ":user/" +
                               context.principal.principal;
   const auto requests =
-      requestsFor(operation, call, arns_, state_, globalKeys(*principal, context, clock_));
+      requestsFor(operation, call, arns_, state_, globalKeys(*principal, context, clock_), userArn);
   for (const auto& request : requests) {
     const iam::Decision decision = iam::evaluate(principal->pointers, request);
     const std::string statement =

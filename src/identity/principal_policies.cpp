@@ -5,6 +5,7 @@
 #include "identity/principal_policies.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "ecsd/iam/policy.h"
 #include "identity/aws_managed_policies.h"
@@ -206,7 +207,7 @@ Later<std::string> listAttached(const Identity& id, const protocol::CallContext&
 template <class Row>
 std::vector<std::string> principalResource(const Identity& identity, const QueryInput& in) {
   const auto name = in.optional(PrincipalKind<Row>::kMember);
-  if (!name) return {"*"};
+  if (!name) return {std::string(std::is_same_v<Row, IamUser> ? kCaller : "*")};
   const std::string path = identity.state.read([&](const Data& data) {
     const Row* row = data.find<Row>(*name);
     return row != nullptr ? row->path : in.optional("Path").value_or("/");

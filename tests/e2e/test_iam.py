@@ -35,6 +35,10 @@ WEB_IN_DEV = {
 }
 DENY_RUN = {"Version": "2012-10-17",
             "Statement": [{"Effect": "Deny", "Action": "ecs:RunTask", "Resource": "*"}]}
+# Read one's own user and keys, as AWS's self-service examples do.
+SELF_SERVICE = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["iam:GetUser", "iam:ListAccessKeys"],
+     "Resource": "arn:aws:iam::*:user/${aws:username}"}]}
 CONTAINERS = json.dumps([{"name": "app", "image": "busybox", "memory": 64, "essential": True}])
 
 
@@ -151,8 +155,17 @@ class CiUserTest(IamTestCase):
         self.assertTrue(me["UserId"].startswith("AIDA"))
         root = self.ok("sts", "get-caller-identity")
         self.assertEqual(root["Arn"], f"arn:aws:iam::{ACCOUNT}:root")
-        # Reading even its own user takes iam:GetUser, as in AWS.
+        # Reading even its own user takes iam:GetUser, as in AWS; a self-service policy
+        # on ${aws:username} grants it.
         self.refused("AccessDenied", "iam", "get-user", profile="ci")
+        self.ok("iam", "put-user-policy", "--user-name", "ci", "--policy-name", "self",
+                "--policy-document", json.dumps(SELF_SERVICE))
+        self.assertEqual(self.ok("iam", "get-user", profile="ci")["User"]["Arn"], CI_ARN)
+        keys = self.ok("iam", "list-access-keys", profile="ci")["AccessKeyMetadata"]
+        self.assertEqual([k["AccessKeyId"] for k in keys], [self.key["AccessKeyId"]])
+        self.refused("AccessDenied", "iam", "list-access-keys", "--user-name", "instance",
+                     profile="ci")
+        self.ok("iam", "delete-user-policy", "--user-name", "ci", "--policy-name", "self")
 
     def test_5_deactivating_the_key_stops_it_at_once(self):
         key_id = self.key["AccessKeyId"]

@@ -22,8 +22,7 @@ std::string policyDocumentXml(std::string_view document);
 // One page of a list: <listName><member>item</member>...</listName>
 // <IsTruncated>...</IsTruncated> and, when truncated, <Marker> for the next
 // page. Items are already XML (each member's inside). Marker and MaxItems
-// come from the input; a marker IAM did not give is InvalidInput... (a
-// ValidationError here).
+// come from the input; a marker this did not give is InvalidInput.
 std::string pagedXml(std::string_view listName, const std::vector<std::string>& items,
                      const QueryInput& in);
 

@@ -18,7 +18,7 @@ namespace ecsd::identity {
 
 class IdentityService {
  public:
-  // Loads the stored keys into keys. region: the region ecsd serves.
+  // Loads the stored keys into keys; arns names the region ecsd serves and its account.
   IdentityService(State& state, security::KeyRing& keys, const Clock& clock,
                   const ArnFactory& arns, std::string sealKey, protocol::Throttle& throttle);
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <list>
 #include <map>
@@ -38,6 +39,7 @@ struct SessionQuery {
   std::string containerInstanceArn;
   VersionInfo version;
   std::int64_t seqNum = 0;  // the highest the agent has processed
+  std::string accessKeyId = {};  // the key the upgrade was signed with
 };
 
 Result<std::int64_t> parseSeqNum(const std::string& text) {
@@ -92,6 +94,7 @@ struct Session {
   std::string clusterArn;  // as the URL gave them, echoed in PayloadMessages
   std::string containerInstanceArn;
   TimePoint lastHeard;  // any frame from the agent
+  std::string accessKeyId;  // closed once the key is no longer accepted
 };
 
 struct Instance {
@@ -142,6 +145,9 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   void closed(const std::string& id, std::uint64_t sessionId);
   void tick();
   void beat();
+  // Closes the sessions whose key was deactivated or deleted since the last
+  // look (it looks only when the ring has lost a key).
+  void closeRevoked();
   // Tells the control plane the instance's connectivity if it changed.
   void settle(const std::string& id);
 
@@ -156,6 +162,8 @@ struct AgentSessions::Impl : std::enable_shared_from_this<Impl> {
   const protocol::sigv4::Policy policy;
   const Clock& clock;
   const SessionSettings settings;
+  std::atomic<const protocol::Authorizer*> authorizer{nullptr};
+  std::atomic<std::uint64_t> seenRemovals{0};
 
   std::mutex notifyMutex;  // taken before `mutex`; serializes settle()
   mutable std::mutex mutex;
@@ -182,6 +190,18 @@ Result<std::string> AgentSessions::Impl::admit(const protocol::HttpRequest& upgr
   auto parsed = readQuery(upgrade);
   if (!parsed) return parsed.error();
   query = std::move(*parsed);
+  query.accessKeyId = (*key)->accessKeyId;
+  if (const protocol::Authorizer* check = authorizer.load()) {
+    // The session is ECS's Poll, on the instance, in its cluster.
+    const protocol::OperationDescriptor poll{
+        "Poll", "ecs:Poll", protocol::Access::kRead, [&](const protocol::Call&) {
+          return std::vector<std::string>{query.clusterArn, query.containerInstanceArn};
+        }};
+    const protocol::Call call{"Poll", nlohmann::json::object()};
+    const protocol::CallContext context{crypto::uuid4(), **key, upgrade.header("Host"),
+                                        upgrade.remote, upgrade.secure};
+    if (auto refusal = check->refuse(poll, call, context)) return std::move(*refusal);
+  }
   return controlPlane.instanceForSession(query.clusterArn, query.containerInstanceArn);
 }
 
@@ -216,7 +236,7 @@ AgentSessions::Impl::Opened AgentSessions::Impl::open(
   Opened opened{++lastSessionId, instance.session ? std::move(instance.session->channel) : nullptr};
   const TimePoint now = clock.now();
   instance.session = Session{opened.sessionId, std::move(channel), query.clusterArn,
-                             query.containerInstanceArn, now};
+                             query.containerInstanceArn, now, query.accessKeyId};
   dues.emplace(now + settings.heartbeatInterval, Due{id, opened.sessionId, Duty::kHeartbeat});
   dues.emplace(now + settings.silenceLimit, Due{id, opened.sessionId, Duty::kSilenceCheck});
   instance.lastSeqNum = std::max(instance.lastSeqNum, query.seqNum);
@@ -286,8 +306,30 @@ void AgentSessions::Impl::closed(const std::string& id, std::uint64_t sessionId)
   settle(id);
 }
 
+void AgentSessions::Impl::closeRevoked() {
+  const std::uint64_t removals = keys.removals();
+  if (removals == seenRemovals.exchange(removals)) return;
+  std::vector<std::shared_ptr<protocol::WebSocketChannel>> revoked;
+  std::vector<std::string> gone;
+  {
+    std::lock_guard lock(mutex);
+    for (auto& [id, instance] : instances) {
+      if (!instance.session || keys.find(instance.session->accessKeyId) != nullptr) continue;
+      spdlog::warn("msg=\"access key no longer accepted, closing its session\" instance={} "
+                   "access_key_id={}",
+                   id, instance.session->accessKeyId);
+      revoked.push_back(std::move(instance.session->channel));
+      gone.push_back(id);
+      instance.session.reset();
+    }
+  }
+  for (const auto& channel : revoked) channel->close();
+  for (const auto& id : gone) settle(id);
+}
+
 void AgentSessions::Impl::tick() {
   beat();
+  closeRevoked();
   std::lock_guard lock(mutex);
   const TimePoint now = clock.now();
   for (auto it = unacknowledged.begin(); it != unacknowledged.end();) {
@@ -401,6 +443,10 @@ void AgentSessions::forget(const std::string& instanceId) {
 }
 
 void AgentSessions::tick() { impl_->tick(); }
+
+void AgentSessions::authorizeWith(const protocol::Authorizer& authorizer) {
+  impl_->authorizer = &authorizer;
+}
 
 void AgentSessions::beat() { impl_->beat(); }
 

@@ -21,6 +21,7 @@
 #include "dispatch/payload.h"
 #include "ecsd/clock.h"
 #include "ecsd/result.h"
+#include "protocol/authorizer.h"
 #include "protocol/sigv4.h"
 #include "protocol/websocket.h"
 #include "security/key_ring.h"
@@ -83,9 +84,13 @@ class AgentSessions {
   // without a connectivity callback.
   void forget(const std::string& instanceId);
 
-  // beat(), then resends what waited too long for its ack, visiting only the
+  // beat(), closes the sessions whose access key is no longer accepted (deactivated or
+  // deleted), then resends what waited too long for its ack, visiting only the
   // instances with payloads not yet acknowledged. Thread-safe.
   void tick();
+  // Asks authorizer about each session upgrade (ecs:Poll on the instance, with
+  // ecs:cluster) once it is signed. Call before the first accept().
+  void authorizeWith(const protocol::Authorizer& authorizer);
   // Heartbeats and closing silent sessions: cheap (it visits only the
   // sessions due), so it can run much more often than tick(). Thread-safe.
   void beat();

@@ -18,6 +18,7 @@
 #include "dispatch/session_refusal.h"
 #include "dispatch/telemetry_sessions.h"
 #include "ecsd/errors.h"
+#include "identity/identity_service.h"
 #include "main/config.h"
 #include "main/descriptor_limit.h"
 #include "operations/agent_bridge.h"
@@ -131,7 +132,7 @@ int serve(const Config& config) {
   if (!admin) return fail(admin.error());
   security::KeyRing keys;
   keys.add(admin->key);
-  if (config.accessKeyId) keys.add({*config.accessKeyId, *config.secretAccessKey, "operator"});
+  if (config.accessKeyId) keys.add({*config.accessKeyId, *config.secretAccessKey, "operator", true});
 
   bool generated = admin->generated;
   fs::path caBundle;
@@ -147,14 +148,24 @@ int serve(const Config& config) {
   const operations::Router router = operations::makeRouter(services);
   // The service scheduler hears of every commit, and starts from what is stored.
   operations::ServiceScheduler serviceScheduler(services);
-  (*state)->onApplied([&](const ChangeSet& changes) { serviceScheduler.changed(changes); });
   serviceScheduler.wakeAll();
-  const protocol::AllowAll authorizer;  // until IAM policies
   protocol::Unthrottled unthrottled;
   protocol::TokenBuckets buckets(clock, throttleRates(config));
   protocol::Throttle& throttle = config.throttle ? static_cast<protocol::Throttle&>(buckets)
                                                  : unthrottled;
-  const protocol::ApiEndpoint api(keys, {config.region}, clock, router, authorizer, throttle);
+  auto sealKey = security::ensureSealKey(config.dataDir);
+  if (!sealKey) return fail(sealKey.error());
+  // IAM and STS at "/", IAM users' keys in the ring, and their policies
+  // checked on every call.
+  identity::IdentityService identities(**state, keys, clock, arns, std::move(*sealKey),
+                                       throttle);
+  sessions.authorizeWith(identities.authorizer());
+  (*state)->onApplied([&](const ChangeSet& changes) {
+    serviceScheduler.changed(changes);
+    identities.changed(changes);
+  });
+  const protocol::ApiEndpoint api(keys, {config.region}, clock, router, identities.authorizer(),
+                                  throttle);
 
   server::Limits limits = config.limits;
   fitConnectionsToDescriptors(limits);
@@ -167,8 +178,12 @@ int serve(const Config& config) {
   // A write's handler goes on on the server's threads once committed, not on
   // the state's writer thread, which goes on to the next group.
   (*state)->resumeOn([&server] { return server.postHere(); });
-  // JSON 1.1 ECS calls, at "/" only (as ECS serves them); other paths are 404.
+  // JSON 1.1 ECS calls, and IAM's and STS's Query calls, at "/" only (as AWS
+  // serves them); other paths are 404.
   server.route("/", [&](protocol::HttpRequest request, server::Respond respond) {
+    if (identity::IdentityService::isQueryCall(request)) {
+      return identities.handle(std::move(request), std::move(respond));
+    }
     api.handle(std::move(request), std::move(respond));
   });
   server.acceptWebSockets(

@@ -18,6 +18,14 @@ const security::AccessKey kNobody{"-", "", "-"};
 
 }  // namespace
 
+Wire jsonWire() {
+  return {parseCall,
+          [](const std::string&, Answer output, std::string_view requestId) {
+            return successResponse(std::move(output), requestId);
+          },
+          errorResponse};
+}
+
 // One call from its request to its response, alive until the response is sent.
 struct ApiEndpoint::Exchange {
   HttpRequest request;
@@ -31,13 +39,14 @@ struct ApiEndpoint::Exchange {
 
 ApiEndpoint::ApiEndpoint(const security::KeyRing& keys, sigv4::Policy policy, const Clock& clock,
                          const Operations& operations, const Authorizer& authorizer,
-                         Throttle& throttle)
+                         Throttle& throttle, Wire wire)
     : keys_(keys),
       policy_(std::move(policy)),
       clock_(clock),
       operations_(operations),
       authorizer_(authorizer),
-      throttle_(throttle) {
+      throttle_(throttle),
+      wire_(std::move(wire)) {
   // The operation is named by a header: signed, it cannot be swapped.
   policy_.mustSign.emplace_back("x-amz-target");
 }
@@ -47,7 +56,10 @@ void ApiEndpoint::runStages(Exchange& exchange, Operations::Done done) const {
   auto key = sigv4::verify(exchange.request, keys_, policy_, clock_.now());
   if (!key) return done(key.error());
   exchange.principal = *key;
-  auto call = parseCall(exchange.request);
+  keys_.noteUse((*key)->accessKeyId,
+                {std::chrono::duration<double>(clock_.now().time_since_epoch()).count(),
+                 policy_.service, policy_.region});
+  auto call = wire_.parse(exchange.request);
   if (!call) return done(call.error());
   exchange.call.emplace(std::move(*call));
   auto operation = operations_.describe(exchange.call->operation);
@@ -63,17 +75,19 @@ void ApiEndpoint::runStages(Exchange& exchange, Operations::Done done) const {
       return done(typed.error());
     }
   }
-  if (auto why = authorizer_.refuse(*exchange.principal, descriptor, *exchange.call)) {
-    return done(errors::make("AccessDeniedException", std::move(*why)));
+  exchange.context.emplace(CallContext{exchange.requestId, *exchange.principal,
+                                       exchange.request.header("Host"), exchange.request.remote,
+                                       exchange.request.secure});
+  if (auto refusal = authorizer_.refuse(descriptor, *exchange.call, *exchange.context)) {
+    return done(std::move(*refusal));
   }
-  exchange.context.emplace(
-      CallContext{exchange.requestId, *exchange.principal, exchange.request.header("Host")});
   operations_.run(*exchange.call, *exchange.context, std::move(done));
 }
 
-void ApiEndpoint::finish(Exchange& exchange, Result<Answer> output) {
-  HttpResponse response = output.ok() ? successResponse(std::move(*output), exchange.requestId)
-                                      : errorResponse(output.error(), exchange.requestId);
+void ApiEndpoint::finish(Exchange& exchange, Result<Answer> output) const {
+  HttpResponse response =
+      output.ok() ? wire_.success(exchange.call->operation, std::move(*output), exchange.requestId)
+                  : wire_.failure(output.error(), exchange.requestId);
   const double latencyMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - exchange.started)
           .count();
@@ -91,7 +105,9 @@ void ApiEndpoint::handle(HttpRequest request, Reply reply) const {
   auto exchange = std::make_shared<Exchange>();
   exchange->request = std::move(request);
   exchange->reply = std::move(reply);
-  const auto done = [exchange](Result<Answer> output) { finish(*exchange, std::move(output)); };
+  const auto done = [this, exchange](Result<Answer> output) {
+    finish(*exchange, std::move(output));
+  };
   try {
     runStages(*exchange, done);
   } catch (const std::exception& e) {

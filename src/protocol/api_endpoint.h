@@ -1,5 +1,5 @@
-// The request pipeline of an ECS call (the "/" route), one stage after the
-// other:
+// The request pipeline of a call (ECS's, or IAM's and STS's at the same
+// "/"), one stage after the other:
 //
 //   authenticate (SigV4) -> parse (JSON 1.1) -> throttle -> conform (input
 //   types) -> authorize -> run -> encode -> log
@@ -16,6 +16,7 @@
 #include "ecsd/clock.h"
 #include "ecsd/result.h"
 #include "protocol/authorizer.h"
+#include "protocol/call_context.h"
 #include "protocol/http_message.h"
 #include "protocol/json_protocol.h"
 #include "protocol/operation_descriptor.h"
@@ -25,11 +26,15 @@
 
 namespace ecsd::protocol {
 
-struct CallContext {
-  std::string requestId;
-  const security::AccessKey& principal;
-  std::string_view host = {};  // the (signed) Host header: the name the client reached ecsd by
+// How calls and answers are written: AWS JSON 1.1 (ECS) or the Query
+// protocol (IAM, STS).
+struct Wire {
+  std::function<Result<Call>(const HttpRequest&)> parse;
+  std::function<HttpResponse(const std::string& operation, Answer, std::string_view requestId)>
+      success;
+  std::function<HttpResponse(const Error&, std::string_view requestId)> failure;
 };
+Wire jsonWire();
 
 // What the run stage runs: the operations.
 class Operations {
@@ -49,7 +54,8 @@ class ApiEndpoint {
   using Reply = std::function<void(HttpResponse)>;
 
   ApiEndpoint(const security::KeyRing& keys, sigv4::Policy policy, const Clock& clock,
-              const Operations& operations, const Authorizer& authorizer, Throttle& throttle);
+              const Operations& operations, const Authorizer& authorizer, Throttle& throttle,
+              Wire wire = jsonWire());
 
   // Never throws: every failure becomes an AWS error response. reply is
   // called once, maybe from another thread after handle has returned.
@@ -60,7 +66,7 @@ class ApiEndpoint {
   // The stages up to run; done hears an error at once if one refuses.
   void runStages(Exchange& exchange, Operations::Done done) const;
   // Encode and log.
-  static void finish(Exchange& exchange, Result<Answer> output);
+  void finish(Exchange& exchange, Result<Answer> output) const;
 
   const security::KeyRing& keys_;
   sigv4::Policy policy_;
@@ -68,6 +74,7 @@ class ApiEndpoint {
   const Operations& operations_;
   const Authorizer& authorizer_;
   Throttle& throttle_;
+  Wire wire_;
 };
 
 }  // namespace ecsd::protocol

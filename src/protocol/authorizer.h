@@ -1,11 +1,13 @@
-// The authorize stage of an ECS call: may this principal perform this action
-// on these resources? The IAM issue implements it with policies; until then
-// everyone may do everything.
+// The authorize stage of a call: may this principal perform this action on
+// these resources? identity/policy_authorizer.h answers with IAM policies;
+// AllowAll lets everyone do everything (tests, tools).
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "ecsd/result.h"
+#include "protocol/call_context.h"
 #include "protocol/operation_descriptor.h"
 #include "security/key_ring.h"
 
@@ -14,18 +16,18 @@ namespace ecsd::protocol {
 class Authorizer {
  public:
   virtual ~Authorizer() = default;
-  // Why the call is refused (answered as AccessDeniedException), or nullopt
-  // to let it run; operation.resources(call) names what it touches, computed
-  // only by an authorizer that asks. Called on server threads, concurrently.
-  virtual std::optional<std::string> refuse(const security::AccessKey& principal,
-                                            const OperationDescriptor& operation,
-                                            const Call& call) const = 0;
+  // The error that refuses the call (AccessDeniedException, AWS's message),
+  // or nullopt to let it run; operation.resources(call) names what it
+  // touches, computed only by an authorizer that asks; context.principal is
+  // the caller. Called on server threads, concurrently.
+  virtual std::optional<Error> refuse(const OperationDescriptor& operation, const Call& call,
+                                      const CallContext& context) const = 0;
 };
 
 class AllowAll final : public Authorizer {
  public:
-  std::optional<std::string> refuse(const security::AccessKey&, const OperationDescriptor&,
-                                    const Call&) const override {
+  std::optional<Error> refuse(const OperationDescriptor&, const Call&,
+                              const CallContext&) const override {
     return std::nullopt;
   }
 };

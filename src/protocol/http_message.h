@@ -17,6 +17,7 @@ struct HttpRequest {
   HeaderList headers;   // names as received, in arrival order
   std::string body;
   std::string remote;   // peer address, for logs
+  bool secure = false;  // came over TLS
 
   // First header with this name (ASCII case-insensitive), or empty.
   std::string_view header(std::string_view name) const;

@@ -254,7 +254,8 @@ Status checkScope(const Scope& scope, std::string_view amzDate, const Policy& po
                "from HTTP: '",
                scope.date, "' != '", day, "', from '", amzDate, "'."));
   }
-  if (scope.region != policy.region) {
+  if (scope.region != policy.region &&
+      std::ranges::find(policy.alsoRegions, scope.region) == policy.alsoRegions.end()) {
     auto error = errors::invalidSignature(concat("Credential should be scoped to a valid region. ",
                                                  "This endpoint serves region '", policy.region,
                                                  "', not '", scope.region, "'."));
@@ -358,6 +359,12 @@ Error refusal(Error error, std::string_view check, std::string_view keyId) {
 }
 
 }  // namespace
+
+std::string_view signingService(const HttpRequest& request) {
+  auto signedRequest = parseSignedRequest(request);
+  if (!signedRequest) return {};
+  return signedRequest->scope.service;
+}
 
 Result<const security::AccessKey*> verify(const HttpRequest& request, const security::KeyRing& keys,
                                           const Policy& policy,

@@ -22,7 +22,14 @@ struct Policy {
   // the ECS route names X-Amz-Target, or a captured request could be replayed
   // as another operation with the same body.
   std::vector<std::string> mustSign = {};
+  // Other regions a credential may be scoped to (STS: us-east-1 as well as
+  // the region served).
+  std::vector<std::string> alsoRegions = {};
 };
+
+// The service a request's credential scope names ("ecs", "iam", "sts"), or
+// empty when it has no well-formed Authorization header; checks nothing.
+std::string_view signingService(const HttpRequest& request);
 
 // Verifies the request and returns the key it was signed with.
 // Errors, as AWS gives them (all HTTP 403):

@@ -15,7 +15,9 @@
 
 #include "common/files.h"
 #include "crypto/crypto.h"
+#include "crypto/sealed_box.h"
 #include "ecsd/errors.h"
+#include "security/key_material.h"
 
 namespace ecsd::security {
 namespace {
@@ -27,10 +29,6 @@ using files::writeFileAtomically;
 
 constexpr std::string_view kProfile = "ecsd";
 constexpr std::string_view kPrincipal = "admin";
-// AWS access key ids are "AKIA" + 16 base32 characters; secrets 40 of base64's alphabet.
-constexpr std::string_view kKeyIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-constexpr std::string_view kSecretAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+";
 constexpr mode_t kPrivateMode = 0600;
 
 
@@ -60,7 +58,7 @@ void applySetting(std::string_view line, AccessKey& key) {
 // Reads the [ecsd] profile of an AWS credentials file, skipping comments,
 // blank lines and other profiles. Fields not found are left empty.
 AccessKey parseProfile(std::string_view text) {
-  AccessKey key{"", "", std::string(kPrincipal)};
+  AccessKey key{"", "", std::string(kPrincipal), true};
   bool inProfile = false;
   while (!text.empty()) {
     const auto end = text.find('\n');
@@ -89,9 +87,7 @@ Result<AdminCredentials> readCredentials(const fs::path& file) {
 }
 
 Result<AdminCredentials> createCredentials(const fs::path& file) {
-  // append() rather than "AKIA" + ..., which trips GCC 12's -Wrestrict false positive.
-  AccessKey key{std::string("AKIA").append(crypto::randomString(16, kKeyIdAlphabet)),
-                crypto::randomString(40, kSecretAlphabet), std::string(kPrincipal)};
+  AccessKey key{newAccessKeyId(), newSecretAccessKey(), std::string(kPrincipal), true};
   std::ostringstream text;
   text << "[" << kProfile << "]\naws_access_key_id = " << key.accessKeyId
        << "\naws_secret_access_key = " << key.secretAccessKey << "\n";
@@ -109,6 +105,24 @@ Result<AdminCredentials> ensureAdminCredentials(const std::filesystem::path& dat
   const bool exists = fs::exists(file, ec);
   if (ec) return ioFailure("cannot stat", file, ec.value());
   return exists ? readCredentials(file) : createCredentials(file);
+}
+
+Result<std::string> ensureSealKey(const std::filesystem::path& dataDir) {
+  const fs::path file = dataDir / "iam.key";
+  auto exists = files::fileExists(file);
+  if (!exists) return exists.error();
+  if (*exists) {
+    auto key = readFile(file);
+    if (!key) return key.error();
+    if (key->size() != crypto::kSealKeySize) {
+      return errors::server(file.string() + " is not a " + std::to_string(crypto::kSealKeySize) +
+                            "-byte key; the IAM secrets sealed with it cannot be opened without it");
+    }
+    return std::move(*key);
+  }
+  std::string key = crypto::randomBytes(crypto::kSealKeySize);
+  if (Status s = writeFileAtomically(file, key, kPrivateMode); !s) return s.error();
+  return key;
 }
 
 }  // namespace ecsd::security

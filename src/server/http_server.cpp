@@ -622,7 +622,9 @@ class HttpSession : public Connection {
     if (isWebSocketUpgrade(request) && handOffUpgrade(request)) return;
     const unsigned version = request.version();
     const After after = request.keep_alive() ? After::kReadNext : After::kClose;
-    invokeHandler(toHttpRequest(std::move(request), remote_), version, after);
+    protocol::HttpRequest plain = toHttpRequest(std::move(request), remote_);
+    plain.secure = Derived::kTls;  // aws:SecureTransport
+    invokeHandler(std::move(plain), version, after);
   }
 
   static bool isWebSocketUpgrade(const BeastRequest& request) {

@@ -422,3 +422,139 @@ RecordedAnswer Codec<RecordedAnswer>::decode(Record&& r) {
 }
 
 }  // namespace ecsd
+
+// ---- IAM identities ----
+
+namespace ecsd {
+
+namespace {
+
+json inlinePoliciesRecord(const std::vector<InlinePolicy>& policies) {
+  json out = json::array();
+  for (const auto& p : policies) out.push_back({{"name", p.name}, {"document", p.document}});
+  return out;
+}
+
+std::vector<InlinePolicy> inlinePoliciesFrom(const json& stored) {
+  std::vector<InlinePolicy> out;
+  for (const auto& p : stored) out.push_back({p.at("name"), p.at("document")});
+  return out;
+}
+
+}  // namespace
+
+const TableSchema& Codec<IamUser>::schema() {
+  static const TableSchema schema{"iam_users", {"name", "id", "arn", "document"}, 1};
+  return schema;
+}
+
+Record Codec<IamUser>::encode(const IamUser& u) {
+  const json doc{{"path", u.path},
+                 {"createDate", u.createDate},
+                 {"tags", tagsToJson(u.tags)},
+                 {"policies", inlinePoliciesRecord(u.policies)},
+                 {"attachedPolicies", u.attachedPolicies},
+                 {"groups", u.groups},
+                 {"accessKeys", u.accessKeys}};
+  return {u.name, u.id, u.arn, doc.dump()};
+}
+
+IamUser Codec<IamUser>::decode(Record&& r) {
+  IamUser u;
+  u.name = text(r, 0);
+  u.id = text(r, 1);
+  u.arn = text(r, 2);
+  const json doc = json::parse(text(r, 3));
+  u.path = doc.at("path");
+  u.createDate = doc.at("createDate");
+  u.tags = storedTags(doc.at("tags"));
+  u.policies = inlinePoliciesFrom(doc.at("policies"));
+  u.attachedPolicies = doc.at("attachedPolicies");
+  u.groups = doc.at("groups");
+  u.accessKeys = doc.at("accessKeys");
+  return u;
+}
+
+const TableSchema& Codec<IamGroup>::schema() {
+  static const TableSchema schema{"iam_groups", {"name", "id", "arn", "document"}, 1};
+  return schema;
+}
+
+Record Codec<IamGroup>::encode(const IamGroup& g) {
+  const json doc{{"path", g.path},
+                 {"createDate", g.createDate},
+                 {"policies", inlinePoliciesRecord(g.policies)},
+                 {"attachedPolicies", g.attachedPolicies},
+                 {"members", g.members}};
+  return {g.name, g.id, g.arn, doc.dump()};
+}
+
+IamGroup Codec<IamGroup>::decode(Record&& r) {
+  IamGroup g;
+  g.name = text(r, 0);
+  g.id = text(r, 1);
+  g.arn = text(r, 2);
+  const json doc = json::parse(text(r, 3));
+  g.path = doc.at("path");
+  g.createDate = doc.at("createDate");
+  g.policies = inlinePoliciesFrom(doc.at("policies"));
+  g.attachedPolicies = doc.at("attachedPolicies");
+  g.members = doc.at("members");
+  return g;
+}
+
+const TableSchema& Codec<IamAccessKey>::schema() {
+  static const TableSchema schema{
+      "iam_access_keys", {"id", "user_name", "sealed_secret", "status", "create_date"}, 1};
+  return schema;
+}
+
+Record Codec<IamAccessKey>::encode(const IamAccessKey& k) {
+  return {k.id, k.userName, k.sealedSecret, k.status, k.createDate};
+}
+
+IamAccessKey Codec<IamAccessKey>::decode(Record&& r) {
+  return {text(r, 0), text(r, 1), text(r, 2), text(r, 3), real(r, 4).value_or(0)};
+}
+
+const TableSchema& Codec<IamManagedPolicy>::schema() {
+  static const TableSchema schema{"iam_policies", {"arn", "name", "id", "document"}, 1};
+  return schema;
+}
+
+Record Codec<IamManagedPolicy>::encode(const IamManagedPolicy& p) {
+  json versions = json::array();
+  for (const auto& v : p.versions) {
+    versions.push_back({{"id", v.id}, {"document", v.document}, {"createDate", v.createDate}});
+  }
+  const json doc{{"path", p.path},
+                 {"description", p.description},
+                 {"createDate", p.createDate},
+                 {"updateDate", p.updateDate},
+                 {"defaultVersion", p.defaultVersion},
+                 {"nextVersion", p.nextVersion},
+                 {"versions", versions},
+                 {"attachmentCount", p.attachmentCount}};
+  return {p.arn, p.name, p.id, doc.dump()};
+}
+
+IamManagedPolicy Codec<IamManagedPolicy>::decode(Record&& r) {
+  IamManagedPolicy p;
+  p.arn = text(r, 0);
+  p.name = text(r, 1);
+  p.id = text(r, 2);
+  const json doc = json::parse(text(r, 3));
+  p.path = doc.at("path");
+  p.description = doc.at("description");
+  p.createDate = doc.at("createDate");
+  p.updateDate = doc.at("updateDate");
+  p.defaultVersion = doc.at("defaultVersion");
+  p.nextVersion = doc.at("nextVersion");
+  for (const auto& v : doc.at("versions")) {
+    p.versions.push_back({v.at("id"), v.at("document"), v.at("createDate")});
+  }
+  p.attachmentCount = doc.at("attachmentCount");
+  return p;
+}
+
+}  // namespace ecsd

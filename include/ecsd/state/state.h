@@ -180,6 +180,16 @@ class Draft final : public StateView {
   void put(Task task);
   void put(Service service) { table<Service>().put(std::move(service)); }
   void removeTask(const std::string& id);  // forgets a STOPPED task
+  // Any row of a table that no view derives from (IAM's identities): the
+  // tables above with views have their own put.
+  template <class Row>
+  void putRow(Row row) {
+    table<Row>().put(std::move(row));
+  }
+  template <class Row>
+  void removeRow(const typename Codec<Row>::Key& key) {
+    table<Row>().remove(key);
+  }
   // The answer recorded under key, as this write sees it (nullptr: none).
   const RecordedAnswer* answer(std::string_view key) const {
     return table<RecordedAnswer>().find(key);

@@ -17,6 +17,7 @@
 
 #include "ecsd/domain/cluster.h"
 #include "ecsd/domain/container_instance.h"
+#include "ecsd/domain/iam_identity.h"
 #include "ecsd/domain/service.h"
 #include "ecsd/domain/task.h"
 #include "ecsd/domain/task_definition.h"
@@ -99,6 +100,47 @@ struct Codec<RecordedAnswer> {
   static store::Record encode(const RecordedAnswer& a);
   static store::Record encodeKey(const Key& key) { return {key}; }
   static RecordedAnswer decode(store::Record&& record);
+};
+
+// IAM identities (ecsd/domain/iam_identity.h), each keyed by its name, id or ARN.
+template <>
+struct Codec<IamUser> {
+  using Key = std::string;  // name
+  static const Key& keyOf(const IamUser& u) { return u.name; }
+  static const store::TableSchema& schema();
+  static store::Record encode(const IamUser& u);
+  static store::Record encodeKey(const Key& name) { return {name}; }
+  static IamUser decode(store::Record&& record);
+};
+
+template <>
+struct Codec<IamGroup> {
+  using Key = std::string;  // name
+  static const Key& keyOf(const IamGroup& g) { return g.name; }
+  static const store::TableSchema& schema();
+  static store::Record encode(const IamGroup& g);
+  static store::Record encodeKey(const Key& name) { return {name}; }
+  static IamGroup decode(store::Record&& record);
+};
+
+template <>
+struct Codec<IamAccessKey> {
+  using Key = std::string;  // access key id
+  static const Key& keyOf(const IamAccessKey& k) { return k.id; }
+  static const store::TableSchema& schema();
+  static store::Record encode(const IamAccessKey& k);
+  static store::Record encodeKey(const Key& id) { return {id}; }
+  static IamAccessKey decode(store::Record&& record);
+};
+
+template <>
+struct Codec<IamManagedPolicy> {
+  using Key = std::string;  // ARN
+  static const Key& keyOf(const IamManagedPolicy& p) { return p.arn; }
+  static const store::TableSchema& schema();
+  static store::Record encode(const IamManagedPolicy& p);
+  static store::Record encodeKey(const Key& arn) { return {arn}; }
+  static IamManagedPolicy decode(store::Record&& record);
 };
 
 }  // namespace ecsd

@@ -15,10 +15,11 @@ namespace ecsd {
 
 // The one list of stored resources: every table, in the order changes are
 // applied (instances before the tasks on them, tasks before the services
-// that count them).
+// that count them; IAM's users before the keys and groups that name them).
 template <template <class> class Of>
 using PerTable = std::tuple<Of<Cluster>, Of<TaskDefinition>, Of<ContainerInstance>, Of<Task>,
-                            Of<Service>, Of<RecordedAnswer>>;
+                            Of<Service>, Of<RecordedAnswer>, Of<IamUser>, Of<IamGroup>,
+                            Of<IamAccessKey>, Of<IamManagedPolicy>>;
 
 // What one write did to one table.
 template <class Row>

@@ -57,12 +57,12 @@ class FakeOperations final : public Operations {
 
 class RecordingAuthorizer final : public Authorizer {
  public:
-  std::optional<std::string> refuse(const security::AccessKey& principal,
-                                    const OperationDescriptor& operation,
-                                    const Call& call) const override {
-    asked.push_back(principal.principal + " " + operation.action);
+  std::optional<Error> refuse(const OperationDescriptor& operation, const Call& call,
+                              const CallContext& context) const override {
+    asked.push_back(context.principal.principal + " " + operation.action);
     resources = operation.resources(call);
-    return refusal;
+    if (!refusal) return std::nullopt;
+    return Error{"AccessDeniedException", *refusal, 400};
   }
   std::optional<std::string> refusal;
   mutable std::vector<std::string> asked;
@@ -182,8 +182,8 @@ TEST(DefaultStagesTest, AllowEveryCall) {
                                         ADD_FAILURE() << "AllowAll needs no resources";
                                         return {};
                                       }};
-  EXPECT_EQ(authorizer.refuse(anyone, operation, Call{"DeleteCluster", json::object()}),
-            std::nullopt);
+  const CallContext context{"request", anyone};
+  EXPECT_FALSE(authorizer.refuse(operation, Call{"DeleteCluster", json::object()}, context));
   EXPECT_EQ(throttle.refuse(anyone, operation), std::nullopt);
 }
 

@@ -363,7 +363,7 @@ TEST_F(EcsRequestTest, MissingOrMalformedDate) {
 }
 
 TEST_F(EcsRequestTest, UnknownAccessKey) {
-  keys = security::KeyRing{};
+  keys.remove("AKIAIOSFODNN7EXAMPLE");
   keys.add({"AKIAOTHERKEY", kSecret, "other"});
   expectError("UnrecognizedClientException",
               "The security token included in the request is invalid.");
@@ -453,8 +453,7 @@ TEST_F(EcsRequestTest, BadSignature) {
 }
 
 TEST_F(EcsRequestTest, WrongSecret) {
-  keys = security::KeyRing{};
-  keys.add({"AKIAIOSFODNN7EXAMPLE", "not the secret", "admin"});
+  keys.add({"AKIAIOSFODNN7EXAMPLE", "not the secret", "admin"});  // replaces it
   expectError("InvalidSignatureException", kMismatch);
   EXPECT_EQ(check().error().detail, "check=signature key_id=AKIAIOSFODNN7EXAMPLE");
 }

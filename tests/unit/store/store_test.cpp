@@ -275,5 +275,45 @@ TYPED_TEST(StoreTest, InstancesAndTasksRoundTripAndRemovedTasksAreGone) {
   EXPECT_EQ(t.tags, sampleTask("t-2").tags);
 }
 
+TYPED_TEST(StoreTest, IamIdentitiesSurviveReopen) {
+  IamUser user{"ci", "/team/", "AIDAEXAMPLE", "arn:aws:iam::123456789012:user/team/ci", 1700000000.5,
+               {{"team", "build"}}, {{"run", R"({"Version":"2012-10-17","Statement":[]})"}},
+               {"arn:aws:iam::aws:policy/AmazonECS_FullAccess"}, {"devs"}, {"AKIAEXAMPLE"}};
+  IamGroup group{"devs", "/", "AGPAEXAMPLE", "arn:aws:iam::123456789012:group/devs", 1700000001,
+                 {{"deny", "{}"}}, {}, {"ci"}};
+  IamAccessKey key{"AKIAEXAMPLE", "ci", "c2VhbGVk", "Inactive", 1700000002};
+  IamManagedPolicy policy;
+  policy.arn = "arn:aws:iam::123456789012:policy/web";
+  policy.name = "web";
+  policy.id = "ANPAEXAMPLE";
+  policy.versions = {{"v1", "{}", 1}, {"v3", "{ }", 3}};
+  policy.defaultVersion = "v3";
+  policy.nextVersion = 4;
+  policy.attachmentCount = 2;
+  {
+    auto store = this->open();
+    ASSERT_TRUE(store);
+    ChangeSet changes;
+    changes.of<IamUser>().put.push_back(user);
+    changes.of<IamGroup>().put.push_back(group);
+    changes.of<IamAccessKey>().put.push_back(key);
+    changes.of<IamManagedPolicy>().put.push_back(policy);
+    ASSERT_TRUE(store->commit(changes).ok());
+  }
+  auto store = this->open();
+  ASSERT_TRUE(store);
+  const StoredState state = this->load(*store);
+  ASSERT_EQ(state.of<IamUser>().size(), 1u);
+  EXPECT_EQ(Codec<IamUser>::encode(state.of<IamUser>()[0]), Codec<IamUser>::encode(user));
+  ASSERT_EQ(state.of<IamGroup>().size(), 1u);
+  EXPECT_EQ(Codec<IamGroup>::encode(state.of<IamGroup>()[0]), Codec<IamGroup>::encode(group));
+  ASSERT_EQ(state.of<IamAccessKey>().size(), 1u);
+  EXPECT_EQ(Codec<IamAccessKey>::encode(state.of<IamAccessKey>()[0]),
+            Codec<IamAccessKey>::encode(key));
+  ASSERT_EQ(state.of<IamManagedPolicy>().size(), 1u);
+  EXPECT_EQ(Codec<IamManagedPolicy>::encode(state.of<IamManagedPolicy>()[0]),
+            Codec<IamManagedPolicy>::encode(policy));
+}
+
 }  // namespace
 }  // namespace ecsd

@@ -178,6 +178,7 @@ int serve(const Config& config) {
   // A write's handler goes on on the server's threads once committed, not on
   // the state's writer thread, which goes on to the next group.
   (*state)->resumeOn([&server] { return server.postHere(); });
+  (*state)->leadOn([] { return !server::HttpServer::onLoopThread(); });
   // JSON 1.1 ECS calls, and IAM's and STS's Query calls, at "/" only (as AWS
   // serves them); other paths are 404.
   server.route("/", [&](protocol::HttpRequest request, server::Respond respond) {

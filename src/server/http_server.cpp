@@ -1244,6 +1244,8 @@ void HttpServer::route(std::string path, Handler handler) {
   impl_->ctx->routes.push_back({std::move(path), std::move(handler)});
 }
 
+bool HttpServer::onLoopThread() { return currentLoop != nullptr; }
+
 std::function<void(std::function<void()>)> HttpServer::postHere() {
   asio::io_context* loop = currentLoop ? currentLoop : &impl_->ioc;
   return [loop](std::function<void()> task) { asio::post(*loop, std::move(task)); };

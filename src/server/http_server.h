@@ -103,6 +103,9 @@ class HttpServer {
   // the function: a task another thread hands back goes on beside the
   // connection it came from.
   std::function<void(std::function<void()>)> postHere();
+  // Whether the calling thread runs one of a server's event loops (where
+  // nothing may wait for the disk).
+  static bool onLoopThread();
 
   // Serves on `threads` threads until stop() or SIGTERM/SIGINT, then drains:
   // stops accepting and the periodic tasks, closes WebSockets (going away)

@@ -336,10 +336,16 @@ State::~State() {
   writer_.join();
 }
 
-bool State::submit(Write& write) {
+bool State::submit(Write& write, bool mayLead) {
   std::unique_lock lock(queueMutex_);
   queue_.push_back(&write);
   if (leading_) return false;  // whoever leads takes it with the next group
+  if (!mayLead) {  // the writer thread leads, and this thread goes on
+    leading_ = true;
+    handedOver_ = true;
+    handedOverOrStopping_.notify_one();
+    return false;
+  }
   leading_ = true;
   runQueued(lock, &write);
   if (queue_.empty()) {

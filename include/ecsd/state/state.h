@@ -285,6 +285,12 @@ class State {
   // the handler beside its connection. Call before the first write.
   using Executor = std::function<void(std::function<void()>)>;
   void resumeOn(std::function<Executor()> here) { resumeHere_ = std::move(here); }
+  // Whether a coroutine's write may lead its own group on the thread that
+  // awaits it, and so wait there for the disk. The server says no on its
+  // event loops: a loop waiting for the disk would hold every connection it
+  // serves, reads too; the writer thread runs the group instead. By default
+  // yes. Call before the first write.
+  void leadOn(std::function<bool()> mayLead) { mayLead_ = std::move(mayLead); }
 
   ~State();
   State(const State&) = delete;
@@ -337,7 +343,7 @@ class State {
         executor([waiting] { waiting.resume(); });
       };
       // Last: unless it led, the coroutine may resume before submit returns.
-      return !state.submit(write);  // led: go straight on
+      return !state.submit(write, state.mayLead_());  // led: go straight on
     }
     Answer await_resume() {
       if (write.exception) std::rethrow_exception(write.exception);
@@ -350,7 +356,7 @@ class State {
   // Runs the write's group on this thread if no write is running, and then
   // returns true (its finished() is not called); otherwise queues it and
   // returns false, and write.finished() follows.
-  bool submit(Write& write);
+  bool submit(Write& write, bool mayLead = true);
   // The writer thread: once a leading write hands the queue over, runs every
   // queued write as one group, commits it, applies it, and tells each write,
   // until the queue is empty; until the state is destroyed.
@@ -373,6 +379,7 @@ class State {
   std::function<Executor()> resumeHere_ = [] {
     return [](std::function<void()> resume) { resume(); };
   };
+  std::function<bool()> mayLead_ = [] { return true; };
   Listener applied_;
   std::atomic<std::uint64_t> commits_{0};
   std::thread writer_;  // last: it starts once everything above exists

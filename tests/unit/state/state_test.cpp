@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ecsd/errors.h"
+#include "ecsd/later.h"
 #include "ecsd/store/sqlite_store.h"
 #include "support/store_samples.h"
 #include "support/test_files.h"
@@ -250,6 +251,43 @@ TEST(StateTest, ALoneWriteRunsOnItsCallersThreadAndOthersQueueBehindIt) {
   // It queued, so the writer thread ran it: neither this thread nor its own.
   EXPECT_NE(otherRanOn, caller);
   EXPECT_NE(otherRanOn, otherThread);
+}
+
+// Where no write may lead (the server's event loops), even a lone write is
+// run by the writer thread, and its coroutine resumes through resumeOn's
+// executor: the awaiting thread never waits for the disk.
+Later<bool> createCluster(State& state, std::string name, std::thread::id* ranOn) {
+  const auto written = co_await state.committed([&](Draft& draft) -> Result<bool> {
+    *ranOn = std::this_thread::get_id();
+    draft.put(sampleCluster(name));
+    return true;
+  });
+  co_return written.ok();
+}
+
+TEST(StateTest, WhereNoWriteMayLeadTheWriterThreadRunsEvenALoneOne) {
+  FakeStore store;
+  auto state = loadState(store);
+  ASSERT_TRUE(state);
+  std::atomic<int> resumedThroughExecutor{0};
+  state->resumeOn([&] {
+    return [&](std::function<void()> resume) {
+      ++resumedThroughExecutor;
+      resume();
+    };
+  });
+  state->leadOn([] { return false; });
+  std::thread::id ranOn;
+  std::promise<Outcome<bool>> done;
+  createCluster(*state, "lone", &ranOn).start([&](Outcome<bool> outcome) {
+    done.set_value(std::move(outcome));
+  });
+  auto outcome = done.get_future().get();
+  ASSERT_TRUE(outcome.value.has_value());
+  EXPECT_TRUE(*outcome.value);
+  EXPECT_NE(ranOn, std::this_thread::get_id());
+  EXPECT_EQ(resumedThroughExecutor.load(), 1);
+  EXPECT_TRUE(hasCluster(*state, "lone"));
 }
 
 TEST(StateTest, AnExceptionReachesItsCallerAndChangesNothing) {

@@ -10,12 +10,23 @@
 #include "protocol/sigv4.h"
 #include "security/key_ring.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const ecsd::security::KeyRing keys = [] {
-    ecsd::security::KeyRing ring;
+namespace {
+
+// The ring is neither copied nor moved (it holds a mutex): filled in place once.
+const ecsd::security::KeyRing& adminOnly() {
+  static ecsd::security::KeyRing ring;
+  static const bool filled = [] {
     ring.add({"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "admin"});
-    return ring;
+    return true;
   }();
+  (void)filled;
+  return ring;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const ecsd::security::KeyRing& keys = adminOnly();
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   ecsd::protocol::HttpRequest request;
   request.method = "POST";
